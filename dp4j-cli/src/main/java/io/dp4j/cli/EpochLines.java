@@ -45,6 +45,9 @@ final class EpochLines implements TrainingListener {
     if (m.containsKey(Metric.ACCURACY.key())) {
       line.append(String.format(Locale.ROOT, " - accuracy: %.4f", m.get(Metric.ACCURACY.key())));
     }
+    if (m.containsKey(Metric.AUC.key())) {
+      line.append(String.format(Locale.ROOT, " - auc: %.4f", m.get(Metric.AUC.key())));
+    }
     if (event.epsilon().isPresent()) {
       line.append(String.format(Locale.ROOT, " - epsilon: %.3f", event.epsilon().getAsDouble()));
     }
