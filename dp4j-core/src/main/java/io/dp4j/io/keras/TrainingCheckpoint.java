@@ -162,7 +162,8 @@ public final class TrainingCheckpoint {
    * @param noiseMultiplier σ as given to the DP optimizer, if the model was trained with DP-SGD
    * @param numMicrobatches M (0: per example), if the model was trained with DP-SGD
    * @param optimizerClass the class of the optimizer compiled (format_version 2)
-   * @param learningRate its learning rate (format_version 2)
+   * @param learningRate its learning rate (format_version 2), a float32 written in its shortest
+   *     decimal form: exact once narrowed back to {@code float}
    */
   public record Settings(
       long steps,
