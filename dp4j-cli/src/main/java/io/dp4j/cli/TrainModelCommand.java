@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.LongToDoubleFunction;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -506,8 +507,12 @@ final class TrainModelCommand implements Callable<Integer> {
         s.addTrainingListener(new ModelCheckpoint(keras, checkpoint));
       }
       if (ProgressBars.wanted(json)) {
-        s.addTrainingListener(
-            new ProgressBars(System.err, epochs, stepsPerEpoch, privacy::epsilonRdp));
+        // resumed, the steps before the checkpoint may have had another q: ask the model's ledger
+        LongToDoubleFunction epsilonSoFar =
+            resume == null
+                ? privacy::epsilonRdp
+                : k -> s.privacyLog().privacySpent(d, RdpAccountant::new).epsilon();
+        s.addTrainingListener(new ProgressBars(System.err, epochs, stepsPerEpoch, epsilonSoFar));
       }
       s.addTrainingListener(new EpochLines(log, epochs, stepsPerEpoch, modelStepsBefore));
       long start = System.nanoTime();
