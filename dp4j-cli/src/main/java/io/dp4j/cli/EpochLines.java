@@ -12,12 +12,22 @@ final class EpochLines implements TrainingListener {
   private final PrintWriter log;
   private final int epochs;
   private final int stepsPerEpoch;
+  private final long stepsBefore;
   private long epochStart = System.nanoTime();
 
   EpochLines(PrintWriter log, int epochs, int stepsPerEpoch) {
+    this(log, epochs, stepsPerEpoch, 0);
+  }
+
+  /**
+   * @param stepsBefore steps the model took before this run (resumed from a checkpoint): when
+   *     positive, each line also gives the model's steps in all
+   */
+  EpochLines(PrintWriter log, int epochs, int stepsPerEpoch, long stepsBefore) {
     this.log = log;
     this.epochs = epochs;
     this.stepsPerEpoch = stepsPerEpoch;
+    this.stepsBefore = stepsBefore;
   }
 
   /** "1 epoch", "3 epochs". */
@@ -35,15 +45,19 @@ final class EpochLines implements TrainingListener {
         new StringBuilder(
             String.format(
                 Locale.ROOT,
-                "Epoch %d/%d - %d steps - %.0fs %.0fms/step - loss: %.4f",
+                "Epoch %d/%d - %d steps%s - %.0fs %.0fms/step - loss: %.4f",
                 event.epoch() + 1,
                 epochs,
                 stepsPerEpoch,
+                stepsBefore > 0 ? " (" + event.steps() + " in all)" : "",
                 seconds,
                 1000 * seconds / stepsPerEpoch,
                 m.get("loss")));
     if (m.containsKey(Metric.ACCURACY.key())) {
       line.append(String.format(Locale.ROOT, " - accuracy: %.4f", m.get(Metric.ACCURACY.key())));
+    }
+    if (m.containsKey(Metric.AUC.key())) {
+      line.append(String.format(Locale.ROOT, " - auc: %.4f", m.get(Metric.AUC.key())));
     }
     if (event.epsilon().isPresent()) {
       line.append(String.format(Locale.ROOT, " - epsilon: %.3f", event.epsilon().getAsDouble()));

@@ -130,8 +130,9 @@ public final class PrivateTrainCommand implements Callable<Integer> {
       names = "--holdout",
       defaultValue = "0.2",
       description =
-          "Fraction of rows held out for the accuracy report (not trained on; the accuracy is"
-              + " released without DP). 0 for none. Default: ${DEFAULT-VALUE}.")
+          "Fraction of rows held out for the accuracy report, and the AUC of class 1 for two"
+              + " classes (not trained on; both are released without DP). 0 for none. Default:"
+              + " ${DEFAULT-VALUE}.")
   double holdout;
 
   @Option(
@@ -257,7 +258,13 @@ public final class PrivateTrainCommand implements Callable<Integer> {
     }
     try (model) {
       PrivateKerasModel privateModel = new PrivateKerasModel(model, l2NormClip, noiseMultiplier);
-      privateModel.compile(optimizer(), new SparseCategoricalCrossentropy(), Metric.ACCURACY);
+      boolean binary = classes == 2;
+      if (binary) {
+        privateModel.compile(
+            optimizer(), new SparseCategoricalCrossentropy(), Metric.ACCURACY, Metric.AUC);
+      } else {
+        privateModel.compile(optimizer(), new SparseCategoricalCrossentropy(), Metric.ACCURACY);
+      }
       if (!json) {
         model.addTrainingListener(
             new TrainingListener() {
@@ -265,11 +272,12 @@ public final class PrivateTrainCommand implements Callable<Integer> {
               public void onEpoch(EpochEvent e) {
                 out.printf(
                     Locale.ROOT,
-                    "epoch %3d/%d  loss %.4f  accuracy %.4f  epsilon %.4f%n",
+                    "epoch %3d/%d  loss %.4f  accuracy %.4f%s  epsilon %.4f%n",
                     e.epoch() + 1,
                     epochs,
                     e.metrics().get("loss"),
                     e.metrics().get("accuracy"),
+                    binary ? String.format(Locale.ROOT, "  auc %.4f", e.metrics().get("auc")) : "",
                     e.epsilon().orElse(Double.NaN));
                 out.flush();
               }
@@ -334,12 +342,16 @@ public final class PrivateTrainCommand implements Callable<Integer> {
         Map<String, Double> metrics =
             privateModel.evaluate(new PrivateDataLoader(test, features, labels, 1));
         report.put("test_accuracy", metrics.get("accuracy"));
+        if (binary) {
+          Json.putNumber(report, "test_auc", metrics.get("auc"));
+        }
         report.put("test_loss", metrics.get("loss"));
         if (!json) {
           out.printf(
               Locale.ROOT,
-              "held-out accuracy %.4f, loss %.4f on %d rows (released without DP)%n",
+              "held-out accuracy %.4f%s, loss %.4f on %d rows (released without DP)%n",
               metrics.get("accuracy"),
+              binary ? String.format(Locale.ROOT, ", auc %.4f", metrics.get("auc")) : "",
               metrics.get("loss"),
               test.rowCount());
         }

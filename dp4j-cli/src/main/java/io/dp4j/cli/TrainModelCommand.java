@@ -1,5 +1,7 @@
 package io.dp4j.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dp4j.accounting.NoiseCalibration;
 import io.dp4j.accounting.PldAccountant;
@@ -11,8 +13,10 @@ import io.dp4j.data.FashionMnist;
 import io.dp4j.data.Mnist;
 import io.dp4j.data.PoissonSampler;
 import io.dp4j.io.keras.KerasModel;
+import io.dp4j.io.keras.ModelCheckpoint;
 import io.dp4j.io.keras.ModelIO;
 import io.dp4j.io.keras.PrivacyRecord;
+import io.dp4j.io.keras.TrainingCheckpoint;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.losses.BinaryCrossentropy;
 import io.dp4j.nn.losses.CategoricalCrossentropy;
@@ -24,6 +28,7 @@ import io.dp4j.nn.optimizers.Adagrad;
 import io.dp4j.nn.optimizers.Adam;
 import io.dp4j.nn.optimizers.Optimizer;
 import io.dp4j.nn.optimizers.RMSprop;
+import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.privacy.DPKerasAdagradOptimizer;
@@ -40,6 +45,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.LongToDoubleFunction;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,11 +71,15 @@ import picocli.CommandLine.Spec;
       "With --target-epsilon the noise multiplier is calibrated first so that epsilon <= the"
           + " target; given together with --noise-multiplier, a run whose epsilon would exceed"
           + " the target is refused before training (exit 1).",
+      "--checkpoint FILE saves the run after every epoch (weights, optimizer state, privacy"
+          + " ledger); --resume FILE continues it, counting the steps already spent.",
       "Exit codes: 0 done, 1 run failed or refused, 2 bad usage."
     })
 final class TrainModelCommand implements Callable<Integer> {
   /** The built-in model name. */
   static final String TUTORIAL_CNN = "tutorial-cnn";
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   @Spec CommandSpec spec;
 
@@ -110,10 +120,29 @@ final class TrainModelCommand implements Callable<Integer> {
 
   @Option(
       names = "--model",
-      required = true,
       paramLabel = "FILE|tutorial-cnn",
-      description = "A Keras model file (.json, .h5, .keras), or tutorial-cnn.")
+      description =
+          "A Keras model file (.json, .h5, .keras), or tutorial-cnn. Required unless --resume.")
   String model;
+
+  @Option(
+      names = "--checkpoint",
+      paramLabel = "FILE",
+      description =
+          "Write a training checkpoint here after every epoch: the model, its optimizer state and"
+              + " its privacy ledger, for --resume.")
+  Path checkpoint;
+
+  @Option(
+      names = "--resume",
+      paramLabel = "FILE",
+      description =
+          "Continue the run checkpointed in FILE for --epochs more epochs: its model, weights,"
+              + " optimizer state and privacy ledger, so epsilon counts the steps before the"
+              + " checkpoint. --model, --optimizer, --learning-rate, --noise-multiplier,"
+              + " --l2-norm-clip and --microbatches default to the checkpoint's; contradicting it"
+              + " is refused.")
+  Path resume;
 
   @Option(
       names = "--data",
@@ -188,10 +217,7 @@ final class TrainModelCommand implements Callable<Integer> {
       description = "The model outputs logits (no softmax/sigmoid); implied by tutorial-cnn.")
   boolean fromLogits;
 
-  @Option(
-      names = "--optimizer",
-      defaultValue = "sgd",
-      description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--optimizer", description = "${COMPLETION-CANDIDATES} (default: sgd).")
   OptimizerChoice optimizer;
 
   @Option(
@@ -231,11 +257,10 @@ final class TrainModelCommand implements Callable<Integer> {
   @Option(
       names = "--microbatches",
       paramLabel = "M",
-      defaultValue = "0",
       description =
           "TF Privacy's num_microbatches; 0 (default) clips per example. Microbatches of more"
               + " than one example are accounted with sigma/2.")
-  int microbatches;
+  Integer microbatches;
 
   @Option(
       names = "--delta",
@@ -288,15 +313,26 @@ final class TrainModelCommand implements Callable<Integer> {
   /** Trains; the exit code is in the result (1 when refused: no other field is then set). */
   Result run() throws IOException {
     validate();
+    TrainingCheckpoint.Settings resumed =
+        resume == null ? null : TrainingCheckpoint.settings(resume);
+    resolveOptions(resumed);
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter log = json ? spec.commandLine().getErr() : o;
     PrintWriter err = spec.commandLine().getErr();
     boolean builtinModel = TUTORIAL_CNN.equals(model);
+    String modelName = model != null ? model : "the model of " + resume;
     KerasModel keras = null;
     try {
       Sequential s;
       long[] inputShape;
-      if (builtinModel) {
+      if (resume != null) {
+        keras = TrainingCheckpoint.load(resume);
+        if (model != null) {
+          requireSameModel(keras);
+        }
+        s = keras.sequential();
+        inputShape = keras.inputShape();
+      } else if (builtinModel) {
         s = new Sequential(MnistTutorial.cnn()).setSeed(seed);
         inputShape = new long[] {28, 28, 1};
       } else {
@@ -417,11 +453,24 @@ final class TrainModelCommand implements Callable<Integer> {
         }
       }
       StepPrivacy privacy = new StepPrivacy(q, doubled ? sigma / 2 : sigma, d);
+      long stepsBefore = s.privacyLog().steps();
+      long modelStepsBefore = s.steps();
+      if (resume != null) {
+        s.setAccountant(factory);
+        log.printf(
+            Locale.ROOT,
+            "Resuming %s: %d steps taken before the checkpoint, epsilon %.4f (%s) at delta=%s%n",
+            resume,
+            stepsBefore,
+            s.privacySpent(d).epsilon(),
+            accountantName,
+            d);
+      }
       log.printf(
           Locale.ROOT,
           "DP-SGD: %s on %d examples, C=%s sigma=%.4f microbatches=%d %s lr=%s batch=%d (Poisson"
-              + " sampling, q=%.5f), %s = %d steps, delta=%s%n",
-          builtinModel ? TUTORIAL_CNN : model,
+              + " sampling, q=%.5f), %s = %d steps%s, delta=%s%n",
+          modelName,
           n,
           c,
           sigma,
@@ -432,6 +481,7 @@ final class TrainModelCommand implements Callable<Integer> {
           q,
           EpochLines.epochs(epochs),
           steps,
+          resume == null ? "" : " (" + (stepsBefore + steps) + " in all)",
           d);
       log.flush();
 
@@ -447,13 +497,26 @@ final class TrainModelCommand implements Callable<Integer> {
       } else {
         s.compile(dpOptimizer(c, sigma, lr), lossFunction);
       }
-      if (ProgressBars.wanted(json)) {
-        s.addTrainingListener(
-            new ProgressBars(System.err, epochs, stepsPerEpoch, privacy::epsilonRdp));
+      if (resume != null) {
+        TrainingCheckpoint.restoreOptimizerState(s, resume);
       }
-      s.addTrainingListener(new EpochLines(log, epochs, stepsPerEpoch));
+      if (keras == null) {
+        keras = KerasModel.of(s, inputShape);
+      }
+      if (checkpoint != null) {
+        s.addTrainingListener(new ModelCheckpoint(keras, checkpoint));
+      }
+      if (ProgressBars.wanted(json)) {
+        // resumed, the steps before the checkpoint may have had another q: ask the model's ledger
+        LongToDoubleFunction epsilonSoFar =
+            resume == null
+                ? privacy::epsilonRdp
+                : k -> s.privacyLog().privacySpent(d, RdpAccountant::new).epsilon();
+        s.addTrainingListener(new ProgressBars(System.err, epochs, stepsPerEpoch, epsilonSoFar));
+      }
+      s.addTrainingListener(new EpochLines(log, epochs, stepsPerEpoch, modelStepsBefore));
       long start = System.nanoTime();
-      History history = ledgerOptions.fit(s, train, sampler, epochs, "train " + model, log);
+      History history = ledgerOptions.fit(s, train, sampler, epochs, "train " + modelName, log);
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> evaluation = test == null ? Map.of() : s.evaluate(test);
       double testAccuracy = evaluation.getOrDefault(Metric.ACCURACY.key(), Double.NaN);
@@ -467,8 +530,7 @@ final class TrainModelCommand implements Callable<Integer> {
       s.setAccountant(factory);
       PrivacyRecord record = PrivacyRecord.of(s, d);
       if (out != null) {
-        KerasModel toSave = keras != null ? keras : KerasModel.of(s, inputShape);
-        ModelIO.save(toSave.withPrivacyRecord(record), out);
+        ModelIO.save(keras.withPrivacyRecord(record), out);
       }
       List<Double> losses = history.get("loss");
       double lastLoss = losses.get(losses.size() - 1);
@@ -495,8 +557,9 @@ final class TrainModelCommand implements Callable<Integer> {
           "steps",
           String.format(
               Locale.ROOT,
-              "%d (%s on %d examples, q = %.5g, sigma = %.4f, C = %s)",
+              "%d (%s%s on %d examples, q = %.5g, sigma = %.4f, C = %s)",
               rdp.steps(),
+              resume == null ? "" : stepsBefore + " before the checkpoint + ",
               EpochLines.epochs(epochs),
               n,
               q,
@@ -505,8 +568,14 @@ final class TrainModelCommand implements Callable<Integer> {
       summary.put(
           "time",
           String.format(
-              Locale.ROOT, "%.0f s (%.0f ms/step)", seconds, 1000 * seconds / rdp.steps()));
+              Locale.ROOT,
+              "%.0f s (%.0f ms/step)",
+              seconds,
+              1000 * seconds / (s.steps() - modelStepsBefore)));
       SummaryTable.print(log, summary);
+      if (checkpoint != null) {
+        log.println("Checkpoint " + checkpoint + " (continue with --resume " + checkpoint + ")");
+      }
       if (out != null) {
         log.println("Saved " + out);
       }
@@ -525,7 +594,7 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       if (report != null) {
         Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("model", builtinModel ? TUTORIAL_CNN : model);
+        settings.put("model", modelName);
         settings.put(
             "data",
             isCsv(data)
@@ -560,7 +629,7 @@ final class TrainModelCommand implements Callable<Integer> {
             ReportWriter.write(
                 report,
                 new RunReport(
-                    "dp4j train: " + (builtinModel ? TUTORIAL_CNN : model),
+                    "dp4j train: " + modelName,
                     settings,
                     statement(n, b, epochs, stepsPerEpoch, sigma, d, doubled),
                     results,
@@ -581,6 +650,13 @@ final class TrainModelCommand implements Callable<Integer> {
         node.put("noise_multiplier", sigma);
         node.put("secure_noise", s.secureNoise());
         node.put("steps", rdp.steps());
+        if (resume != null) {
+          node.put("resumed_from", resume.toString());
+          node.put("steps_before_resume", stepsBefore);
+        }
+        if (checkpoint != null) {
+          node.put("checkpoint", checkpoint.toString());
+        }
         if (targetEpsilon != null) {
           node.put("target_epsilon", targetEpsilon);
         }
@@ -621,8 +697,27 @@ final class TrainModelCommand implements Callable<Integer> {
     if (epochs < 1) {
       throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
     }
-    if (microbatches < 0) {
+    if (microbatches != null && microbatches < 0) {
       throw new IllegalArgumentException("--microbatches must be >= 0, got " + microbatches);
+    }
+    if (model == null && resume == null) {
+      throw new IllegalArgumentException(
+          "give the model: --model FILE|tutorial-cnn, or --resume FILE to continue a checkpoint");
+    }
+    if (resume != null) {
+      if (targetEpsilon != null) {
+        throw new IllegalArgumentException(
+            "--target-epsilon cannot be combined with --resume: the checkpoint fixes sigma");
+      }
+      if (report != null) {
+        throw new IllegalArgumentException(
+            "--report cannot be combined with --resume yet: its privacy statement describes a run"
+                + " from its first step");
+      }
+      if (spec.commandLine().getParseResult().hasMatchedOption("--seed")) {
+        throw new IllegalArgumentException(
+            "--seed cannot be combined with --resume: the weights come from the checkpoint");
+      }
     }
     if (isCsv(data)) {
       if (label == null) {
@@ -660,6 +755,102 @@ final class TrainModelCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--noise-multiplier must be finite and > 0, got " + noiseMultiplier);
     }
+  }
+
+  /**
+   * Fills the options left unset: from the checkpoint with --resume, refusing any given option that
+   * contradicts it; else the defaults.
+   */
+  private void resolveOptions(TrainingCheckpoint.Settings resumed) {
+    if (resumed == null) {
+      optimizer = optimizer != null ? optimizer : OptimizerChoice.sgd;
+      microbatches = microbatches != null ? microbatches : 0;
+      return;
+    }
+    if (resumed.noiseMultiplier().isEmpty()) {
+      throw new IllegalArgumentException(
+          "--resume " + resume + ": the checkpoint was not trained with DP-SGD");
+    }
+    String savedClass = resumed.optimizerClass().orElse("(none recorded)");
+    OptimizerChoice saved = null;
+    for (OptimizerChoice choice : OptimizerChoice.values()) {
+      if (dpOptimizerClass(choice).getName().equals(savedClass)) {
+        saved = choice;
+      }
+    }
+    if (saved == null) {
+      throw new IllegalArgumentException(
+          "--resume "
+              + resume
+              + ": the checkpoint's optimizer "
+              + savedClass
+              + " is not one train builds (sgd, adam, adagrad, rmsprop)");
+    }
+    optimizer = agree("--optimizer", optimizer, saved);
+    noiseMultiplier =
+        agree("--noise-multiplier", noiseMultiplier, resumed.noiseMultiplier().getAsDouble());
+    l2NormClip = agree("--l2-norm-clip", l2NormClip, resumed.l2NormClip().getAsDouble());
+    microbatches = agree("--microbatches", microbatches, resumed.numMicrobatches().getAsInt());
+    if (learningRate == null && resumed.learningRate().isPresent()) {
+      learningRate = (float) resumed.learningRate().getAsDouble();
+    }
+  }
+
+  /** {@code given} if it equals the checkpoint's {@code saved}, or {@code saved} if not given. */
+  private <T> T agree(String option, T given, T saved) {
+    if (given != null && !given.equals(saved)) {
+      throw new IllegalArgumentException(
+          option
+              + " "
+              + given
+              + " contradicts the checkpoint "
+              + resume
+              + " ("
+              + saved
+              + "): --resume continues its run; drop "
+              + option
+              + " or give "
+              + saved);
+    }
+    return saved;
+  }
+
+  /** Refuses a --model that is not the checkpointed one (layer names aside). */
+  private void requireSameModel(KerasModel checkpointed) throws IOException {
+    String given;
+    if (TUTORIAL_CNN.equals(model)) {
+      try (Sequential cnn = new Sequential(MnistTutorial.cnn())) {
+        cnn.compile(new SGD(0.1f), new SparseCategoricalCrossentropy());
+        given = architecture(KerasModel.of(cnn, 28, 28, 1));
+      }
+    } else {
+      try (KerasModel other = ModelIO.load(Path.of(model))) {
+        given = architecture(other);
+      }
+    }
+    if (!given.equals(architecture(checkpointed))) {
+      throw new IllegalArgumentException(
+          "--model "
+              + model
+              + " is not the model of the checkpoint "
+              + resume
+              + " (layers, shapes or settings differ): --resume continues the checkpointed model;"
+              + " drop --model");
+    }
+  }
+
+  /** The Keras config without names, which Keras numbers per model. */
+  private static String architecture(KerasModel model) throws IOException {
+    JsonNode config = MAPPER.readTree(ModelIO.toJson(model));
+    dropNames(config);
+    return config.toString();
+  }
+
+  private static void dropNames(JsonNode node) {
+    if (node instanceof ObjectNode object) {
+      object.remove("name");
+    }
+    node.forEach(TrainModelCommand::dropNames);
   }
 
   private static boolean isCsv(String data) {
@@ -735,6 +926,15 @@ final class TrainModelCommand implements Callable<Integer> {
           yFile + " holds " + y.length / perLabel + " labels for " + n + " examples");
     }
     return new Dataset(x, inputShape, y, labelShape);
+  }
+
+  private static Class<? extends Optimizer> dpOptimizerClass(OptimizerChoice choice) {
+    return switch (choice) {
+      case sgd -> DPKerasSGDOptimizer.class;
+      case adam -> DPKerasAdamOptimizer.class;
+      case adagrad -> DPKerasAdagradOptimizer.class;
+      case rmsprop -> DPKerasRMSpropOptimizer.class;
+    };
   }
 
   private Optimizer dpOptimizer(double c, double sigma, float lr) {

@@ -93,6 +93,9 @@ class PrivateTrainCommandTest {
     assertThat(planned).isBetween(1.0, 3.0);
     assertThat(json.get("history").get("epsilon")).hasSize(10);
     assertThat(json.get("test_accuracy").asDouble()).isGreaterThan(0.85);
+    // two classes: the AUC of class 1 (benign), per epoch and on the held-out rows
+    assertThat(json.get("history").get("auc")).hasSize(10);
+    assertThat(json.get("test_auc").asDouble()).isGreaterThan(0.9).isLessThanOrEqualTo(1.0);
     JsonNode charged = json.get("ledger");
     assertThat(charged.get("steps_charged").asLong()).isEqualTo(70);
     assertThat(charged.get("epsilon_spent").asDouble())

@@ -49,6 +49,12 @@ final class ModelGraph implements AutoCloseable {
   /** Per-example values {@code [b]} of each compiled metric, inference graph. */
   final List<Operand<TFloat32>> evalMetrics = new ArrayList<>();
 
+  /**
+   * With {@link io.dp4j.nn.train.Metric#AUC} compiled: each example's label of class 1 {@code [b]},
+   * to be checked as 0 or 1; null otherwise.
+   */
+  final Operand<TFloat32> aucLabels;
+
   final Operand<TFloat32> trainLoss;
 
   /** Per-example values {@code [b]} of each compiled metric, training graph. */
@@ -150,6 +156,10 @@ final class ModelGraph implements AutoCloseable {
       for (io.dp4j.nn.train.Metric metric : metrics) {
         evalMetrics.add(metric(tf, metric, loss, prediction, y, outputShape));
       }
+      aucLabels =
+          metrics.contains(io.dp4j.nn.train.Metric.AUC)
+              ? tf.withName("auc_labels").identity(classOneLabels(tf, loss, y, outputShape))
+              : null;
 
       // training forward, keeping each parametric layer's input a_l and pre-activation z_l
       List<Integer> trainable = new ArrayList<>();
@@ -428,7 +438,53 @@ final class ModelGraph implements AutoCloseable {
     return switch (metric) {
       case ACCURACY -> correct(tf, loss, out, labels, outputShape);
       case BINARY_ACCURACY -> binaryAccuracy(tf, out, labels);
+      case AUC -> aucScores(tf, loss, out, outputShape);
     };
+  }
+
+  /**
+   * Per example, a score that orders examples as the probability of class 1 does: the output itself
+   * for one output (a probability or a logit), {@code z1 - z0} for the logits of a two-class
+   * softmax, the class-1 output otherwise.
+   */
+  private static Operand<TFloat32> aucScores(
+      Ops tf, Loss loss, Operand<TFloat32> out, long[] outputShape) {
+    requireBinary(outputShape);
+    if (outputShape[0] == 1) {
+      return tf.reshape(out, tf.constant(new int[] {-1}));
+    }
+    Operand<TFloat32> two = tf.reshape(out, tf.constant(new int[] {-1, 2}));
+    Operand<TFloat32> classOne = column(tf, two, 1);
+    boolean softmaxLogits =
+        loss instanceof CategoricalCrossentropy c && c.fromLogits()
+            || loss instanceof SparseCategoricalCrossentropy s && s.fromLogits();
+    return softmaxLogits ? tf.math.sub(classOne, column(tf, two, 0)) : classOne;
+  }
+
+  /** Per example, the label of class 1: the label itself, a class id, or a one-hot column. */
+  private static Operand<TFloat32> classOneLabels(
+      Ops tf, Loss loss, Operand<TFloat32> labels, long[] outputShape) {
+    if (outputShape[0] == 1 || loss instanceof SparseCategoricalCrossentropy) {
+      return tf.reshape(labels, tf.constant(new int[] {-1}));
+    }
+    return column(tf, tf.reshape(labels, tf.constant(new int[] {-1, 2})), 1);
+  }
+
+  private static Operand<TFloat32> column(Ops tf, Operand<TFloat32> matrix, int j) {
+    return tf.reshape(
+        tf.slice(matrix, tf.constant(new int[] {0, j}), tf.constant(new int[] {-1, 1})),
+        tf.constant(new int[] {-1}));
+  }
+
+  private static void requireBinary(long[] outputShape) {
+    if (outputShape.length != 1 || outputShape[0] < 1 || outputShape[0] > 2) {
+      throw new IllegalArgumentException(
+          "metric AUC (auc) needs a binary classifier: a model output of shape [1] (a sigmoid"
+              + " probability or a logit, labels 0/1) or [2] (a two-class softmax, class 1"
+              + " positive), got "
+              + Arrays.toString(outputShape)
+              + "; for more classes use Metric.ACCURACY");
+    }
   }
 
   /** Per example: the mean over outputs of {@code (p > 0.5) == (y > 0.5)}. */

@@ -551,16 +551,13 @@ public class Sequential implements AutoCloseable, TrainableModel {
     listeners.forEach(l -> l.onTrainingBegin(this));
     for (int epoch = 0; epoch < epochs && !stopRequested; epoch++) {
       double lossSum = 0;
-      double[] metricSums = new double[this.metrics.size()];
+      List<MetricAccumulator> accumulators = accumulators();
       long examples = 0;
       List<int[]> batches = sampler.nextEpoch();
       for (int step = 0; step < batches.size() && !stopRequested; step++) {
         Dataset batch = data.gather(batches.get(step));
-        float[] stats = trainStep(g, batch, sampler);
-        lossSum += stats[0];
-        for (int i = 0; i < metricSums.length; i++) {
-          metricSums[i] += stats[1 + i];
-        }
+        float batchLoss = trainStep(g, batch, sampler, accumulators);
+        lossSum += batchLoss;
         examples += batch.size();
         for (TrainingListener listener : listeners) {
           listener.onTrainingBatch(
@@ -568,14 +565,13 @@ public class Sequential implements AutoCloseable, TrainableModel {
                   epoch,
                   step,
                   batch.size(),
-                  batch.size() == 0 ? Double.NaN : stats[0] / batch.size()));
+                  batch.size() == 0 ? Double.NaN : batchLoss / batch.size()));
         }
       }
       Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("loss", examples == 0 ? Double.NaN : lossSum / examples);
-      for (int i = 0; i < metricSums.length; i++) {
-        metrics.put(
-            this.metrics.get(i).key(), examples == 0 ? Double.NaN : metricSums[i] / examples);
+      for (int i = 0; i < accumulators.size(); i++) {
+        metrics.put(this.metrics.get(i).key(), accumulators.get(i).value());
       }
       OptionalDouble epsilon = OptionalDouble.empty();
       if (g.dp != null && targetDelta != null && g.dp.noiseMultiplier() > 0) {
@@ -603,13 +599,22 @@ public class Sequential implements AutoCloseable, TrainableModel {
     stopRequested = true;
   }
 
-  /** One step; returns {sum of losses, sum of each metric's per-example values}. */
-  private float[] trainStep(ModelGraph g, Dataset batch, BatchSampler sampler) {
+  /** A fresh accumulator per compiled metric, in order. */
+  private List<MetricAccumulator> accumulators() {
+    return metrics.stream().map(MetricAccumulator::of).toList();
+  }
+
+  /**
+   * One step; returns the sum of the batch's losses and adds the metrics' values, read from the
+   * step's own forward pass, to {@code accumulators}.
+   */
+  private float trainStep(
+      ModelGraph g, Dataset batch, BatchSampler sampler, List<MetricAccumulator> accumulators) {
     int b = batch.size();
     DpSettings dp = g.dp;
     if (b == 0 && dp == null) {
       // nothing to learn from, and no noise to add
-      return new float[1 + metrics.size()];
+      return 0f;
     }
     ClippingUnits units =
         dp == null ? null : clippingUnits(dp, b, sampler.expectedBatchSize(), sampler.mode());
@@ -623,12 +628,21 @@ public class Sequential implements AutoCloseable, TrainableModel {
       runner.addTarget(g.trainOp);
       runner.fetch(g.trainLoss);
       g.trainMetrics.forEach(runner::fetch);
-      float[] stats = new float[1 + metrics.size()];
+      if (g.aucLabels != null) {
+        runner.fetch(g.aucLabels);
+      }
+      int[] slots = units == null ? null : units.slots();
+      float lossSum = 0;
+      float[][] values = new float[g.trainMetrics.size()][];
+      float[] classOne = null;
       try (Result result = runner.run()) {
         if (b > 0) {
-          int[] slots = units == null ? null : units.slots();
-          for (int i = 0; i < stats.length; i++) {
-            stats[i] = sumReal(Tensors.read(result.get(i)), slots);
+          lossSum = sumReal(Tensors.read(result.get(0)), slots);
+          for (int i = 0; i < values.length; i++) {
+            values[i] = Tensors.read(result.get(1 + i));
+          }
+          if (g.aucLabels != null) {
+            classOne = Tensors.read(result.get(1 + values.length));
           }
         }
       }
@@ -637,7 +651,13 @@ public class Sequential implements AutoCloseable, TrainableModel {
         ledger.recordStep(
             sampler.samplingRate(), dp.noiseMultiplier(), sampler.mode(), units.microbatchSize());
       }
-      return stats;
+      // after the ledger: a metric refusing its labels must not leave a step unaccounted for
+      if (b > 0) {
+        for (int i = 0; i < values.length; i++) {
+          accumulators.get(i).add(values[i], classOne, slots);
+        }
+      }
+      return lossSum;
     } finally {
       feeds.forEach(Tensor::close);
     }
@@ -1065,21 +1085,30 @@ public class Sequential implements AutoCloseable, TrainableModel {
     return evaluate(data, 256);
   }
 
-  /** The mean loss and metrics over {@code data}, {@code batchSize} examples at a time. */
+  /**
+   * The mean loss and the metrics over {@code data}, {@code batchSize} examples at a time; {@link
+   * Metric#AUC} is computed over all of {@code data} at once, not averaged over batches. Metrics of
+   * empty data are NaN.
+   */
   public Map<String, Double> evaluate(Dataset data, int batchSize) {
     ModelGraph g = requireCompiled();
     double lossSum = 0;
-    double[] metricSums = new double[metrics.size()];
+    List<MetricAccumulator> accumulators = accumulators();
     for (int start = 0; start < data.size(); start += batchSize) {
       Dataset batch = data.gather(range(start, Math.min(data.size(), start + batchSize)));
       List<Tensor> feeds = new ArrayList<>();
       try {
         Session.Runner runner = feedBatch(g, batch, feeds).fetch(g.evalLoss);
         g.evalMetrics.forEach(runner::fetch);
+        if (g.aucLabels != null) {
+          runner.fetch(g.aucLabels);
+        }
         try (Result result = runner.run()) {
           lossSum += sum(Tensors.read(result.get(0)));
-          for (int i = 0; i < metricSums.length; i++) {
-            metricSums[i] += sum(Tensors.read(result.get(1 + i)));
+          float[] classOne =
+              g.aucLabels == null ? null : Tensors.read(result.get(1 + accumulators.size()));
+          for (int i = 0; i < accumulators.size(); i++) {
+            accumulators.get(i).add(Tensors.read(result.get(1 + i)), classOne, null);
           }
         }
       } finally {
@@ -1088,8 +1117,8 @@ public class Sequential implements AutoCloseable, TrainableModel {
     }
     Map<String, Double> values = new LinkedHashMap<>();
     values.put("loss", lossSum / Math.max(1, data.size()));
-    for (int i = 0; i < metricSums.length; i++) {
-      values.put(metrics.get(i).key(), metricSums[i] / Math.max(1, data.size()));
+    for (int i = 0; i < accumulators.size(); i++) {
+      values.put(metrics.get(i).key(), accumulators.get(i).value());
     }
     return values;
   }

@@ -28,6 +28,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -147,6 +150,55 @@ public final class TrainingCheckpoint {
       v.put("data", Base64.getEncoder().encodeToString(bytes));
     }
     return node;
+  }
+
+  /**
+   * What a checkpoint records about the run that wrote it, read without loading the model: for a
+   * command that resumes the run to default its settings to these and refuse contradicting ones.
+   *
+   * @param steps DP steps in the privacy ledger
+   * @param modelSteps the model's step counter ({@link Sequential#steps()})
+   * @param l2NormClip C, if the model was trained with DP-SGD
+   * @param noiseMultiplier σ as given to the DP optimizer, if the model was trained with DP-SGD
+   * @param numMicrobatches M (0: per example), if the model was trained with DP-SGD
+   * @param optimizerClass the class of the optimizer compiled (format_version 2)
+   * @param learningRate its learning rate (format_version 2), a float32 written in its shortest
+   *     decimal form: exact once narrowed back to {@code float}
+   */
+  public record Settings(
+      long steps,
+      long modelSteps,
+      OptionalDouble l2NormClip,
+      OptionalDouble noiseMultiplier,
+      OptionalInt numMicrobatches,
+      Optional<String> optimizerClass,
+      OptionalDouble learningRate) {}
+
+  /**
+   * Reads the settings recorded in checkpoint {@code file}.
+   *
+   * @throws KerasFormatException if the file is not a dp4j checkpoint or its entry is damaged
+   */
+  public static Settings settings(Path file) throws IOException {
+    JsonNode node = readState(file);
+    long steps = node.path("steps").asLong(-1);
+    if (steps < 0) {
+      throw new KerasFormatException(ENTRY + ": steps is not a step count: " + node.get("steps"));
+    }
+    JsonNode dp = node.get("dp");
+    JsonNode opt = node.get("optimizer");
+    return new Settings(
+        steps,
+        node.has("model_steps") ? node.get("model_steps").asLong() : steps,
+        dp == null ? OptionalDouble.empty() : OptionalDouble.of(dp.path("l2_norm_clip").asDouble()),
+        dp == null
+            ? OptionalDouble.empty()
+            : OptionalDouble.of(dp.path("noise_multiplier").asDouble()),
+        dp == null ? OptionalInt.empty() : OptionalInt.of(dp.path("num_microbatches").asInt()),
+        opt == null ? Optional.empty() : Optional.of(opt.path("class").asText()),
+        opt == null
+            ? OptionalDouble.empty()
+            : OptionalDouble.of(opt.path("learning_rate").asDouble()));
   }
 
   /**

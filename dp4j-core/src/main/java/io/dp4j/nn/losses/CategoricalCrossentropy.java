@@ -18,6 +18,11 @@ public final class CategoricalCrossentropy implements Loss {
     this.reduction = reduction;
   }
 
+  /** Whether predictions are logits rather than probabilities. */
+  public boolean fromLogits() {
+    return fromLogits;
+  }
+
   @Override
   public Reduction reduction() {
     return reduction;

@@ -1,5 +1,6 @@
 package io.dp4j.privacy.keras;
 
+import io.dp4j.nn.losses.CategoricalCrossentropy;
 import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
@@ -20,6 +21,10 @@ record PerExampleLoss(Loss delegate) implements Loss {
     if (loss instanceof SparseCategoricalCrossentropy sparse) {
       // the engine recognizes this type (its accuracy reads class ids)
       return new SparseCategoricalCrossentropy(sparse.fromLogits(), Reduction.NONE);
+    }
+    if (loss instanceof CategoricalCrossentropy categorical) {
+      // the AUC metric ranks by z1 - z0 when a softmax loss reads logits
+      return new CategoricalCrossentropy(categorical.fromLogits(), Reduction.NONE);
     }
     return new PerExampleLoss(loss);
   }

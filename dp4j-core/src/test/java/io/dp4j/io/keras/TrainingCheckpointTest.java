@@ -96,6 +96,33 @@ class TrainingCheckpointTest {
     }
   }
 
+  @Test
+  void settingsAreWhatTheCheckpointedRunUsed() throws IOException {
+    Path file = tmp.resolve("ckpt.keras");
+    long steps;
+    try (Sequential b = modelWithoutState()) {
+      b.fit(DATA, PoissonSampler.seeded(200, 0.1, 2), 1);
+      steps = b.privacyLog().steps();
+      TrainingCheckpoint.save(KerasModel.of(b, 3), file);
+    }
+    TrainingCheckpoint.Settings settings = TrainingCheckpoint.settings(file);
+    assertThat(settings.steps()).isEqualTo(steps).isPositive();
+    assertThat(settings.modelSteps()).isEqualTo(steps);
+    assertThat(settings.l2NormClip()).hasValue(1.0);
+    assertThat(settings.noiseMultiplier()).hasValue(0.9);
+    assertThat(settings.numMicrobatches()).hasValue(0);
+    assertThat(settings.optimizerClass()).contains(DPKerasSGDOptimizer.class.getName());
+    // a float32 written in its shortest decimal form: exact once narrowed back to float
+    assertThat((float) settings.learningRate().orElseThrow()).isEqualTo(0.05f);
+    Path plain = tmp.resolve("plain.keras");
+    try (Sequential b = modelWithoutState()) {
+      ModelIO.save(KerasModel.of(b, 3), plain);
+    }
+    assertThatThrownBy(() -> TrainingCheckpoint.settings(plain))
+        .isInstanceOf(KerasFormatException.class)
+        .hasMessageContaining("not a dp4j checkpoint");
+  }
+
   /** Replays fixed epochs of batches, so that two runs see the same batches. */
   static final class Replay implements BatchSampler {
     private final PoissonSampler like;
