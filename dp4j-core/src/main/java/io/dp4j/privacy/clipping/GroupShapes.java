@@ -38,6 +38,16 @@ public final class GroupShapes {
     return tf.reshape(x, tf.constant(merged));
   }
 
+  /** {@code [n, ...]} with unit j's slice multiplied by {@code factors[j]} ({@code [n]}). */
+  public static Operand<TFloat32> scaleUnits(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> factors) {
+    int[] ones = new int[x.shape().numDimensions() - 1];
+    java.util.Arrays.fill(ones, 1);
+    Operand<TInt32> shape =
+        tf.concat(java.util.List.of(tf.shape(factors), tf.constant(ones)), tf.constant(0));
+    return tf.math.mul(x, tf.reshape(factors, shape));
+  }
+
   /** Sum of squares over all axes but the first: {@code [n, ...]} to {@code [n]}. */
   public static Operand<TFloat32> squaredNormPerUnit(Ops tf, Operand<TFloat32> x) {
     int rank = x.shape().numDimensions();
