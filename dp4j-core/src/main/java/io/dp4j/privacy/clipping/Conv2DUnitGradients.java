@@ -108,10 +108,12 @@ record Conv2DUnitGradients(Operand<TFloat32> perUnit, UnaryOperator<Operand<TFlo
 
   /**
    * Patches P ({@code [m, c·kh·kw]} per unit) and output gradients G ({@code [m, f]}) give the
-   * unit's kernel gradient {@code PᵀG} ({@code BatchMatMul}). The patches come from a depthwise
+   * unit's transposed kernel gradient {@code GᵀP} ({@code BatchMatMul}; about a third faster on CPU
+   * than {@code PᵀG} for the tutorial CNN's second layer). The patches come from a depthwise
    * convolution with a one-hot kernel (channel multiplier kh·kw, output channel {@code (ch, tap)}
    * copies the input at that tap), several times faster on CPU than {@code ExtractImagePatches} and
-   * as exact; its channel-major column order is undone on the summed kernel only.
+   * as exact; its channel-major column order and the transposition are undone on the summed kernel
+   * only.
    */
   private static Conv2DUnitGradients fromPatches(
       Ops tf,
@@ -149,15 +151,15 @@ record Conv2DUnitGradients(Operand<TFloat32> perUnit, UnaryOperator<Operand<TFlo
     Operand<TFloat32> rowsG = GroupShapes.toUnitRows(tf, g);
     Operand<TFloat32> perUnit =
         tf.reshape(
-            tf.train.batchMatMul(rowsP, rowsG, TFloat32.class, BatchMatMul.adjX(true)),
+            tf.train.batchMatMul(rowsG, rowsP, TFloat32.class, BatchMatMul.adjX(true)),
             tf.constant(new long[] {-1, (long) channels * taps * filters}));
     return new Conv2DUnitGradients(
         perUnit,
         sum ->
             tf.reshape(
                 tf.linalg.transpose(
-                    tf.reshape(sum, tf.constant(new long[] {channels, taps, filters})),
-                    tf.constant(new int[] {1, 0, 2})),
+                    tf.reshape(sum, tf.constant(new long[] {filters, channels, taps})),
+                    tf.constant(new int[] {2, 1, 0})),
                 tf.constant(new long[] {kernelHeight, kernelWidth, channels, filters})));
   }
 }
