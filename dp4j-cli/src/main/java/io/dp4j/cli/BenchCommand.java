@@ -39,8 +39,9 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Benchmark the tutorial CNN's DP-SGD step against its plain SGD step (same run, alternating"
-          + " rounds; the ratio is the figure) and the accountants' query times.",
+      "Benchmark a model's DP-SGD step (per-example clipping, Poisson batches) against its plain"
+          + " SGD step (same run, alternating rounds; the ratio is the figure) and the"
+          + " accountants' query times.",
       "Run it with nothing else busy on the machine."
     })
 final class BenchCommand implements Callable<Integer> {
@@ -57,6 +58,21 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "3",
       description = "Alternating rounds; the median of each is kept (default: ${DEFAULT-VALUE}).")
   int rounds;
+
+  @Option(
+      names = "--model",
+      defaultValue = "tutorial-cnn",
+      converter = BenchModel.Converter.class,
+      description =
+          "tutorial-cnn (default), mlp (Dense 256-128-10 on 28x28 pixels) or embedding (64 ids"
+              + " of 5000 into 16 dimensions, Dense 32-2).")
+  BenchModel model;
+
+  @Option(
+      names = "--batch-size",
+      defaultValue = "" + MnistTutorial.BATCH_SIZE,
+      description = "Expected (Poisson) batch size (default: ${DEFAULT-VALUE}).")
+  int batchSize;
 
   @Option(names = "--skip-training", description = "Only time the accountants.")
   boolean skipTraining;
@@ -75,14 +91,14 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (steps < 1 || rounds < 1) {
-      throw new IllegalArgumentException("--steps and --rounds must be >= 1");
+    if (steps < 1 || rounds < 1 || batchSize < 1) {
+      throw new IllegalArgumentException("--steps, --rounds and --batch-size must be >= 1");
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter log = json ? spec.commandLine().getErr() : out;
     ObjectNode node = Json.object();
     if (!skipTraining) {
-      Dataset data = syntheticMnist(MnistTutorial.BATCH_SIZE * (WARMUP + steps));
+      Dataset data = model.data(batchSize * (WARMUP + steps));
       double[] plain = new double[rounds];
       double[] dp = new double[rounds];
       double[] secure = new double[rounds];
@@ -111,9 +127,10 @@ final class BenchCommand implements Callable<Integer> {
       double dpMs = median(dp);
       log.printf(
           Locale.ROOT,
-          "tutorial CNN, batch %d: plain %.1f ms/step, DP-SGD %.1f ms/step, DP/plain %.2f"
+          "%s, batch %d: plain %.1f ms/step, DP-SGD %.1f ms/step, DP/plain %.2f"
               + " (medians of %d rounds)%n",
-          MnistTutorial.BATCH_SIZE,
+          model.optionName(),
+          batchSize,
           plainMs,
           dpMs,
           dpMs / plainMs,
@@ -121,7 +138,8 @@ final class BenchCommand implements Callable<Integer> {
       node.put("plain_ms_per_step", plainMs);
       node.put("dp_ms_per_step", dpMs);
       node.put("dp_over_plain", dpMs / plainMs);
-      node.put("batch_size", MnistTutorial.BATCH_SIZE);
+      node.put("model", model.optionName());
+      node.put("batch_size", batchSize);
       if (secureNoise) {
         double secureMs = median(secure);
         log.printf(
@@ -181,16 +199,17 @@ final class BenchCommand implements Callable<Integer> {
     return median;
   }
 
-  private static DPKerasSGDOptimizer tutorialDpOptimizer() {
+  /** The tutorial's DP-SGD, clipping per example (as many microbatches as the batch size). */
+  private DPKerasSGDOptimizer tutorialDpOptimizer() {
     return new DPKerasSGDOptimizer(
         MnistTutorial.L2_NORM_CLIP,
         MnistTutorial.NOISE_MULTIPLIER,
-        MnistTutorial.MICROBATCHES,
+        batchSize,
         MnistTutorial.LEARNING_RATE);
   }
 
   private double msPerStep(Optimizer optimizer, Dataset data, boolean secureNoise) {
-    try (Sequential model = new Sequential(MnistTutorial.cnn()).setSeed(1)) {
+    try (Sequential model = new Sequential(this.model.layers()).setSeed(1)) {
       if (secureNoise) {
         model.useSecureNoise();
       }
@@ -210,24 +229,10 @@ final class BenchCommand implements Callable<Integer> {
       // Poisson batches as the tutorial runs them (seeded: timing needs no privacy)
       model.fit(
           data,
-          PoissonSampler.withExpectedBatchSize(
-              data.size(), MnistTutorial.BATCH_SIZE, new SplittableRandom(1)),
+          PoissonSampler.withExpectedBatchSize(data.size(), batchSize, new SplittableRandom(1)),
           1);
       return (stamps[WARMUP + steps] - stamps[WARMUP]) / 1e6 / steps;
     }
-  }
-
-  private static Dataset syntheticMnist(int n) {
-    SplittableRandom random = new SplittableRandom(7);
-    float[] x = new float[n * 28 * 28];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) random.nextDouble();
-    }
-    float[] y = new float[n];
-    for (int i = 0; i < n; i++) {
-      y[i] = random.nextInt(10);
-    }
-    return new Dataset(x, new long[] {28, 28, 1}, y, new long[] {});
   }
 
   private static double median(double[] values) {

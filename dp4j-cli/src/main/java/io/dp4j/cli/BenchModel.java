@@ -1,0 +1,122 @@
+package io.dp4j.cli;
+
+import io.dp4j.data.Dataset;
+import io.dp4j.nn.layers.ActivationFunction;
+import io.dp4j.nn.layers.Dense;
+import io.dp4j.nn.layers.Embedding;
+import io.dp4j.nn.layers.Flatten;
+import io.dp4j.nn.layers.Layer;
+import io.dp4j.tutorial.MnistTutorial;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** The models {@code dp4j bench} can time, each with synthetic data of its input shape. */
+enum BenchModel {
+  /** The tutorial CNN on 28x28x1 images, 10 classes. */
+  TUTORIAL_CNN {
+    @Override
+    Layer[] layers() {
+      return MnistTutorial.cnn();
+    }
+
+    @Override
+    Dataset data(int n) {
+      return pixels(n);
+    }
+  },
+  /** Flatten, Dense 256 relu, Dense 128 relu, Dense 10 on 28x28x1 images. */
+  MLP {
+    @Override
+    Layer[] layers() {
+      return new Layer[] {
+        new Flatten(new long[] {28, 28, 1}),
+        new Dense(256, ActivationFunction.RELU),
+        new Dense(128, ActivationFunction.RELU),
+        new Dense(10)
+      };
+    }
+
+    @Override
+    Dataset data(int n) {
+      return pixels(n);
+    }
+  },
+  /**
+   * Embedding of 64 ids from a vocabulary of 5000 into 16 dimensions, Flatten, Dense 32 relu, Dense
+   * 2: a small text classifier.
+   */
+  EMBEDDING {
+    private static final int VOCABULARY = 5000;
+    private static final int LENGTH = 64;
+
+    @Override
+    Layer[] layers() {
+      return new Layer[] {
+        new Embedding(VOCABULARY, 16, new long[] {LENGTH}),
+        new Flatten(),
+        new Dense(32, ActivationFunction.RELU),
+        new Dense(2)
+      };
+    }
+
+    @Override
+    Dataset data(int n) {
+      SplittableRandom random = new SplittableRandom(7);
+      float[] x = new float[n * LENGTH];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = random.nextInt(VOCABULARY);
+      }
+      return new Dataset(x, new long[] {LENGTH}, labels(random, n, 2), new long[] {});
+    }
+  };
+
+  abstract Layer[] layers();
+
+  /** {@code n} synthetic examples (seeded: timing needs no real data). */
+  abstract Dataset data(int n);
+
+  /** The option value: the constant's name in lower case with dashes. */
+  String optionName() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  private static Dataset pixels(int n) {
+    SplittableRandom random = new SplittableRandom(7);
+    float[] x = new float[n * 28 * 28];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) random.nextDouble();
+    }
+    return new Dataset(x, new long[] {28, 28, 1}, labels(random, n, 10), new long[] {});
+  }
+
+  private static float[] labels(SplittableRandom random, int n, int classes) {
+    float[] y = new float[n];
+    for (int i = 0; i < n; i++) {
+      y[i] = random.nextInt(classes);
+    }
+    return y;
+  }
+
+  /** Parses {@link #optionName()}. */
+  static final class Converter implements ITypeConverter<BenchModel> {
+    @Override
+    public BenchModel convert(String value) {
+      for (BenchModel model : values()) {
+        if (model.optionName().equals(value)) {
+          return model;
+        }
+      }
+      throw new TypeConversionException(
+          "unknown model '"
+              + value
+              + "'; one of "
+              + Arrays.stream(values())
+                  .map(BenchModel::optionName)
+                  .collect(Collectors.joining(", ")));
+    }
+  }
+}

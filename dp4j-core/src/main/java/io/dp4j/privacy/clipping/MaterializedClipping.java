@@ -1,0 +1,52 @@
+package io.dp4j.privacy.clipping;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Clipping from materialized per-unit gradients {@code [n, K]} of each parameter: the norms are
+ * their row sums of squares, and the clipped sum is one {@code [1, n] × [n, K]} product with the
+ * clip factors.
+ */
+final class MaterializedClipping implements LayerClipping {
+  private final Ops tf;
+  private final List<Operand<TFloat32>> perUnit;
+  private final List<UnaryOperator<Operand<TFloat32>>> toParameter;
+
+  /**
+   * @param perUnit per parameter, the {@code [n, K]} per-unit gradients
+   * @param toParameter per parameter, from a {@code [K]} sum of rows to the parameter's shape
+   */
+  MaterializedClipping(
+      Ops tf, List<Operand<TFloat32>> perUnit, List<UnaryOperator<Operand<TFloat32>>> toParameter) {
+    this.tf = tf;
+    this.perUnit = perUnit;
+    this.toParameter = toParameter;
+  }
+
+  @Override
+  public Operand<TFloat32> squaredNorms() {
+    Operand<TFloat32> norms = null;
+    for (Operand<TFloat32> rows : perUnit) {
+      Operand<TFloat32> n = GroupShapes.squaredNormPerUnit(tf, rows);
+      norms = norms == null ? n : tf.math.add(norms, n);
+    }
+    return norms;
+  }
+
+  @Override
+  public List<Operand<TFloat32>> clippedSum(Operand<TFloat32> factors) {
+    Operand<TFloat32> row = tf.expandDims(factors, tf.constant(0));
+    List<Operand<TFloat32>> sums = new ArrayList<>();
+    for (int i = 0; i < perUnit.size(); i++) {
+      Operand<TFloat32> sum =
+          tf.reshape(tf.linalg.matMul(row, perUnit.get(i)), tf.constant(new long[] {-1}));
+      sums.add(toParameter.get(i).apply(sum));
+    }
+    return sums;
+  }
+}
