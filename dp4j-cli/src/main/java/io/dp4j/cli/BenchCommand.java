@@ -125,19 +125,23 @@ final class BenchCommand implements Callable<Integer> {
       }
       double plainMs = median(plain);
       double dpMs = median(dp);
+      // Poisson batches average batchSize examples, so this is the DP step's expected throughput.
+      double examplesPerSecond = batchSize * 1000.0 / dpMs;
       log.printf(
           Locale.ROOT,
-          "%s, batch %d: plain %.1f ms/step, DP-SGD %.1f ms/step, DP/plain %.2f"
-              + " (medians of %d rounds)%n",
+          "%s, batch %d: plain %.1f ms/step, DP-SGD %.1f ms/step, DP/plain %.2f,"
+              + " DP-SGD %.0f examples/s (medians of %d rounds)%n",
           model.optionName(),
           batchSize,
           plainMs,
           dpMs,
           dpMs / plainMs,
+          examplesPerSecond,
           rounds);
-      node.put("plain_ms_per_step", plainMs);
       node.put("dp_ms_per_step", dpMs);
-      node.put("dp_over_plain", dpMs / plainMs);
+      node.put("nondp_ms_per_step", plainMs);
+      node.put("ratio", dpMs / plainMs);
+      node.put("examples_per_s", examplesPerSecond);
       node.put("model", model.optionName());
       node.put("batch_size", batchSize);
       if (secureNoise) {

@@ -1,0 +1,45 @@
+package io.dp4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import org.junit.jupiter.api.Test;
+
+/** {@code bench --json}: the figures it promises and how they relate (not how fast they are). */
+class BenchCommandTest {
+  @Test
+  void jsonHoldsTheStepTimesTheirRatioAndThroughput() throws IOException {
+    CommandRun run =
+        CommandRun.of(
+            "bench",
+            "--model",
+            "mlp",
+            "--batch-size",
+            "8",
+            "--steps",
+            "2",
+            "--rounds",
+            "1",
+            "--json");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode json = Json.MAPPER.readTree(run.out());
+    double dp = json.get("dp_ms_per_step").asDouble();
+    double plain = json.get("nondp_ms_per_step").asDouble();
+    assertThat(dp).isPositive();
+    assertThat(plain).isPositive();
+    assertThat(json.get("ratio").asDouble()).isCloseTo(dp / plain, within(1e-9));
+    assertThat(json.get("examples_per_s").asDouble()).isCloseTo(8 * 1000 / dp, within(1e-6));
+    assertThat(json.get("model").asText()).isEqualTo("mlp");
+  }
+
+  @Test
+  void refusesANonPositiveBatchSize() {
+    CommandRun run = CommandRun.of("bench", "--batch-size", "0");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("--batch-size");
+  }
+}
