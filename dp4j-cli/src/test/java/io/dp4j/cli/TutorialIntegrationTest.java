@@ -53,6 +53,14 @@ class TutorialIntegrationTest {
         CommandRun.of("tutorial", "--epochs", Integer.toString(epochs), "--json", "--no-report");
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode result = Json.MAPPER.readTree(run.out());
+    // The figures a closing note or a release reports; surefire keeps them in its output file.
+    System.out.printf(
+        "tutorial %d epochs: test accuracy %.4f, epsilon %.4f (RDP) / %.4f (PLD), %.0f s%n",
+        epochs,
+        result.get("test_accuracy").asDouble(),
+        result.get("epsilon_rdp").asDouble(),
+        result.get("epsilon_pld").asDouble(),
+        result.get("seconds").asDouble());
     assertThat(result.get("epochs").asInt()).isEqualTo(epochs);
     assertThat(result.get("seconds").asDouble()).isPositive();
     return result;
