@@ -8,7 +8,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * Per-example clipping for {@link Conv2D}, exact.
@@ -178,17 +177,7 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
             strides,
             dilations,
             padding);
-    long[] patchShape = patches.shape().asArray();
-    Operand<TInt32> unitsAndK =
-        tf.slice(tf.shape(a), tf.constant(new int[] {0}), tf.constant(new int[] {2}));
-    Operand<TInt32> grouped =
-        tf.concat(
-            List.of(
-                unitsAndK,
-                tf.constant(
-                    new int[] {(int) patchShape[1], (int) patchShape[2], (int) patchShape[3]})),
-            tf.constant(0));
-    Operand<TFloat32> rowsP = GroupShapes.toUnitRows(tf, tf.reshape(patches, grouped));
+    Operand<TFloat32> rowsP = GroupShapes.unitRowsOfMerged(tf, a, patches);
     Operand<TFloat32> rowsG = GroupShapes.toUnitRows(tf, g);
     Operand<TFloat32> perUnit =
         tf.train.batchMatMul(rowsP, rowsG, TFloat32.class, BatchMatMul.adjX(true));

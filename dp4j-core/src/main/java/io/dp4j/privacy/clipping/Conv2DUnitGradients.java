@@ -137,17 +137,7 @@ record Conv2DUnitGradients(Operand<TFloat32> perUnit, UnaryOperator<Operand<TFlo
     Operand<TFloat32> patches =
         tf.nn.depthwiseConv2dNative(
             GroupShapes.mergeUnits(tf, a), selector, strides, padding); // [n·k, h', w', c·taps]
-    long[] patchShape = patches.shape().asArray();
-    Operand<TInt32> unitsAndK =
-        tf.slice(tf.shape(a), tf.constant(new int[] {0}), tf.constant(new int[] {2}));
-    Operand<TInt32> grouped =
-        tf.concat(
-            List.of(
-                unitsAndK,
-                tf.constant(
-                    new int[] {(int) patchShape[1], (int) patchShape[2], (int) patchShape[3]})),
-            tf.constant(0));
-    Operand<TFloat32> rowsP = GroupShapes.toUnitRows(tf, tf.reshape(patches, grouped));
+    Operand<TFloat32> rowsP = GroupShapes.unitRowsOfMerged(tf, a, patches);
     Operand<TFloat32> rowsG = GroupShapes.toUnitRows(tf, g);
     Operand<TFloat32> perUnit =
         tf.reshape(

@@ -38,6 +38,23 @@ public final class GroupShapes {
     return tf.reshape(x, tf.constant(merged));
   }
 
+  /**
+   * Rows per unit of a tensor computed on the merged batch ({@link #mergeUnits}): {@code [n·k, h,
+   * w, d]} (with {@code grouped}'s first two axes {@code [n, k]}) to {@code [n, k·h·w, d]}.
+   */
+  public static Operand<TFloat32> unitRowsOfMerged(
+      Ops tf, Operand<TFloat32> grouped, Operand<TFloat32> merged) {
+    long[] shape = merged.shape().asArray();
+    Operand<TInt32> unitsAndK =
+        tf.slice(tf.shape(grouped), tf.constant(new int[] {0}), tf.constant(new int[] {2}));
+    Operand<TInt32> regrouped =
+        tf.concat(
+            java.util.List.of(
+                unitsAndK, tf.constant(new int[] {(int) shape[1], (int) shape[2], (int) shape[3]})),
+            tf.constant(0));
+    return toUnitRows(tf, tf.reshape(merged, regrouped));
+  }
+
   /** {@code [n, ...]} with unit j's slice multiplied by {@code factors[j]} ({@code [n]}). */
   public static Operand<TFloat32> scaleUnits(
       Ops tf, Operand<TFloat32> x, Operand<TFloat32> factors) {
