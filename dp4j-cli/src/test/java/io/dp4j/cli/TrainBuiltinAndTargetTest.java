@@ -25,24 +25,10 @@ class TrainBuiltinAndTargetTest {
   static final Path MODEL = KerasCommandsTest.FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5");
   @TempDir Path tmp;
 
-  /** Writes {@code n} rows of a 4-feature, 3-class synthetic task as x/y CSVs; returns {x, y}. */
+  /** {@link SyntheticCsv} rows as x/y CSVs; returns {x, y}. */
   private Path[] synthetic(String name, int n, long seed) throws IOException {
-    SplittableRandom r = new SplittableRandom(seed);
-    StringBuilder x = new StringBuilder();
-    StringBuilder y = new StringBuilder();
-    for (int i = 0; i < n; i++) {
-      int label = r.nextInt(3);
-      for (int j = 0; j < 4; j++) {
-        x.append(j == 0 ? "" : ",").append(j == label ? 1 + r.nextDouble() : r.nextDouble());
-      }
-      x.append('\n');
-      y.append(label).append('\n');
-    }
-    Path xs = tmp.resolve(name + "-x.csv");
-    Path ys = tmp.resolve(name + "-y.csv");
-    Files.writeString(xs, x);
-    Files.writeString(ys, y);
-    return new Path[] {xs, ys};
+    SyntheticCsv csv = SyntheticCsv.write(tmp, name, n, seed);
+    return new Path[] {csv.features(), csv.labels()};
   }
 
   private List<String> fileArgs() throws IOException {

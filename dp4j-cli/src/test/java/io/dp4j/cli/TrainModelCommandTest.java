@@ -30,21 +30,9 @@ class TrainModelCommandTest {
   void trainsAKerasModelAndRecordsThePrivacySpent() throws IOException {
     Path keras = KerasCommandsTest.FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5");
     Assumptions.assumeTrue(Files.exists(keras));
-    SplittableRandom r = new SplittableRandom(5);
-    StringBuilder x = new StringBuilder();
-    StringBuilder y = new StringBuilder();
-    for (int i = 0; i < 400; i++) {
-      int label = r.nextInt(3);
-      for (int j = 0; j < 4; j++) {
-        x.append(j == 0 ? "" : ",").append(j == label ? 1 + r.nextDouble() : r.nextDouble());
-      }
-      x.append('\n');
-      y.append(label).append('\n');
-    }
-    Path features = tmp.resolve("x.csv");
-    Path labels = tmp.resolve("y.csv");
-    Files.writeString(features, x);
-    Files.writeString(labels, y);
+    SyntheticCsv csv = SyntheticCsv.write(tmp, "train", 400, 5);
+    Path features = csv.features();
+    Path labels = csv.labels();
     Path out = tmp.resolve("trained.keras");
     CommandRun run =
         KerasCommandsTest.run(

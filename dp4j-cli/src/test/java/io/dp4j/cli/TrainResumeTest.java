@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,21 +45,9 @@ class TrainResumeTest {
   @BeforeEach
   void data() throws IOException {
     Assumptions.assumeTrue(Files.exists(MODEL));
-    SplittableRandom r = new SplittableRandom(5);
-    StringBuilder x = new StringBuilder();
-    StringBuilder y = new StringBuilder();
-    for (int i = 0; i < 400; i++) {
-      int label = r.nextInt(3);
-      for (int j = 0; j < 4; j++) {
-        x.append(j == 0 ? "" : ",").append(j == label ? 1 + r.nextDouble() : r.nextDouble());
-      }
-      x.append('\n');
-      y.append(label).append('\n');
-    }
-    features = tmp.resolve("x.csv");
-    labels = tmp.resolve("y.csv");
-    Files.writeString(features, x);
-    Files.writeString(labels, y);
+    SyntheticCsv csv = SyntheticCsv.write(tmp, "train", 400, 5);
+    features = csv.features();
+    labels = csv.labels();
   }
 
   private CommandRun train(String... more) {

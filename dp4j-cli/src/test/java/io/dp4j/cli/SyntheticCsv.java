@@ -1,0 +1,32 @@
+package io.dp4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+/**
+ * A 4-feature, 3-class synthetic task as feature and label CSVs: the feature at the label's index
+ * is raised by 1, so a small model learns it in a few epochs.
+ */
+record SyntheticCsv(Path features, Path labels) {
+  /** Writes {@code n} rows to {@code <name>-x.csv} and {@code <name>-y.csv} in {@code dir}. */
+  static SyntheticCsv write(Path dir, String name, int n, long seed) throws IOException {
+    SplittableRandom r = new SplittableRandom(seed);
+    StringBuilder x = new StringBuilder();
+    StringBuilder y = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      int label = r.nextInt(3);
+      for (int j = 0; j < 4; j++) {
+        x.append(j == 0 ? "" : ",").append(j == label ? 1 + r.nextDouble() : r.nextDouble());
+      }
+      x.append('\n');
+      y.append(label).append('\n');
+    }
+    Path xs = dir.resolve(name + "-x.csv");
+    Path ys = dir.resolve(name + "-y.csv");
+    Files.writeString(xs, x);
+    Files.writeString(ys, y);
+    return new SyntheticCsv(xs, ys);
+  }
+}
