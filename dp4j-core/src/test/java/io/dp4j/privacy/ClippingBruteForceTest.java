@@ -206,6 +206,36 @@ class ClippingBruteForceTest {
         0);
   }
 
+  /** 3·3·64·128 = 73,728 kernel floats: above the materializing limit, so clipped by backprop. */
+  private static Sequential largeKernelConvModel() {
+    return new Sequential(
+            Conv2D.builder()
+                .setFilters(128)
+                .setKernelSize(3)
+                .optActivation(ActivationFunction.RELU)
+                .optInputShape(4, 4, 64)
+                .build(),
+            new Flatten(),
+            new Dense(3))
+        .setSeed(16);
+  }
+
+  @Test
+  void largeKernelConvMatchesBruteForce() {
+    check(
+        "conv large kernel",
+        ClippingBruteForceTest::largeKernelConvModel,
+        new long[] {4, 4, 64},
+        6,
+        0);
+    check(
+        "conv large kernel microbatches",
+        ClippingBruteForceTest::largeKernelConvModel,
+        new long[] {4, 4, 64},
+        6,
+        3);
+  }
+
   @Test
   void singleChannelConvMatchesBruteForce() {
     check(

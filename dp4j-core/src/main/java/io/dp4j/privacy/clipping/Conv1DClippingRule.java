@@ -47,6 +47,27 @@ public class Conv1DClippingRule implements ClippingRule<Conv1D> {
     return List.of(kernel, sums.get(1));
   }
 
+  /** The per-unit kernel gradients are materialized once and shared by the norms and the sum. */
+  @Override
+  public LayerClipping clipping(Ops tf, Conv1D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
+    long channels = a.shape().size(a.shape().numDimensions() - 1);
+    if (!Conv2DUnitGradients.worthMaterializing(1, layer.kernelSize(), channels, layer.filters())) {
+      return ClippingRule.super.clipping(tf, layer, a, g);
+    }
+    return Conv2DClippingRule.materialized(
+        tf,
+        heightOne(tf, a),
+        heightOne(tf, g),
+        1,
+        layer.kernelSize(),
+        layer.stridesAttribute(),
+        layer.padding().tfName(),
+        true,
+        kernel ->
+            tf.reshape(
+                kernel, tf.constant(new long[] {layer.kernelSize(), channels, layer.filters()})));
+  }
+
   /** {@code [n, k, t, c]} to {@code [n, k, 1, t, c]}. */
   private static Operand<TFloat32> heightOne(Ops tf, Operand<TFloat32> x) {
     return tf.expandDims(x, tf.constant(2));

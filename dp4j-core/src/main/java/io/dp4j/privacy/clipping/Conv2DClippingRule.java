@@ -41,25 +41,53 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
 
   @Override
   public LayerClipping clipping(Ops tf, Conv2D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
-    if (layer.isDilated()) {
+    long channels = a.shape().size(a.shape().numDimensions() - 1);
+    if (layer.isDilated()
+        || !Conv2DUnitGradients.worthMaterializing(
+            layer.kernelHeight(), layer.kernelWidth(), channels, layer.filters())) {
       return ClippingRule.super.clipping(tf, layer, a, g);
     }
+    return materialized(
+        tf,
+        a,
+        g,
+        layer.kernelHeight(),
+        layer.kernelWidth(),
+        layer.stridesAttribute(),
+        layer.padding().tfName(),
+        layer.useBias(),
+        UnaryOperator.identity());
+  }
+
+  /**
+   * Clipping of an undilated 2-D convolution from its materialized per-unit kernel (and bias)
+   * gradients.
+   *
+   * @param a {@code [n, k, h, w, c]}
+   * @param g {@code [n, k, h', w', filters]}
+   * @param kernelShape from the {@code [kh, kw, c, filters]} kernel to the layer's own layout
+   */
+  static LayerClipping materialized(
+      Ops tf,
+      Operand<TFloat32> a,
+      Operand<TFloat32> g,
+      int kernelHeight,
+      int kernelWidth,
+      List<Long> strides,
+      String padding,
+      boolean useBias,
+      UnaryOperator<Operand<TFloat32>> kernelShape) {
     Conv2DUnitGradients kernel =
-        Conv2DUnitGradients.of(
-            tf,
-            a,
-            g,
-            layer.kernelHeight(),
-            layer.kernelWidth(),
-            layer.stridesAttribute(),
-            layer.padding().tfName());
-    if (!layer.useBias()) {
-      return new MaterializedClipping(tf, List.of(kernel.perUnit()), List.of(kernel.toKernel()));
+        Conv2DUnitGradients.of(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+    UnaryOperator<Operand<TFloat32>> toKernel =
+        sum -> kernelShape.apply(kernel.toKernel().apply(sum));
+    if (!useBias) {
+      return new MaterializedClipping(tf, List.of(kernel.perUnit()), List.of(toKernel));
     }
     return new MaterializedClipping(
         tf,
         List.of(kernel.perUnit(), biasGradients(tf, g)),
-        List.of(kernel.toKernel(), UnaryOperator.identity()));
+        List.of(toKernel, UnaryOperator.identity()));
   }
 
   /** {@code [n, filters]}: each unit's output gradients summed over its positions. */

@@ -23,9 +23,14 @@ record Conv2DUnitGradients(Operand<TFloat32> perUnit, UnaryOperator<Operand<TFlo
 
   /**
    * Kernel sizes up to which per-unit gradients are materialized: 64 Ki floats per unit, 64 MiB for
-   * 256 units.
+   * 256 units. Larger kernels take the backpropagation path, which holds no per-unit copy.
    */
-  static final long MAX_KERNEL_SIZE = 1L << 16;
+  private static final long MAX_KERNEL_SIZE = 1L << 16;
+
+  /** Whether a {@code [kh, kw, channels, filters]} kernel is small enough to materialize. */
+  static boolean worthMaterializing(long kernelHeight, long kernelWidth, long channels, long f) {
+    return kernelHeight * kernelWidth * channels * f <= MAX_KERNEL_SIZE;
+  }
 
   /**
    * The per-unit kernel gradients.
