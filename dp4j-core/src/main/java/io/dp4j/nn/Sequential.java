@@ -546,6 +546,11 @@ public class Sequential implements AutoCloseable, TrainableModel {
               + ", training examples "
               + Arrays.toString(data.exampleShape()));
     }
+    if (validationData != null && validationData.size() == 0) {
+      throw new IllegalArgumentException(
+          "validationData is empty; pass null to train without validation, or at least one"
+              + " example");
+    }
     History history = new History();
     stopRequested = false;
     listeners.forEach(l -> l.onTrainingBegin(this));
@@ -1087,11 +1092,20 @@ public class Sequential implements AutoCloseable, TrainableModel {
 
   /**
    * The mean loss and the metrics over {@code data}, {@code batchSize} examples at a time; {@link
-   * Metric#AUC} is computed over all of {@code data} at once, not averaged over batches. Metrics of
-   * empty data are NaN.
+   * Metric#AUC} is computed over all of {@code data} at once, not averaged over batches.
+   *
+   * @throws IllegalArgumentException if {@code data} is empty (it has no mean loss or accuracy) or
+   *     {@code batchSize} is below 1
    */
   public Map<String, Double> evaluate(Dataset data, int batchSize) {
     ModelGraph g = requireCompiled();
+    if (data.size() == 0) {
+      throw new IllegalArgumentException(
+          "evaluate: data is empty; a loss or metric needs at least one example");
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("evaluate: batchSize must be >= 1, got " + batchSize);
+    }
     double lossSum = 0;
     List<MetricAccumulator> accumulators = accumulators();
     for (int start = 0; start < data.size(); start += batchSize) {
@@ -1116,7 +1130,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
       }
     }
     Map<String, Double> values = new LinkedHashMap<>();
-    values.put("loss", lossSum / Math.max(1, data.size()));
+    values.put("loss", lossSum / data.size());
     for (int i = 0; i < accumulators.size(); i++) {
       values.put(metrics.get(i).key(), accumulators.get(i).value());
     }

@@ -63,6 +63,25 @@ class SequentialTest {
   }
 
   @Test
+  void emptyEvaluationDataIsRefusedNotReportedAsNaN() {
+    Dataset data = TestData.blobs(16, 1);
+    Dataset empty = data.gather(new int[0]);
+    try (Sequential model = mlp(7)) {
+      model.compile(new SGD(0.1f), new SparseCategoricalCrossentropy(true), Metric.ACCURACY);
+      assertThatThrownBy(() -> model.evaluate(empty))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("data is empty");
+      assertThatThrownBy(() -> model.evaluate(data, 0))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("batchSize must be >= 1");
+      assertThatThrownBy(() -> model.fit(data, 8, 1, empty))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("validationData is empty");
+      assertThat(model.steps()).isZero();
+    }
+  }
+
+  @Test
   void initializationIsReproducibleFromSeedAndWeightsRoundTrip() {
     try (Sequential a = mlp(3);
         Sequential b = mlp(3);
