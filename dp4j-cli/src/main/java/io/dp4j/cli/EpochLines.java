@@ -53,11 +53,10 @@ final class EpochLines implements TrainingListener {
                 seconds,
                 1000 * seconds / stepsPerEpoch,
                 m.get("loss")));
-    if (m.containsKey(Metric.ACCURACY.key())) {
-      line.append(String.format(Locale.ROOT, " - accuracy: %.4f", m.get(Metric.ACCURACY.key())));
-    }
-    if (m.containsKey(Metric.AUC.key())) {
-      line.append(String.format(Locale.ROOT, " - auc: %.4f", m.get(Metric.AUC.key())));
+    for (Metric metric : Metric.values()) {
+      if (m.containsKey(metric.key())) {
+        line.append(String.format(Locale.ROOT, " - %s: %.4f", metric.key(), m.get(metric.key())));
+      }
     }
     if (event.epsilon().isPresent()) {
       line.append(String.format(Locale.ROOT, " - epsilon: %.3f", event.epsilon().getAsDouble()));

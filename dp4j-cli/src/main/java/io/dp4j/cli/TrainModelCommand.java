@@ -289,6 +289,17 @@ final class TrainModelCommand implements Callable<Integer> {
               + " sampling and noise always come from SecureRandom.")
   long seed;
 
+  @Option(
+      names = "--metrics",
+      split = ",",
+      paramLabel = "M",
+      converter = MetricConverter.class,
+      description =
+          "Metrics per epoch and on the test set, comma-separated: accuracy, binary_accuracy,"
+              + " auc (two-class models only). Default: accuracy with a categorical loss, else"
+              + " none.")
+  List<Metric> metrics;
+
   @Option(names = "--json", description = "End with one JSON object of the results.")
   boolean json;
 
@@ -487,16 +498,11 @@ final class TrainModelCommand implements Callable<Integer> {
 
       s.setAccountant(factory);
       s.setTargetDelta(d);
-      boolean accuracyMetric =
-          lossChoice == LossChoice.sparse_categorical_crossentropy
-              || lossChoice == LossChoice.categorical_crossentropy;
+      List<Metric> chosenMetrics = metrics != null ? metrics : defaultMetrics(lossChoice);
+      boolean accuracyMetric = chosenMetrics.contains(Metric.ACCURACY);
       Loss lossFunction = lossFunction(lossChoice, logits);
       noise.apply(s);
-      if (accuracyMetric) {
-        s.compile(dpOptimizer(c, sigma, lr), lossFunction, Metric.ACCURACY);
-      } else {
-        s.compile(dpOptimizer(c, sigma, lr), lossFunction);
-      }
+      s.compile(dpOptimizer(c, sigma, lr), lossFunction, chosenMetrics.toArray(Metric[]::new));
       if (resume != null) {
         TrainingCheckpoint.restoreOptimizerState(s, resume);
       }
@@ -540,6 +546,13 @@ final class TrainModelCommand implements Callable<Integer> {
           summary.put(
               "test accuracy",
               String.format(Locale.ROOT, "%.4f (%d test examples)", testAccuracy, test.size()));
+        }
+        for (Metric metric : chosenMetrics) {
+          if (metric != Metric.ACCURACY) {
+            summary.put(
+                "test " + metric.key(),
+                String.format(Locale.ROOT, "%.4f", evaluation.get(metric.key())));
+          }
         }
         summary.put("test loss", String.format(Locale.ROOT, "%.4f", testLoss));
       }
@@ -644,6 +657,12 @@ final class TrainModelCommand implements Callable<Integer> {
         ObjectNode node = Json.object();
         Json.putNumber(node, "test_accuracy", testAccuracy);
         Json.putNumber(node, "test_loss", testLoss);
+        for (Metric metric : chosenMetrics) {
+          if (metric != Metric.ACCURACY) {
+            Json.putNumber(
+                node, "test_" + metric.key(), evaluation.getOrDefault(metric.key(), Double.NaN));
+          }
+        }
         node.put("epsilon_rdp", rdp.epsilon());
         node.put("epsilon_pld", pld.epsilon());
         node.put("delta", d);
@@ -944,6 +963,14 @@ final class TrainModelCommand implements Callable<Integer> {
       case adagrad -> new DPKerasAdagradOptimizer(c, sigma, microbatches, new Adagrad(lr));
       case rmsprop -> new DPKerasRMSpropOptimizer(c, sigma, microbatches, new RMSprop(lr));
     };
+  }
+
+  /** Keras' usual metric for the loss: accuracy for a categorical cross-entropy, else none. */
+  private static List<Metric> defaultMetrics(LossChoice loss) {
+    return loss == LossChoice.sparse_categorical_crossentropy
+            || loss == LossChoice.categorical_crossentropy
+        ? List.of(Metric.ACCURACY)
+        : List.of();
   }
 
   private static Loss lossFunction(LossChoice loss, boolean fromLogits) {

@@ -6,17 +6,23 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /**
- * A 4-feature, 3-class synthetic task as feature and label CSVs: the feature at the label's index
- * is raised by 1, so a small model learns it in a few epochs.
+ * A 4-feature synthetic task (3 classes unless told) as feature and label CSVs: the feature at the
+ * label's index is raised by 1, so a small model learns it in a few epochs.
  */
 record SyntheticCsv(Path features, Path labels) {
   /** Writes {@code n} rows to {@code <name>-x.csv} and {@code <name>-y.csv} in {@code dir}. */
   static SyntheticCsv write(Path dir, String name, int n, long seed) throws IOException {
+    return write(dir, name, n, seed, 3);
+  }
+
+  /** As {@link #write(Path, String, int, long)} with {@code classes} (at most 4) classes. */
+  static SyntheticCsv write(Path dir, String name, int n, long seed, int classes)
+      throws IOException {
     SplittableRandom r = new SplittableRandom(seed);
     StringBuilder x = new StringBuilder();
     StringBuilder y = new StringBuilder();
     for (int i = 0; i < n; i++) {
-      int label = r.nextInt(3);
+      int label = r.nextInt(classes);
       for (int j = 0; j < 4; j++) {
         x.append(j == 0 ? "" : ",").append(j == label ? 1 + r.nextDouble() : r.nextDouble());
       }
