@@ -34,6 +34,19 @@ class AccountingCommandsTest {
   }
 
   @Test
+  void helpListsTheEpochsOrStepsGroupOnce() {
+    // picocli 4.7.6 listed the options of an argument group inside a mixin twice
+    for (String command : new String[] {"budget", "calibrate"}) {
+      String help = CommandRun.of(command, "--help").out();
+      for (String option : new String[] {"Epochs of training (may be", "Training steps."}) {
+        assertThat(help.split(java.util.regex.Pattern.quote(option), -1))
+            .as(command + " " + option.trim())
+            .hasSize(2);
+      }
+    }
+  }
+
+  @Test
   void budgetJsonHasTheStableFields() throws Exception {
     JsonNode node = json(CommandRun.of(concat("budget", TUTORIAL, "--json")));
     assertThat(node.get("steps").asLong()).isEqualTo(720);
