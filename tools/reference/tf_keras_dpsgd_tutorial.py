@@ -20,7 +20,7 @@ Needs tensorflow-cpu and MNIST in ~/.cache/dp4j/mnist (run ./dp4j tutorial once)
 Usage:
   python tf_keras_dpsgd_tutorial.py --check
   python tf_keras_dpsgd_tutorial.py --epochs 3 --seed 1
-  python tf_keras_dpsgd_tutorial.py --time
+  python tf_keras_dpsgd_tutorial.py --time [--xla]
 """
 import argparse
 import json
@@ -68,7 +68,7 @@ def model(seed):
     ])
 
 
-def steps(m):
+def steps(m, xla=False):
     loss = keras.losses.CategoricalCrossentropy(from_logits=True, reduction=None)
     variables = m.trainable_variables
 
@@ -78,7 +78,7 @@ def steps(m):
             per = loss(y[None], m(x[None], training=True))
         return tape.gradient(per, variables)
 
-    @tf.function(jit_compile=False)
+    @tf.function(jit_compile=xla)
     def dp_step(x, y, weights, seed):
         grads = tf.vectorized_map(example_grads, (x, y))
         sq = tf.add_n([tf.reduce_sum(tf.reshape(g, [tf.shape(g)[0], -1]) ** 2, 1) for g in grads])
@@ -88,7 +88,7 @@ def steps(m):
             noise = tf.random.stateless_normal(v.shape, seed=seed + [0, i], stddev=SIGMA * C)
             v.assign_sub(LR * (tf.reduce_sum(g * f, 0) + noise) / BATCH)
 
-    @tf.function(jit_compile=False)
+    @tf.function(jit_compile=xla)
     def plain_step(x, y):
         with tf.GradientTape() as tape:
             mean = tf.reduce_mean(loss(y, m(x, training=True)))
@@ -157,7 +157,7 @@ def timing(args):
     x, y, _, _ = load()
     onehot = np.eye(10, dtype=np.float32)[y]
     m = model(1)
-    dp_step, plain_step = steps(m)
+    dp_step, plain_step = steps(m, args.xla)
     xb, yb = tf.constant(x[:BATCH]), tf.constant(onehot[:BATCH])
     w = tf.constant(np.ones(BATCH, np.float32))
     seed = tf.constant([1, 2], tf.int32)
@@ -172,7 +172,7 @@ def timing(args):
             out.append((time.perf_counter() - t0) * 1000 / args.steps)
     p, d = float(np.median(plain)), float(np.median(dp))
     print(json.dumps({"nondp_ms_per_step": p, "dp_ms_per_step": d, "ratio": d / p,
-                      "tensorflow": tf.__version__, "keras": keras.__version__}))
+                      "xla": args.xla, "tensorflow": tf.__version__, "keras": keras.__version__}))
 
 
 if __name__ == "__main__":
@@ -182,6 +182,7 @@ if __name__ == "__main__":
     ap.add_argument("--sampling", choices=["shuffle", "poisson"], default="shuffle")
     ap.add_argument("--time", action="store_true")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--xla", action="store_true", help="compile both steps with XLA (--time)")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
