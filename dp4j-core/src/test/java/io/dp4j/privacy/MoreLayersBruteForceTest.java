@@ -106,6 +106,29 @@ class MoreLayersBruteForceTest {
   }
 
   @Test
+  void longSequencesWithManyRepeatsAndASingleUnitMatchBruteForce() {
+    Random r = new Random(6);
+    int n = 9;
+    float[] x = new float[n * 40];
+    for (int i = 0; i < x.length; i++) {
+      // ids 0..49, many repeats within an example, the last ids of the vocabulary included
+      x[i] = r.nextBoolean() ? r.nextInt(4) : 46 + r.nextInt(4);
+    }
+    float[] y = new float[n];
+    for (int i = 0; i < n; i++) {
+      y[i] = r.nextInt(3);
+    }
+    Dataset data = new Dataset(x, new long[] {40}, y, new long[0]);
+    java.util.function.Supplier<Sequential> model =
+        () ->
+            new Sequential(new Embedding(50, 3, new long[] {40}), new Flatten(), new Dense(3))
+                .setSeed(24);
+    ClippingBruteForceTest.check("long embedding", model, data, 0, 0.5);
+    ClippingBruteForceTest.check("long embedding one unit", model, data, 1, 0.5);
+    ClippingBruteForceTest.check("long embedding microbatches", model, data, 3, 0.5);
+  }
+
+  @Test
   void poolingAndReshapeModelMatchesBruteForce() {
     Dataset data = TestData.scaled(12, new long[] {32}, 3, 9, 1, SCALES);
     ClippingBruteForceTest.check("pooling", MoreLayersBruteForceTest::pooling, data, 0, 9);
