@@ -379,7 +379,9 @@ final class ModelGraph implements AutoCloseable {
             noiseInputs.add(in);
             standardNormal = in;
           } else {
-            Operand<TInt64> seed = tf.math.add(noiseSeed, tf.constant(new long[] {0L, paramIndex}));
+            // the parameter index in the first word, the step's seed in the second: with the
+            // test seed {seed, step}, no two (parameter, step) pairs share a Philox seed
+            Operand<TInt64> seed = tf.math.add(noiseSeed, tf.constant(new long[] {paramIndex, 0L}));
             standardNormal = tf.random.statelessRandomNormal(tf.constant(spec.shape()), seed);
           }
           Operand<TFloat32> noise = tf.math.mul(standardNormal, tf.constant(noiseStd));

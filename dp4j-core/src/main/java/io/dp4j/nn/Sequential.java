@@ -257,7 +257,9 @@ public class Sequential implements AutoCloseable, TrainableModel {
     if (dp != null) {
       validateForDp(dp, shapes, layerNames);
       if (dp.noiseMultiplier() == 0) {
-        LOG.warn("DP-SGD with noiseMultiplier 0: gradients are clipped but not noised, no privacy");
+        LOG.warn(
+            "DP-SGD with noiseMultiplier 0: gradients are clipped but not noised, no privacy;"
+                + " privacySpent reports epsilon = Infinity once a step has run");
       }
       if (useXla) {
         LOG.debug("XLA JIT requested (global_jit_level ON_1)");
@@ -579,7 +581,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
         metrics.put(this.metrics.get(i).key(), accumulators.get(i).value());
       }
       OptionalDouble epsilon = OptionalDouble.empty();
-      if (g.dp != null && targetDelta != null && g.dp.noiseMultiplier() > 0) {
+      if (g.dp != null && targetDelta != null) {
         epsilon = OptionalDouble.of(privacySpent(targetDelta).epsilon());
         metrics.put("epsilon", epsilon.getAsDouble());
       }
@@ -652,7 +654,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
         }
       }
       steps++;
-      if (dp != null && dp.noiseMultiplier() > 0) {
+      if (dp != null) {
         ledger.recordStep(
             sampler.samplingRate(), dp.noiseMultiplier(), sampler.mode(), units.microbatchSize());
       }

@@ -28,23 +28,44 @@ public final class PrivacyLog {
   private double lastSigma = Double.NaN;
   private double lastMicrobatchSize = 1;
   private boolean sensitivityDoubled;
+  private long noiselessSteps;
 
-  /** Records one DP step at sampling rate q with noise multiplier σ &gt; 0, clipped per example. */
+  /**
+   * Records one DP step at sampling rate q with noise multiplier σ, clipped per example. A step
+   * with σ = 0 (clipping without noise) has no privacy guarantee: it makes every later {@link
+   * #privacySpent} ε infinite.
+   */
   public synchronized void recordStep(
       double samplingRate, double noiseMultiplier, SamplingMode mode) {
     recordStep(samplingRate, noiseMultiplier, mode, 1);
   }
 
   /**
-   * Records one DP step at sampling rate q with noise multiplier σ &gt; 0 whose clipping units are
+   * Records one DP step at sampling rate q with noise multiplier σ whose clipping units are
    * microbatches of {@code microbatchSize} examples (1 when clipping per example; the expected size
-   * (q·N)/M for Poisson batches). Above 1 the step is recorded with Gaussian(σ/2).
+   * (q·N)/M for Poisson batches). Above 1 the step is recorded with Gaussian(σ/2). With σ = 0 the
+   * step is counted but has no DP event: ε is infinite from then on.
    */
   public synchronized void recordStep(
       double samplingRate, double noiseMultiplier, SamplingMode mode, double microbatchSize) {
     if (!(microbatchSize >= 1) || Double.isInfinite(microbatchSize)) {
       throw new IllegalArgumentException(
           "microbatchSize must be finite and >= 1, got " + microbatchSize);
+    }
+    if (!(noiseMultiplier >= 0) || Double.isInfinite(noiseMultiplier)) {
+      throw new IllegalArgumentException(
+          "noiseMultiplier must be finite and >= 0, got " + noiseMultiplier);
+    }
+    if (noiseMultiplier == 0) {
+      noiselessSteps++;
+      steps++;
+      lastRate = samplingRate;
+      lastSigma = 0;
+      lastMicrobatchSize = microbatchSize;
+      if (mode == SamplingMode.SHUFFLED) {
+        samplingAssumed = true;
+      }
+      return;
     }
     boolean doubled = microbatchSize > 1;
     double effectiveSigma = doubled ? noiseMultiplier / 2 : noiseMultiplier;
@@ -76,6 +97,16 @@ public final class PrivacyLog {
     return steps;
   }
 
+  /** The sampling rate q of the latest step, NaN before any. */
+  public synchronized double latestSamplingRate() {
+    return lastRate;
+  }
+
+  /** Steps that ran with noise multiplier 0: if any, the model has no DP guarantee. */
+  public synchronized long noiselessSteps() {
+    return noiselessSteps;
+  }
+
   /** True if some steps used shuffled fixed-size batches (the Poisson figure is then assumed). */
   public synchronized boolean samplingAssumed() {
     return samplingAssumed;
@@ -94,9 +125,24 @@ public final class PrivacyLog {
     return sensitivityDoubled;
   }
 
-  /** Composes the events into a fresh accountant and asks it for ε at {@code delta}. */
+  /**
+   * Composes the events into a fresh accountant and asks it for ε at {@code delta}: infinite, with
+   * method {@code "none"}, if any step ran without noise.
+   */
   public synchronized PrivacySpent privacySpent(
       double delta, Supplier<? extends PrivacyAccountant> accountants) {
+    if (noiselessSteps > 0) {
+      return new PrivacySpent(
+          Double.POSITIVE_INFINITY,
+          delta,
+          steps,
+          lastRate,
+          lastSigma,
+          "none",
+          samplingAssumed,
+          lastMicrobatchSize,
+          sensitivityDoubled);
+    }
     if (steps == 0) {
       return new PrivacySpent(
           0,

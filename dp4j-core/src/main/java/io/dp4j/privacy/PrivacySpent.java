@@ -12,12 +12,13 @@ import java.util.Optional;
  * #effectiveNoiseMultiplier()}), as TF Privacy's {@code compute_dp_sgd_privacy_statement} does;
  * {@link #sensitivityNote()} says so in words for reports.
  *
- * @param epsilon ε at {@code delta}
+ * @param epsilon ε at {@code delta}; infinite if some step ran with noise multiplier 0
  * @param delta δ
  * @param steps DP steps composed
  * @param samplingRate q of the latest steps
  * @param noiseMultiplier σ as configured (the noise std divided by the clipping norm C)
- * @param method the accountant ("rdp", "pld")
+ * @param method the accountant ("rdp", "pld"), or "none" when no step was composed: none ran (ε 0),
+ *     or some ran without noise (ε infinite)
  * @param samplingAssumed true if some steps used fixed-size shuffled batches, for which the
  *     Poisson-sampling figure is an assumption (as in TF Privacy's statements)
  * @param microbatchSize examples per microbatch of the latest steps: 1 when clipping per example,

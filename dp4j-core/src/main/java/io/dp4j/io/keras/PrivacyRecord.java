@@ -56,7 +56,8 @@ public record PrivacyRecord(
    * The record of a model compiled for DP training, at {@code delta}, from its ledger and the
    * accountant it was configured with.
    *
-   * @throws IllegalStateException if the model is not compiled for DP training
+   * @throws IllegalStateException if the model is not compiled for DP training, or some of its
+   *     steps ran without noise (no DP guarantee, ε infinite)
    */
   public static PrivacyRecord of(Sequential model, double delta) {
     DpSettings dp =
@@ -65,6 +66,14 @@ public record PrivacyRecord(
             .orElseThrow(
                 () -> new IllegalStateException("the model is not compiled for DP training"));
     PrivacySpent spent = model.privacySpent(delta);
+    if (Double.isInfinite(spent.epsilon())) {
+      throw new IllegalStateException(
+          model.privacyLog().noiselessSteps()
+              + " of the model's "
+              + spent.steps()
+              + " steps ran with noiseMultiplier 0: it has no DP guarantee (epsilon is infinite),"
+              + " so there is no privacy record to write");
+    }
     return new PrivacyRecord(
         spent.epsilon(),
         delta,

@@ -117,6 +117,11 @@ public final class TrainingCheckpoint {
     node.put("steps", ledger.steps());
     node.put("model_steps", seq.steps());
     node.put("sampling_assumed", ledger.samplingAssumed());
+    if (ledger.noiselessSteps() > 0) {
+      // steps without noise have no DP event; they make epsilon infinite after a resume too
+      node.put("noiseless_steps", ledger.noiselessSteps());
+      node.put("noiseless_sampling_rate", ledger.latestSamplingRate());
+    }
     ArrayNode events = node.putArray("ledger");
     RdpAccountant rdp = new RdpAccountant();
     for (SelfComposedDpEvent run : ledger.events()) {
@@ -412,6 +417,12 @@ public final class TrainingCheckpoint {
         ledger.recordStep(step.samplingProbability(), gaussian.noiseMultiplier(), mode);
         replayed++;
       }
+    }
+    long noiseless = node.path("noiseless_steps").asLong(0);
+    for (long i = 0; i < noiseless; i++) {
+      ledger.recordStep(
+          node.path("noiseless_sampling_rate").asDouble(1.0), 0, SamplingMode.POISSON);
+      replayed++;
     }
     if (replayed != node.path("steps").asLong(-1)) {
       throw new KerasFormatException(

@@ -23,6 +23,7 @@ import io.dp4j.privacy.DPKerasAdagradOptimizer;
 import io.dp4j.privacy.DPKerasAdamOptimizer;
 import io.dp4j.privacy.DPKerasRMSpropOptimizer;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.PrivacyLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,6 +94,30 @@ class TrainingCheckpointTest {
     }
     try (KerasModel plain = ModelIO.load(file)) {
       assertThat(plain.sequential().privacyLog().steps()).isZero();
+    }
+  }
+
+  @Test
+  void stepsWithoutNoiseStillMakeEpsilonInfiniteAfterAResume() throws IOException {
+    Path file = tmp.resolve("noiseless.keras");
+    long steps;
+    try (Sequential b = new Sequential(new Dense(4, ActivationFunction.TANH), new Dense(1))) {
+      b.setInputShape(3).setSeed(4);
+      b.compile(new DPKerasSGDOptimizer(1.0, 0.9, 0, 0.05f), new MeanSquaredError(Reduction.NONE));
+      b.fit(DATA, PoissonSampler.seeded(200, 0.1, 2), 1);
+      b.compile(new DPKerasSGDOptimizer(1.0, 0.0, 0, 0.05f), new MeanSquaredError(Reduction.NONE));
+      b.fit(DATA, PoissonSampler.seeded(200, 0.1, 3), 1);
+      steps = b.privacyLog().steps();
+      assertThat(b.privacyLog().noiselessSteps()).isEqualTo(10).isLessThan(steps);
+      assertThat(b.privacySpent(1e-5).epsilon()).isInfinite();
+      TrainingCheckpoint.save(KerasModel.of(b, 3), file);
+    }
+    try (KerasModel c = TrainingCheckpoint.load(file)) {
+      PrivacyLog log = c.sequential().privacyLog();
+      assertThat(log.steps()).isEqualTo(steps);
+      assertThat(log.noiselessSteps()).isEqualTo(10);
+      assertThat(log.privacySpent(1e-5, io.dp4j.accounting.RdpAccountant::new).epsilon())
+          .isInfinite();
     }
   }
 
