@@ -113,6 +113,10 @@ final class InspectCommand implements Callable<Integer> {
             : "shuffled batches; the figure assumes Poisson sampling",
         r.steps(),
         (r.numMicrobatches() > 0 ? ", " + r.numMicrobatches() + " microbatches" : "")
-            + (r.secureNoise() ? ", secure noise (CSPRNG)" : ""));
+            + (r.secureNoise() ? ", secure noise (CSPRNG)" : "")
+            + (r.predictableRandomness()
+                ? "%n  WARNING: batches or noise came from a fixed test seed or another predictable"
+                    + " generator: this run has no DP guarantee"
+                : ""));
   }
 }

@@ -84,17 +84,30 @@ class KerasCommandsTest {
         io.dp4j.io.keras.ModelIO.load(FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5"))) {
       var record =
           new io.dp4j.io.keras.PrivacyRecord(
-              1.25, 1e-5, 1.1, 1.0, 0.01, 600, "rdp", "poisson", 0, false);
+              1.25, 1e-5, 1.1, 1.0, 0.01, 600, "rdp", "poisson", 0, false, false);
       io.dp4j.io.keras.ModelIO.save(model.withPrivacyRecord(record), file);
     }
     CommandRun text = run(new InspectCommand(), file.toString());
     assertThat(text.out())
         .contains("epsilon 1.25 at delta 0.00001 (rdp accountant)")
         .contains("noise multiplier 1.1")
-        .contains("600 steps");
+        .contains("600 steps")
+        .doesNotContain("WARNING");
     JsonNode json = MAPPER.readTree(run(new InspectCommand(), "--json", file.toString()).out());
     assertThat(json.get("privacy").get("epsilon").asDouble()).isEqualTo(1.25);
     assertThat(json.get("format").asText()).isEqualTo("zip");
+
+    Path seeded = tmp.resolve("seeded.keras");
+    try (var model =
+        io.dp4j.io.keras.ModelIO.load(FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5"))) {
+      var record =
+          new io.dp4j.io.keras.PrivacyRecord(
+              1.25, 1e-5, 1.1, 1.0, 0.01, 600, "rdp", "poisson", 0, false, true);
+      io.dp4j.io.keras.ModelIO.save(model.withPrivacyRecord(record), seeded);
+    }
+    assertThat(run(new InspectCommand(), seeded.toString()).out())
+        .contains("WARNING: batches or noise came from a fixed test seed")
+        .contains("no DP guarantee");
   }
 
   @Test

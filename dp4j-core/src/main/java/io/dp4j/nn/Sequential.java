@@ -655,6 +655,9 @@ public class Sequential implements AutoCloseable, TrainableModel {
       }
       steps++;
       if (dp != null) {
+        if (sampler.isSeeded() || fixedNoiseSeed != null) {
+          ledger.markPredictable();
+        }
         ledger.recordStep(
             sampler.samplingRate(), dp.noiseMultiplier(), sampler.mode(), units.microbatchSize());
       }

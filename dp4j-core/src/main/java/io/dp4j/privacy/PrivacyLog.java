@@ -29,6 +29,7 @@ public final class PrivacyLog {
   private double lastMicrobatchSize = 1;
   private boolean sensitivityDoubled;
   private long noiselessSteps;
+  private boolean predictable;
 
   /**
    * Records one DP step at sampling rate q with noise multiplier σ, clipped per example. A step
@@ -95,6 +96,20 @@ public final class PrivacyLog {
 
   public synchronized long steps() {
     return steps;
+  }
+
+  /**
+   * Marks the log as holding steps whose batches or noise came from a predictable generator (a
+   * fixed test seed, or a caller-supplied non-{@code SecureRandom} generator): such steps have no
+   * DP guarantee, and reports must say so.
+   */
+  public synchronized void markPredictable() {
+    predictable = true;
+  }
+
+  /** Whether some step's batches or noise came from a predictable generator. */
+  public synchronized boolean predictable() {
+    return predictable;
   }
 
   /** The sampling rate q of the latest step, NaN before any. */

@@ -24,6 +24,10 @@ import io.dp4j.privacy.PrivacySpent;
  * @param secureNoise whether the noise was drawn in Java on a CSPRNG ({@link
  *     Sequential#useSecureNoise()}) rather than in-graph from a {@code SecureRandom} seed; false
  *     when read from a record written before the field existed
+ * @param predictableRandomness whether some step's batches or noise came from a predictable
+ *     generator (a fixed test seed or a non-{@code SecureRandom} sampler): the figures then hold
+ *     for the mechanism, but this run has no DP guarantee; false when read from a record written
+ *     before the field existed
  */
 public record PrivacyRecord(
     double epsilon,
@@ -35,7 +39,8 @@ public record PrivacyRecord(
     String accountant,
     String sampling,
     int numMicrobatches,
-    boolean secureNoise) {
+    boolean secureNoise,
+    boolean predictableRandomness) {
 
   /** The metadata key the record is stored under. */
   public static final String METADATA_KEY = "dp4j_privacy";
@@ -84,7 +89,8 @@ public record PrivacyRecord(
         spent.method(),
         spent.samplingAssumed() ? "shuffled" : "poisson",
         dp.numMicrobatches(),
-        model.secureNoise());
+        model.secureNoise(),
+        model.privacyLog().predictable());
   }
 
   /** The record as a JSON object. */
@@ -100,6 +106,7 @@ public record PrivacyRecord(
     node.put("sampling", sampling);
     node.put("num_microbatches", numMicrobatches);
     node.put("secure_noise", secureNoise);
+    node.put("predictable_randomness", predictableRandomness);
     return node;
   }
 
@@ -123,7 +130,8 @@ public record PrivacyRecord(
           text(node, "accountant"),
           text(node, "sampling"),
           (int) number(node, "num_microbatches"),
-          optionalBoolean(node, "secure_noise"));
+          optionalBoolean(node, "secure_noise"),
+          optionalBoolean(node, "predictable_randomness"));
     } catch (IllegalArgumentException e) {
       if (e instanceof KerasFormatException k) {
         throw k;

@@ -117,6 +117,7 @@ public final class TrainingCheckpoint {
     node.put("steps", ledger.steps());
     node.put("model_steps", seq.steps());
     node.put("sampling_assumed", ledger.samplingAssumed());
+    node.put("predictable_randomness", ledger.predictable());
     if (ledger.noiselessSteps() > 0) {
       // steps without noise have no DP event; they make epsilon infinite after a resume too
       node.put("noiseless_steps", ledger.noiselessSteps());
@@ -417,6 +418,9 @@ public final class TrainingCheckpoint {
         ledger.recordStep(step.samplingProbability(), gaussian.noiseMultiplier(), mode);
         replayed++;
       }
+    }
+    if (node.path("predictable_randomness").asBoolean(false)) {
+      ledger.markPredictable();
     }
     long noiseless = node.path("noiseless_steps").asLong(0);
     for (long i = 0; i < noiseless; i++) {

@@ -213,6 +213,7 @@ class KerasExportTest {
     assertThat(record.samplingRate()).isEqualTo(0.25);
     assertThat(record.sampling()).isEqualTo("poisson");
     assertThat(record.secureNoise()).isFalse();
+    assertThat(record.predictableRandomness()).as("PoissonSampler.seeded is predictable").isTrue();
     Path file = tmp.resolve("dp.keras");
     try (KerasModel model = KerasModel.of(s, 4).withPrivacyRecord(record);
         KerasModel back = roundTrip(model, file)) {
@@ -228,6 +229,12 @@ class KerasExportTest {
       ObjectNode old = record.toJson();
       old.remove("secure_noise");
       assertThat(PrivacyRecord.fromJson(old)).isEqualTo(record);
+      try (ZipFile zip = new ZipFile(file.toFile())) {
+        JsonNode meta = MAPPER.readTree(zip.getInputStream(zip.getEntry("metadata.json")));
+        assertThat(meta.get("dp4j_privacy").get("predictable_randomness").asBoolean()).isTrue();
+      }
+      old.remove("predictable_randomness");
+      assertThat(PrivacyRecord.fromJson(old).predictableRandomness()).isFalse();
     }
   }
 
