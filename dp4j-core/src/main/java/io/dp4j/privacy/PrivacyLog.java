@@ -22,6 +22,7 @@ import java.util.function.Supplier;
  */
 public final class PrivacyLog {
   private final List<SelfComposedDpEvent> runs = new ArrayList<>();
+  private final List<Double> runMicrobatchSizes = new ArrayList<>();
   private long steps;
   private boolean samplingAssumed;
   private double lastRate = Double.NaN;
@@ -72,10 +73,13 @@ public final class PrivacyLog {
     double effectiveSigma = doubled ? noiseMultiplier / 2 : noiseMultiplier;
     DpEvent step = new PoissonSampledDpEvent(samplingRate, new GaussianDpEvent(effectiveSigma));
     int last = runs.size() - 1;
-    if (last >= 0 && runs.get(last).event().equals(step)) {
+    if (last >= 0
+        && runs.get(last).event().equals(step)
+        && runMicrobatchSizes.get(last) == microbatchSize) {
       runs.set(last, new SelfComposedDpEvent(step, runs.get(last).count() + 1));
     } else {
       runs.add(new SelfComposedDpEvent(step, 1));
+      runMicrobatchSizes.add(microbatchSize);
     }
     steps++;
     lastRate = samplingRate;
@@ -92,6 +96,14 @@ public final class PrivacyLog {
   /** The recorded runs of identical steps, in order. */
   public synchronized List<SelfComposedDpEvent> events() {
     return List.copyOf(runs);
+  }
+
+  /**
+   * For each run of {@link #events()}, the microbatch size its steps were recorded with: above 1,
+   * the run's event holds σ/2.
+   */
+  public synchronized List<Double> eventMicrobatchSizes() {
+    return List.copyOf(runMicrobatchSizes);
   }
 
   public synchronized long steps() {

@@ -129,6 +129,9 @@ public final class TrainingCheckpoint {
       events.add(readTree(PrivacyAccountants.eventToJson(run)));
       rdp.compose(run.event(), run.count());
     }
+    // per run: its microbatch size, so that a resumed log keeps σ as configured and the 2C note
+    ArrayNode sizes = node.putArray("ledger_microbatch_sizes");
+    ledger.eventMicrobatchSizes().forEach(sizes::add);
     node.set("accountant", readTree(rdp.toJson()));
     model
         .sequential()
@@ -399,8 +402,16 @@ public final class TrainingCheckpoint {
       throw new KerasFormatException(ENTRY + " has no ledger");
     }
     boolean assumed = node.path("sampling_assumed").asBoolean(false);
+    JsonNode sizes = node.get("ledger_microbatch_sizes"); // absent before format 2's addition
+    if (sizes != null && (!sizes.isArray() || sizes.size() != events.size())) {
+      throw new KerasFormatException(
+          ENTRY + ": ledger_microbatch_sizes must list one size per ledger event");
+    }
     long replayed = 0;
+    int index = 0;
     for (JsonNode e : events) {
+      double microbatchSize = sizes == null ? 1 : sizes.get(index).asDouble(1);
+      index++;
       DpEvent event;
       try {
         event = PrivacyAccountants.eventFromJson(e.toString());
@@ -415,7 +426,10 @@ public final class TrainingCheckpoint {
       }
       for (long i = 0; i < run.count(); i++) {
         SamplingMode mode = assumed && replayed == 0 ? SamplingMode.SHUFFLED : SamplingMode.POISSON;
-        ledger.recordStep(step.samplingProbability(), gaussian.noiseMultiplier(), mode);
+        // a run of microbatches above one example holds σ/2: record the σ it was configured with
+        double sigma =
+            microbatchSize > 1 ? 2 * gaussian.noiseMultiplier() : gaussian.noiseMultiplier();
+        ledger.recordStep(step.samplingProbability(), sigma, mode, microbatchSize);
         replayed++;
       }
     }

@@ -24,6 +24,7 @@ import io.dp4j.privacy.DPKerasAdamOptimizer;
 import io.dp4j.privacy.DPKerasRMSpropOptimizer;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.PrivacyLog;
+import io.dp4j.privacy.PrivacySpent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,6 +95,30 @@ class TrainingCheckpointTest {
     }
     try (KerasModel plain = ModelIO.load(file)) {
       assertThat(plain.sequential().privacyLog().steps()).isZero();
+    }
+  }
+
+  @Test
+  void microbatchedStepsKeepTheirSigmaAndTheDoubledSensitivityNoteAfterAResume()
+      throws IOException {
+    Path file = tmp.resolve("microbatches.keras");
+    PrivacySpent before;
+    try (Sequential b = new Sequential(new Dense(4, ActivationFunction.TANH), new Dense(1))) {
+      b.setInputShape(3).setSeed(4);
+      // Poisson batches of 20 expected examples in 5 microbatches: 4 per microbatch, σ/2
+      b.compile(new DPKerasSGDOptimizer(1.0, 1.2, 5, 0.05f), new MeanSquaredError(Reduction.NONE));
+      b.fit(DATA, PoissonSampler.seeded(200, 0.1, 2), 1);
+      before = b.privacySpent(1e-5);
+      assertThat(before.sensitivityDoubled()).isTrue();
+      TrainingCheckpoint.save(KerasModel.of(b, 3), file);
+    }
+    try (KerasModel c = TrainingCheckpoint.load(file)) {
+      PrivacySpent after = c.sequential().privacySpent(1e-5);
+      assertThat(after.epsilon()).isEqualTo(before.epsilon());
+      assertThat(after.noiseMultiplier()).isEqualTo(1.2);
+      assertThat(after.effectiveNoiseMultiplier()).isEqualTo(0.6);
+      assertThat(after.sensitivityDoubled()).isTrue();
+      assertThat(after.microbatchSize()).isEqualTo(4);
     }
   }
 
