@@ -531,6 +531,11 @@ public class Sequential implements AutoCloseable, TrainableModel {
    * TrainingListener#onTrainingEnd} last; training ends early when {@link #stopTraining()} is
    * called (by a listener such as {@link io.dp4j.nn.train.EarlyStopping}), after the current step.
    *
+   * <p>Under DP training, only the model is protected: the training loss and metrics in the history
+   * and in {@link io.dp4j.nn.train.BatchEvent}s are computed without noise on the private batches
+   * (as in TF Privacy and Opacus), so they are not covered by the reported ε. Publish metrics of
+   * held-out data instead.
+   *
    * @param validationData held-out examples, or null for none; not protected or accounted for by DP
    *     training
    * @return the loss and metrics of every epoch run (and ε when a target δ is set)
