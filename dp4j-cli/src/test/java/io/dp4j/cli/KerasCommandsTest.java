@@ -79,14 +79,7 @@ class KerasCommandsTest {
 
   @Test
   void inspectShowsThePrivacyRecordOfAnExportedDpModel() throws IOException {
-    Path file = tmp.resolve("dp.keras");
-    try (var model =
-        io.dp4j.io.keras.ModelIO.load(FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5"))) {
-      var record =
-          new io.dp4j.io.keras.PrivacyRecord(
-              1.25, 1e-5, 1.1, 1.0, 0.01, 600, "rdp", "poisson", 0, false, false);
-      io.dp4j.io.keras.ModelIO.save(model.withPrivacyRecord(record), file);
-    }
+    Path file = exportWithRecord("dp.keras", false);
     CommandRun text = run(new InspectCommand(), file.toString());
     assertThat(text.out())
         .contains("epsilon 1.25 at delta 0.00001 (rdp accountant)")
@@ -97,17 +90,22 @@ class KerasCommandsTest {
     assertThat(json.get("privacy").get("epsilon").asDouble()).isEqualTo(1.25);
     assertThat(json.get("format").asText()).isEqualTo("zip");
 
-    Path seeded = tmp.resolve("seeded.keras");
+    assertThat(run(new InspectCommand(), exportWithRecord("seeded.keras", true).toString()).out())
+        .contains("WARNING: batches or noise came from a fixed test seed")
+        .contains("no DP guarantee");
+  }
+
+  /** The 3-class fixture saved as .keras with a privacy record of ε 1.25 after 600 steps. */
+  private Path exportWithRecord(String name, boolean predictableRandomness) throws IOException {
+    Path file = tmp.resolve(name);
     try (var model =
         io.dp4j.io.keras.ModelIO.load(FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5"))) {
       var record =
           new io.dp4j.io.keras.PrivacyRecord(
-              1.25, 1e-5, 1.1, 1.0, 0.01, 600, "rdp", "poisson", 0, false, true);
-      io.dp4j.io.keras.ModelIO.save(model.withPrivacyRecord(record), seeded);
+              1.25, 1e-5, 1.1, 1.0, 0.01, 600, "rdp", "poisson", 0, false, predictableRandomness);
+      io.dp4j.io.keras.ModelIO.save(model.withPrivacyRecord(record), file);
     }
-    assertThat(run(new InspectCommand(), seeded.toString()).out())
-        .contains("WARNING: batches or noise came from a fixed test seed")
-        .contains("no DP guarantee");
+    return file;
   }
 
   @Test
