@@ -11,8 +11,6 @@ import io.dp4j.accounting.RdpAccountant;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.PoissonSampler;
 import io.dp4j.nn.Sequential;
-import io.dp4j.nn.losses.Reduction;
-import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.nn.optimizers.Optimizer;
 import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.nn.train.BatchEvent;
@@ -62,11 +60,12 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       defaultValue = "tutorial-cnn",
-      converter = BenchModel.Converter.class,
+      converter = BenchTarget.Converter.class,
       description =
-          "tutorial-cnn (default), mlp (Dense 256-128-10 on 28x28 pixels) or embedding (64 ids"
-              + " of 5000 into 16 dimensions, Dense 32-2).")
-  BenchModel model;
+          "tutorial-cnn (default), mlp (Dense 256-128-10 on 28x28 pixels), embedding (64 ids"
+              + " of 5000 into 16 dimensions, Dense 32-2), or a Keras model file (.keras, .h5,"
+              + " .json) timed on random inputs of its shape.")
+  BenchTarget model;
 
   @Option(
       names = "--batch-size",
@@ -131,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
           Locale.ROOT,
           "%s, batch %d: plain %.1f ms/step, DP-SGD %.1f ms/step, DP/plain %.2f,"
               + " DP-SGD %.0f examples/s (medians of %d rounds)%n",
-          model.optionName(),
+          model.label(),
           batchSize,
           plainMs,
           dpMs,
@@ -142,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
       node.put("nondp_ms_per_step", plainMs);
       node.put("ratio", dpMs / plainMs);
       node.put("examples_per_s", examplesPerSecond);
-      node.put("model", model.optionName());
+      node.put("model", model.label());
       node.put("batch_size", batchSize);
       if (secureNoise) {
         double secureMs = median(secure);
@@ -213,11 +212,11 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private double msPerStep(Optimizer optimizer, Dataset data, boolean secureNoise) {
-    try (Sequential model = new Sequential(this.model.layers()).setSeed(1)) {
+    try (Sequential model = this.model.newModel()) {
       if (secureNoise) {
         model.useSecureNoise();
       }
-      model.compile(optimizer, new SparseCategoricalCrossentropy(true, Reduction.NONE));
+      model.compile(optimizer, this.model.loss());
       long[] stamps = new long[WARMUP + steps + 2];
       int[] seen = {0};
       model.addTrainingListener(

@@ -1,21 +1,18 @@
 package io.dp4j.cli;
 
 import io.dp4j.data.Dataset;
+import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.layers.Embedding;
 import io.dp4j.nn.layers.Flatten;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.tutorial.MnistTutorial;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.stream.Collectors;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
-/** The models {@code dp4j bench} can time, each with synthetic data of its input shape. */
-enum BenchModel {
+/** The built-in models {@code dp4j bench} can time, each with synthetic data of its input shape. */
+enum BenchModel implements BenchTarget {
   /** The tutorial CNN on 28x28x1 images, 10 classes. */
   TUTORIAL_CNN {
     @Override
@@ -24,7 +21,7 @@ enum BenchModel {
     }
 
     @Override
-    Dataset data(int n) {
+    public Dataset data(int n) {
       return pixels(n);
     }
   },
@@ -41,7 +38,7 @@ enum BenchModel {
     }
 
     @Override
-    Dataset data(int n) {
+    public Dataset data(int n) {
       return pixels(n);
     }
   },
@@ -64,7 +61,7 @@ enum BenchModel {
     }
 
     @Override
-    Dataset data(int n) {
+    public Dataset data(int n) {
       SplittableRandom random = new SplittableRandom(7);
       float[] x = new float[n * LENGTH];
       for (int i = 0; i < x.length; i++) {
@@ -76,15 +73,21 @@ enum BenchModel {
 
   abstract Layer[] layers();
 
-  /** {@code n} synthetic examples (seeded: timing needs no real data). */
-  abstract Dataset data(int n);
+  @Override
+  public abstract Dataset data(int n);
+
+  @Override
+  public Sequential newModel() {
+    return new Sequential(layers()).setSeed(1);
+  }
 
   /** The option value: the constant's name in lower case with dashes. */
-  String optionName() {
+  @Override
+  public String label() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  private static Dataset pixels(int n) {
+  static Dataset pixels(int n) {
     SplittableRandom random = new SplittableRandom(7);
     float[] x = new float[n * 28 * 28];
     for (int i = 0; i < x.length; i++) {
@@ -93,30 +96,11 @@ enum BenchModel {
     return new Dataset(x, new long[] {28, 28, 1}, labels(random, n, 10), new long[] {});
   }
 
-  private static float[] labels(SplittableRandom random, int n, int classes) {
+  static float[] labels(SplittableRandom random, int n, int classes) {
     float[] y = new float[n];
     for (int i = 0; i < n; i++) {
       y[i] = random.nextInt(classes);
     }
     return y;
-  }
-
-  /** Parses {@link #optionName()}. */
-  static final class Converter implements ITypeConverter<BenchModel> {
-    @Override
-    public BenchModel convert(String value) {
-      for (BenchModel model : values()) {
-        if (model.optionName().equals(value)) {
-          return model;
-        }
-      }
-      throw new TypeConversionException(
-          "unknown model '"
-              + value
-              + "'; one of "
-              + Arrays.stream(values())
-                  .map(BenchModel::optionName)
-                  .collect(Collectors.joining(", ")));
-    }
   }
 }

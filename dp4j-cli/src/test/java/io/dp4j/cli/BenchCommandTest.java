@@ -36,6 +36,40 @@ class BenchCommandTest {
   }
 
   @Test
+  void timesAKerasModelFileOnRandomInputsOfItsShape() throws IOException {
+    java.nio.file.Path keras =
+        KerasCommandsTest.FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(keras));
+    CommandRun run =
+        CommandRun.of(
+            "bench",
+            "--model",
+            keras.toString(),
+            "--batch-size",
+            "8",
+            "--steps",
+            "2",
+            "--rounds",
+            "1",
+            "--json");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode json = Json.MAPPER.readTree(run.out());
+    assertThat(json.get("model").asText()).isEqualTo("k2.3.1_seq_dense_softmax_model.h5");
+    assertThat(json.get("dp_ms_per_step").asDouble()).isPositive();
+  }
+
+  @Test
+  void anUnknownModelNamesTheChoices() {
+    CommandRun run = CommandRun.of("bench", "--model", "resnet-9000");
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("unknown model 'resnet-9000'")
+        .contains("tutorial-cnn, mlp, embedding, or the path of a Keras model file");
+  }
+
+  @Test
   void refusesANonPositiveBatchSize() {
     CommandRun run = CommandRun.of("bench", "--batch-size", "0");
 
