@@ -59,19 +59,27 @@ public final class PrivacyLog {
           "noiseMultiplier must be finite and >= 0, got " + noiseMultiplier);
     }
     if (noiseMultiplier == 0) {
-      noiselessSteps++;
-      steps++;
-      lastRate = samplingRate;
-      lastSigma = 0;
-      lastMicrobatchSize = microbatchSize;
-      if (mode == SamplingMode.SHUFFLED) {
-        samplingAssumed = true;
+      noiselessSteps++; // no DP event: the Gaussian mechanism needs σ > 0
+    } else {
+      boolean doubled = microbatchSize > 1;
+      double effectiveSigma = doubled ? noiseMultiplier / 2 : noiseMultiplier;
+      appendToRuns(
+          new PoissonSampledDpEvent(samplingRate, new GaussianDpEvent(effectiveSigma)),
+          microbatchSize);
+      if (doubled) {
+        sensitivityDoubled = true;
       }
-      return;
     }
-    boolean doubled = microbatchSize > 1;
-    double effectiveSigma = doubled ? noiseMultiplier / 2 : noiseMultiplier;
-    DpEvent step = new PoissonSampledDpEvent(samplingRate, new GaussianDpEvent(effectiveSigma));
+    steps++;
+    lastRate = samplingRate;
+    lastSigma = noiseMultiplier;
+    lastMicrobatchSize = microbatchSize;
+    if (mode == SamplingMode.SHUFFLED) {
+      samplingAssumed = true;
+    }
+  }
+
+  private void appendToRuns(DpEvent step, double microbatchSize) {
     int last = runs.size() - 1;
     if (last >= 0
         && runs.get(last).event().equals(step)
@@ -80,16 +88,6 @@ public final class PrivacyLog {
     } else {
       runs.add(new SelfComposedDpEvent(step, 1));
       runMicrobatchSizes.add(microbatchSize);
-    }
-    steps++;
-    lastRate = samplingRate;
-    lastSigma = noiseMultiplier;
-    lastMicrobatchSize = microbatchSize;
-    if (doubled) {
-      sensitivityDoubled = true;
-    }
-    if (mode == SamplingMode.SHUFFLED) {
-      samplingAssumed = true;
     }
   }
 

@@ -402,7 +402,7 @@ public final class TrainingCheckpoint {
       throw new KerasFormatException(ENTRY + " has no ledger");
     }
     boolean assumed = node.path("sampling_assumed").asBoolean(false);
-    JsonNode sizes = node.get("ledger_microbatch_sizes"); // absent before format 2's addition
+    JsonNode sizes = node.get("ledger_microbatch_sizes"); // absent in older checkpoints
     if (sizes != null && (!sizes.isArray() || sizes.size() != events.size())) {
       throw new KerasFormatException(
           ENTRY + ": ledger_microbatch_sizes must list one size per ledger event");
