@@ -157,28 +157,10 @@ public final class PrivacyLog {
   public synchronized PrivacySpent privacySpent(
       double delta, Supplier<? extends PrivacyAccountant> accountants) {
     if (noiselessSteps > 0) {
-      return new PrivacySpent(
-          Double.POSITIVE_INFINITY,
-          delta,
-          steps,
-          lastRate,
-          lastSigma,
-          "none",
-          samplingAssumed,
-          lastMicrobatchSize,
-          sensitivityDoubled);
+      return uncomposed(Double.POSITIVE_INFINITY, delta);
     }
     if (steps == 0) {
-      return new PrivacySpent(
-          0,
-          delta,
-          0,
-          lastRate,
-          lastSigma,
-          "none",
-          samplingAssumed,
-          lastMicrobatchSize,
-          sensitivityDoubled);
+      return uncomposed(0, delta);
     }
     PrivacyAccountant accountant = accountants.get();
     for (SelfComposedDpEvent run : runs) {
@@ -191,6 +173,20 @@ public final class PrivacyLog {
         lastRate,
         lastSigma,
         accountant.method(),
+        samplingAssumed,
+        lastMicrobatchSize,
+        sensitivityDoubled);
+  }
+
+  /** ε without an accountant ("none"): 0 before any step, infinite after a step without noise. */
+  private PrivacySpent uncomposed(double epsilon, double delta) {
+    return new PrivacySpent(
+        epsilon,
+        delta,
+        steps,
+        lastRate,
+        lastSigma,
+        "none",
         samplingAssumed,
         lastMicrobatchSize,
         sensitivityDoubled);
