@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * The grid, chosen first from a normal approximation of the composed loss, is refined until the
  * pessimistic value is within the relative tolerance of the optimistic one, and the pessimistic
  * value is returned: it is never below the true ε (or δ) and at most {@code (1 +
- * relativeTolerance)} times it. If the grid would exceed the memory limit first, the (still
- * pessimistic, looser) value reached is returned and a warning is logged.
+ * relativeTolerance)} times it. If the grid would exceed the memory or work limit first, the
+ * (still pessimistic, looser) value reached is returned and a warning is logged; if not even the
+ * first grid fits, ε is +∞ and δ is 1 ("no bound").
  *
  * <p>Instances are mutable ledgers and not thread-safe.
  */
@@ -47,6 +48,15 @@ public final class PldAccountant implements PrivacyAccountant {
   private static final double DELTA_FLOOR = 1e-14;
 
   private static final long MAX_ONE_STEP_POINTS = 1L << 22;
+
+  /**
+   * The work one ε or δ may take, in one-step loss evaluations and FFT bins (see {@link PldWork}):
+   * a few seconds. DP-SGD settings (σ &gt;= 0.5, up to a million steps at q = 0.004) need at most a
+   * third of it; when the first grid already needs more (σ near 0, where one step's loss spans
+   * [0, 1/(2σ²)]), {@link #epsilon} reports +∞ and {@link #delta} 1, the bounds that always hold,
+   * and when a refinement needs more, the looser (still pessimistic) bracket reached is reported.
+   */
+  static final long WORK_LIMIT = 1L << 23;
 
   private final double relativeTolerance;
   private final List<DpEvent> entries = new ArrayList<>();
@@ -168,7 +178,8 @@ public final class PldAccountant implements PrivacyAccountant {
 
   /**
    * The smallest ε certified at {@code delta}: an upper bound on the exact ε of the ledger, within
-   * the relative tolerance of it.
+   * the relative tolerance of it; +∞ (no bound) when even the first grid is beyond the work or
+   * memory limit, as for σ near 0, where the caller falls back to the RDP bound. Never NaN.
    *
    * @throws IllegalArgumentException if delta is not in (0, 1)
    */
@@ -189,7 +200,8 @@ public final class PldAccountant implements PrivacyAccountant {
 
   /**
    * The δ certified at {@code epsilon}: an upper bound on the exact δ, within the relative
-   * tolerance of it plus an absolute 1e-14 (below which FFT round-off dominates).
+   * tolerance of it plus an absolute 1e-14 (below which FFT round-off dominates); 1 (no bound) when
+   * even the first grid is beyond the work or memory limit.
    *
    * @throws IllegalArgumentException if epsilon is negative, infinite or NaN
    */
@@ -221,13 +233,49 @@ public final class PldAccountant implements PrivacyAccountant {
 
   /** Evaluates ε (or δ) on successively finer grids until the bracket is tight enough. */
   private Bracket refine(boolean forEpsilon, double target) {
+    PldWork work = new PldWork(WORK_LIMIT);
+    Bracket best = null;
+    try {
+      best = refine(forEpsilon, target, work);
+    } catch (PldWork.Exhausted e) {
+      LOG.debug("PLD {} at {}: work limit reached", forEpsilon ? "epsilon" : "delta", target);
+    }
+    if (best == null || Double.isNaN(best.pessimistic())) {
+      LOG.warn(
+          "PLD accounting of {} cannot bound {} within its work limit ({} loss evaluations);"
+              + " it reports {} (no bound): use the RDP bound",
+          ledger(),
+          forEpsilon ? "epsilon" : "delta",
+          WORK_LIMIT,
+          forEpsilon ? "+Infinity" : "1");
+      return new Bracket(forEpsilon ? Double.POSITIVE_INFINITY : 1, 0, Double.NaN);
+    }
+    return best;
+  }
+
+  /**
+   * The refinement of {@link #refine(boolean, double)}: the last bracket reached (tight, or looser
+   * when the grid or the work limit stopped it), or null if not even the first grid fits.
+   */
+  private Bracket refine(boolean forEpsilon, double target, PldWork work) {
     Moments moments = moments();
     double h = initialStep(moments, forEpsilon, target);
+    if (!(h > 0 && h < Double.POSITIVE_INFINITY)) {
+      return null;
+    }
     double tailBudget = forEpsilon ? 1e-2 * relativeTolerance * target : 1e-15;
     Bracket best = null;
     for (int iteration = 0; iteration < MAX_REFINEMENTS; iteration++) {
       long start = System.nanoTime();
-      Bracket b = evaluate(forEpsilon, target, h, tailBudget);
+      Bracket b;
+      try {
+        b = evaluate(forEpsilon, target, h, tailBudget, work);
+      } catch (PldWork.Exhausted e) {
+        if (best == null) {
+          throw e;
+        }
+        b = null;
+      }
       if (LOG.isDebugEnabled()) {
         LOG.debug(
             "PLD {} at {}: grid step {} gave [{}, {}] in {} ms",
@@ -258,8 +306,7 @@ public final class PldAccountant implements PrivacyAccountant {
       h /= Math.min(3, Math.max(1.3, Math.sqrt(ratio)));
     }
     if (best == null) {
-      throw new IllegalStateException(
-          "PLD accounting of " + ledger() + " needs a grid beyond the memory limit");
+      return null;
     }
     LOG.warn(
         "PLD accounting stopped at grid step {} with pessimistic {} and optimistic {}: the"
@@ -273,6 +320,11 @@ public final class PldAccountant implements PrivacyAccountant {
 
   /** Composes pessimistic and optimistic PLDs for both directions on grid step h. */
   Bracket evaluate(boolean forEpsilon, double target, double h, double tailBudget) {
+    return evaluate(forEpsilon, target, h, tailBudget, PldWork.unlimited());
+  }
+
+  private Bracket evaluate(
+      boolean forEpsilon, double target, double h, double tailBudget, PldWork work) {
     long total = totalSteps();
     double lowTail = 1e-3 * relativeTolerance / total;
     double infinityDelta = tailBudget / (4.0 * total);
@@ -287,18 +339,18 @@ public final class PldAccountant implements PrivacyAccountant {
       List<PldComposition.Group> optGroups = new ArrayList<>();
       for (Map.Entry<Key, Long> e : counts.entrySet()) {
         PldSampledGaussianLoss loss =
-            new PldSampledGaussianLoss(e.getKey().q(), e.getKey().sigma(), dir);
+            new PldSampledGaussianLoss(e.getKey().q(), e.getKey().sigma(), dir, work);
         double lo = loss.lowerTruncation(lowTail);
         double hi = loss.upperTruncation(infinityDelta);
-        if ((hi - lo) / h > MAX_ONE_STEP_POINTS) {
+        if (!((hi - lo) / h <= MAX_ONE_STEP_POINTS)) {
           return null;
         }
         PldSampledGaussianLoss.Discretization d = loss.discretize(h, lo, hi);
         pessGroups.add(new PldComposition.Group(d.pessimistic(), e.getValue()));
         optGroups.add(new PldComposition.Group(d.optimistic(), e.getValue()));
       }
-      PldComposition p = PldComposition.compose(pessGroups, h, true, tailBudget / 4);
-      PldComposition o = PldComposition.compose(optGroups, h, false, tailBudget / 4);
+      PldComposition p = PldComposition.compose(pessGroups, h, true, tailBudget / 4, work);
+      PldComposition o = PldComposition.compose(optGroups, h, false, tailBudget / 4, work);
       if (p == null || o == null) {
         return null;
       }

@@ -41,10 +41,11 @@ final class PldComposition {
    *
    * @param pessimistic which side to put the approximation errors on
    * @param tailBound bound on the composed mass beyond each end of the window
+   * @param work spent one unit per FFT bin and group
    * @return the composition, or null if it would need an FFT larger than {@link #MAX_SIZE}
    */
   static PldComposition compose(
-      List<Group> groups, double h, boolean pessimistic, double tailBound) {
+      List<Group> groups, double h, boolean pessimistic, double tailBound, PldWork work) {
     double logTail = Math.log(tailBound);
     double upper = chernoff(groups, h, logTail, true);
     double lower = -chernoff(groups, h, logTail, false);
@@ -59,6 +60,7 @@ final class PldComposition {
     if (size > MAX_SIZE) {
       return null;
     }
+    work.spend((long) size * groups.size());
     DoubleFFT_1D fft = new DoubleFFT_1D(size);
     double[] acc = null;
     double logNoInfinity = 0;

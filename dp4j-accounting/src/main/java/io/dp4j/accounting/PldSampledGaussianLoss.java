@@ -42,14 +42,21 @@ final class PldSampledGaussianLoss {
   private final double q;
   private final double sigma;
   private final Direction direction;
+  private final PldWork work;
 
   /** Mean of the second Gaussian component in the coordinate y where L > ε is y > y(ε). */
   private final double shiftedMean;
 
   PldSampledGaussianLoss(double q, double sigma, Direction direction) {
+    this(q, sigma, direction, PldWork.unlimited());
+  }
+
+  /** A loss whose discretizations spend {@code work}: one unit per loss value evaluated. */
+  PldSampledGaussianLoss(double q, double sigma, Direction direction, PldWork work) {
     this.q = q;
     this.sigma = sigma;
     this.direction = direction;
+    this.work = work;
     this.shiftedMean = direction == Direction.REMOVE ? 1.0 : -1.0;
   }
 
@@ -178,6 +185,7 @@ final class PldSampledGaussianLoss {
   PldPmf connectTheDots(double h, double lo, double hi) {
     long iLo = (long) Math.floor(lo / h);
     long iHi = Math.max((long) Math.ceil(hi / h), iLo + 1);
+    work.spend(iHi - iLo + 1);
     int n = Math.toIntExact(iHi - iLo);
     // Per grid point: |z| tails of the two components in the coordinate y.
     double[] z0 = new double[n + 1];
@@ -239,6 +247,7 @@ final class PldSampledGaussianLoss {
     final double t1;
 
     Point(double loss) {
+      work.spend(1);
       this.loss = loss;
       double yy = y(loss);
       z0 = yy / sigma;

@@ -51,7 +51,8 @@ public final class SampledGaussianRdp {
    * @param samplingProbability q in [0, 1]; 0 gives 0 at every order, 1 the plain Gaussian α/(2σ²)
    * @param noiseMultiplier σ &gt; 0
    * @param orders the Rényi orders, each &gt; 1 (+∞ allowed)
-   * @return a new array, one RDP value per order; +∞ only for the order +∞
+   * @return a new array, one RDP value per order: an upper bound, +∞ for the order +∞ and where
+   *     σ is so small that the bound overflows; never NaN
    */
   public static double[] rdp(double samplingProbability, double noiseMultiplier, double[] orders) {
     checkQ(samplingProbability);
@@ -99,7 +100,9 @@ public final class SampledGaussianRdp {
       return gaussian;
     }
     // Sampling never costs more than the plain Gaussian (joint convexity of exp((α−1)D_α)).
-    return Math.min(logA(q, sigma, alpha) / (alpha - 1), gaussian);
+    double sampled = logA(q, sigma, alpha) / (alpha - 1);
+    // A NaN (an indeterminate sum) is no bound: the Gaussian's is.
+    return Double.isNaN(sampled) ? gaussian : Math.min(sampled, gaussian);
   }
 
   /** log A_α for 0 &lt; q &lt; 1 and finite α &gt; 1. */
@@ -136,12 +139,17 @@ public final class SampledGaussianRdp {
     for (int i = 2; i <= alpha; i++) {
       max = Math.max(max, logIntegerTerm(i, alpha, logQ, log1mq, inv2s2));
     }
+    if (!(max < Double.POSITIVE_INFINITY)) {
+      return Double.POSITIVE_INFINITY; // a term overflows (σ² underflows): no finite bound here
+    }
+    // Compare the difference, not f with max − 60: once |max| > 2^58, max − 60 rounds to max
+    // itself and even the largest term would be cut, leaving log(0) = −∞, that is A_α = 1 and an
+    // RDP of 0 (σ = 1e−6 at order 2048).
     double sum = 0;
-    double cut = max - 60;
     for (int i = 2; i <= alpha; i++) {
-      double f = logIntegerTerm(i, alpha, logQ, log1mq, inv2s2);
-      if (f > cut) {
-        sum += Math.exp(f - max);
+      double f = logIntegerTerm(i, alpha, logQ, log1mq, inv2s2) - max;
+      if (f > -60) {
+        sum += Math.exp(f);
       }
     }
     double logB = max + Math.log(sum);
