@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * {@value #RELATIVE_TOLERANCE} and the upper end's ε is within a relative {@value
  * #EPSILON_TOLERANCE} below the target; the upper end is returned, so the result always meets the
  * target. It relies on ε falling as σ grows, which holds for the sampled Gaussian mechanism (its
- * privacy-loss distributions are ordered by σ).
+ * privacy-loss distributions are ordered by σ). A σ whose ε the accountant cannot bound (+∞, as PLD
+ * answers beyond its work limit, or NaN) never meets a target.
  */
 public final class NoiseCalibration {
   private NoiseCalibration() {}
@@ -131,7 +132,9 @@ public final class NoiseCalibration {
     for (int iteration = 0; iteration < 200; iteration++) {
       boolean narrow = hi - lo <= RELATIVE_TOLERANCE * hi;
       boolean close = targetEpsilon - epsHi <= EPSILON_TOLERANCE * targetEpsilon;
-      if (narrow && close) {
+      // Where the accountant has no bound below hi (+∞ at lo), ε jumps past the target there:
+      // the narrow bracket is the answer, however far below the target ε(hi) is.
+      if (narrow && (close || epsLo == Double.POSITIVE_INFINITY)) {
         break;
       }
       double logLo = Math.log(lo);
@@ -160,6 +163,7 @@ public final class NoiseCalibration {
         lastMoved = 1;
       } else {
         lo = x;
+        epsLo = epsX;
         gLo = Math.log(epsX / targetEpsilon);
         if (lastMoved == -1) {
           gHi /= 2;
@@ -175,6 +179,8 @@ public final class NoiseCalibration {
     PrivacyAccountant a = Objects.requireNonNull(accountant.get(), "accountant.get()");
     a.compose(
         new SelfComposedDpEvent(new PoissonSampledDpEvent(q, new GaussianDpEvent(sigma)), steps));
-    return a.epsilon(delta);
+    double epsilon = a.epsilon(delta);
+    // NaN bounds nothing: count it as +∞, so that no σ passes on it.
+    return Double.isNaN(epsilon) ? Double.POSITIVE_INFINITY : epsilon;
   }
 }

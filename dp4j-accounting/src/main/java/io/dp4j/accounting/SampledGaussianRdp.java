@@ -96,7 +96,8 @@ public final class SampledGaussianRdp {
       return Double.POSITIVE_INFINITY;
     }
     double gaussian = alpha / (2 * sigma * sigma);
-    if (q == 1) {
+    if (q == 1 || gaussian == Double.POSITIVE_INFINITY) {
+      // σ² underflowing: with probability q a step reveals its record outright, D_α = +∞
       return gaussian;
     }
     // Sampling never costs more than the plain Gaussian (joint convexity of exp((α−1)D_α)).
