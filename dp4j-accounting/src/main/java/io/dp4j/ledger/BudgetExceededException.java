@@ -30,13 +30,13 @@ public final class BudgetExceededException extends IllegalStateException {
     super(
         String.format(
             Locale.ROOT,
-            "dataset '%s': refusing a run of %d steps (ε %.4g alone): composed with the runs"
-                + " already charged it would bring ε to %.4g at δ=%.3g, over the budget %.4g"
+            "dataset '%s': refusing a run of %d steps (ε %s alone): composed with the runs"
+                + " already charged it would bring ε to %s at δ=%.3g, over the budget %.4g"
                 + " (spent so far %.4g%s; remaining %.4g)",
             dataset,
             plannedSteps,
-            epsilonPlannedRun,
-            epsilonAfterRun,
+            epsilonText(epsilonPlannedRun),
+            epsilonText(epsilonAfterRun),
             delta,
             epsilonBudget,
             epsilonSpent,
@@ -52,6 +52,13 @@ public final class BudgetExceededException extends IllegalStateException {
     this.epsilonCommitted = epsilonCommitted;
     this.epsilonPlannedRun = epsilonPlannedRun;
     this.epsilonAfterRun = epsilonAfterRun;
+  }
+
+  /** ε to 4 significant digits, or "no bound (infinite)": the accountants cannot bound it. */
+  private static String epsilonText(double epsilon) {
+    return epsilon < Double.POSITIVE_INFINITY
+        ? String.format(Locale.ROOT, "%.4g", epsilon)
+        : "no bound (infinite)";
   }
 
   /** The dataset's name. */

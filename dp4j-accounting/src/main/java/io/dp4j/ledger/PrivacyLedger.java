@@ -373,7 +373,9 @@ public final class PrivacyLedger implements AutoCloseable {
                 List<Charge> after = new ArrayList<>(committed);
                 after.add(new Charge(stepEvent, plannedSteps));
                 double afterEpsilon = epsilonOf(after, row.accountant(), row.delta());
-                if (!(afterEpsilon <= row.epsilonBudget())) {
+                // A run the accountants cannot bound (ε +∞, or NaN) is never admitted, whatever
+                // the composition says.
+                if (!(planned <= row.epsilonBudget() && afterEpsilon <= row.epsilonBudget())) {
                   throw new BudgetExceededException(
                       dataset,
                       row.epsilonBudget(),
@@ -716,8 +718,20 @@ public final class PrivacyLedger implements AutoCloseable {
     return charges;
   }
 
-  /** ε at {@code delta} of one accountant composed with all the charges; 0 if nothing ran. */
+  /**
+   * ε at {@code delta} of one accountant composed with all the charges; 0 if nothing ran. Where PLD
+   * has no bound (+∞ beyond its work limit), the RDP bound of the same charges is taken: both are
+   * upper bounds. +∞ when neither bounds it (never NaN).
+   */
   static double epsilonOf(List<Charge> charges, String method, double delta) {
+    double epsilon = composedEpsilon(charges, method, delta);
+    if (!(epsilon < Double.POSITIVE_INFINITY) && method.equals("pld")) {
+      epsilon = composedEpsilon(charges, "rdp", delta);
+    }
+    return Double.isNaN(epsilon) ? Double.POSITIVE_INFINITY : epsilon;
+  }
+
+  private static double composedEpsilon(List<Charge> charges, String method, double delta) {
     PrivacyAccountant accountant = newAccountant(method);
     boolean any = false;
     for (Charge charge : charges) {

@@ -11,8 +11,11 @@ import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.RdpAccountant;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class LedgerTest {
@@ -136,6 +139,36 @@ class LedgerTest {
       assertThat(ledger.dataset("mnist").runs()).hasSize(1);
       assertThat(ledger.dataset("mnist").epsilonSpent()).isEqualTo(spent);
     }
+  }
+
+  // issue 19: σ = 1e-6 was accounted as ε = 0 and admitted, leaving the budget untouched.
+  @ParameterizedTest
+  @ValueSource(strings = {"rdp", "pld"})
+  void refusesANearlyNoiselessRunAndRecordsNothing(String accountant) {
+    try (PrivacyLedger ledger = open()) {
+      ledger.createDataset("x", 1.0, DELTA, accountant);
+      DpEvent noiseless = new PoissonSampledDpEvent(250.0 / 60000, new GaussianDpEvent(1e-6));
+      BudgetExceededException refused =
+          catchThrowableOfType(
+              () -> ledger.startRun("x", "alice", "cnn", noiseless, 6, accountant),
+              BudgetExceededException.class);
+      assertThat(refused).isNotNull();
+      assertThat(refused.epsilonPlannedRun()).isGreaterThan(1e9).isNotNaN();
+      assertThat(refused.getMessage()).contains("dataset 'x'").doesNotContain("NaN");
+      DatasetStatus after = ledger.dataset("x");
+      assertThat(after.runs()).isEmpty();
+      assertThat(after.epsilonSpent()).isZero();
+      assertThat(after.epsilonRemaining()).isEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void aPldDatasetFallsBackToTheRdpBoundWherePldHasNone() {
+    DpEvent noiseless = new PoissonSampledDpEvent(250.0 / 60000, new GaussianDpEvent(1e-6));
+    List<PrivacyLedger.Charge> charges = List.of(new PrivacyLedger.Charge(noiseless, 6));
+    assertThat(PrivacyLedger.epsilonOf(charges, "pld", DELTA))
+        .isEqualTo(epsilonAlone(noiseless, 6))
+        .isFinite();
   }
 
   @Test
