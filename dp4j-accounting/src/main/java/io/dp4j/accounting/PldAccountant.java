@@ -133,7 +133,13 @@ public final class PldAccountant implements PrivacyAccountant {
     if (count == 0) {
       return this;
     }
-    added.forEach((k, c) -> counts.merge(k, c, Math::addExact));
+    // a mechanism run 0 times (SelfComposedDpEvent of count 0) spends nothing: no grid for it
+    added.forEach(
+        (k, c) -> {
+          if (c > 0) {
+            counts.merge(k, c, Math::addExact);
+          }
+        });
     if (event instanceof ComposedDpEvent composed && count == 1) {
       entries.addAll(composed.events());
     } else {
@@ -241,7 +247,8 @@ public final class PldAccountant implements PrivacyAccountant {
       LOG.debug("PLD {} at {}: work limit reached", forEpsilon ? "epsilon" : "delta", target);
     }
     if (best == null || Double.isNaN(best.pessimistic())) {
-      LOG.warn(
+      // a documented answer, not a fault: the caller says what it does instead (RDP)
+      LOG.debug(
           "PLD accounting of {} cannot bound {} within its work limit ({} loss evaluations);"
               + " it reports {} (no bound): use the RDP bound",
           ledger(),

@@ -78,17 +78,17 @@ public final class PrivacyStatement {
     s.append(
         String.format(
             Locale.ROOT,
-            "  %-48s %10.3f %10.3f%n",
+            "  %-48s %10s %10s%n",
             "epsilon with Poisson sampling" + (poissonSampled ? "" : " (*)"),
-            poisson.epsilonRdp(),
-            poisson.epsilonPld()));
+            epsilonText(poisson.epsilonRdp()),
+            epsilonText(poisson.epsilonPld())));
     s.append(
         String.format(
             Locale.ROOT,
-            "  %-48s %10.3f %10.3f%n",
+            "  %-48s %10s %10s%n",
             "epsilon with each example once per epoch",
-            onceRdp,
-            oncePld));
+            epsilonText(onceRdp),
+            epsilonText(oncePld)));
     if (poissonSampled) {
       s.append(
           "Training used Poisson sampling, so the Poisson figures are the guarantee; the PLD"
@@ -101,6 +101,13 @@ public final class PrivacyStatement {
               + " order.\n");
     }
     return s.toString();
+  }
+
+  /** ε to 3 decimals, or "no bound" where the accountant has none (+∞). */
+  private static String epsilonText(double epsilon) {
+    return epsilon < Double.POSITIVE_INFINITY
+        ? String.format(Locale.ROOT, "%.3f", epsilon)
+        : "no bound";
   }
 
   private static String trim(double x) {

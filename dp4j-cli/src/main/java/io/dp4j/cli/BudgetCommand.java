@@ -80,15 +80,44 @@ final class BudgetCommand implements Callable<Integer> {
     if (!Double.isNaN(budget.epsilonRdp())) {
       out.printf(
           Locale.ROOT,
-          "%-11s %10.4f   optimal order %s%n",
+          "%-11s %10s   %s%n",
           "RDP",
-          budget.epsilonRdp(),
-          budget.rdpOrder());
+          EpsilonFormat.text(budget.epsilonRdp(), 4),
+          EpsilonFormat.bounded(budget.epsilonRdp())
+              ? "optimal order " + budget.rdpOrder()
+              : "the noise multiplier is too small for any bound");
     }
     if (!Double.isNaN(budget.epsilonPld())) {
-      out.printf(Locale.ROOT, "%-11s %10.4f   upper bound%n", "PLD", budget.epsilonPld());
+      out.printf(
+          Locale.ROOT,
+          "%-11s %10s   %s%n",
+          "PLD",
+          EpsilonFormat.text(budget.epsilonPld(), 4),
+          EpsilonFormat.bounded(budget.epsilonPld())
+              ? "upper bound"
+              : "no bound within the PLD grid's work limit");
     }
     out.println();
+    if (!EpsilonFormat.bounded(budget.epsilonPld())
+        && !Double.isNaN(budget.epsilonPld())
+        && EpsilonFormat.bounded(rdpFallback(budget))) {
+      out.printf(
+          Locale.ROOT,
+          "PLD has no bound here; the RDP bound holds: epsilon <= %.4f%n%n",
+          rdpFallback(budget));
+    }
+    if (!EpsilonFormat.bounded(budget.epsilon()) && !EpsilonFormat.bounded(rdpFallback(budget))) {
+      out.println(
+          "No accountant bounds epsilon: this run has no usable DP guarantee. Raise"
+              + " --noise-multiplier (dp4j calibrate finds the smallest one for a target).");
+      out.flush();
+      return 0;
+    }
+    if (steps == 0) {
+      out.println("No steps spend no privacy: epsilon is 0.");
+      out.flush();
+      return 0;
+    }
     out.print(
         PrivacyStatement.of(
             run.n, run.batchSize, run.epochs(), noiseMultiplier, run.delta, grouped, true));
@@ -96,11 +125,30 @@ final class BudgetCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The RDP ε, computed here when only PLD was asked for and it has no bound. */
+  private double rdpFallback(DpSgdBudget budget) {
+    if (!Double.isNaN(budget.epsilonRdp())) {
+      return budget.epsilonRdp();
+    }
+    return DpSgdBudget.compute(
+            run.n,
+            run.batchSize,
+            noiseMultiplier,
+            microbatchSize > 1,
+            budget.steps(),
+            run.delta,
+            DpSgdBudget.Accountants.RDP)
+        .epsilonRdp();
+  }
+
   private ObjectNode toJson(DpSgdBudget budget) {
     ObjectNode node = Json.object();
-    Json.putNumber(node, "epsilon_rdp", budget.epsilonRdp());
-    Json.putNumber(node, "rdp_order", budget.rdpOrder());
-    Json.putNumber(node, "epsilon_pld", budget.epsilonPld());
+    EpsilonFormat.putJson(node, "epsilon_rdp", budget.epsilonRdp());
+    Json.putNumber(
+        node,
+        "rdp_order",
+        EpsilonFormat.bounded(budget.epsilonRdp()) ? budget.rdpOrder() : Double.NaN);
+    EpsilonFormat.putJson(node, "epsilon_pld", budget.epsilonPld());
     node.put("delta", run.delta);
     node.put("steps", budget.steps());
     node.put("sampling_rate", budget.samplingRate());

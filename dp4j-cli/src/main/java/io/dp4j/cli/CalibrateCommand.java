@@ -54,7 +54,7 @@ final class CalibrateCommand implements Callable<Integer> {
     if (json) {
       ObjectNode node = Json.object();
       node.put("noise_multiplier", result.noiseMultiplier());
-      node.put("epsilon", result.epsilon());
+      EpsilonFormat.putJson(node, "epsilon", result.epsilon());
       node.put("target_epsilon", targetEpsilon);
       node.put("accountant", accountant.name());
       node.put("delta", run.delta);
@@ -72,6 +72,15 @@ final class CalibrateCommand implements Callable<Integer> {
           run.delta,
           q,
           steps);
+      if (result.epsilon() < (1 - NoiseCalibration.EPSILON_TOLERANCE) * targetEpsilon) {
+        // The search stopped where the accountant stops bounding ε, not at the target.
+        out.printf(
+            Locale.ROOT,
+            "note: %s has no bound for smaller noise multipliers (beyond its grid's work limit),"
+                + " so this one is larger than the target needs; --accountant rdp may find a"
+                + " smaller one%n",
+            accountant.name().toUpperCase(Locale.ROOT));
+      }
     }
     return 0;
   }

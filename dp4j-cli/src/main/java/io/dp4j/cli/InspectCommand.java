@@ -102,7 +102,7 @@ final class InspectCommand implements Callable<Integer> {
         Locale.ROOT,
         "Differential privacy: epsilon %s at delta %s (%s accountant)%n"
             + "  noise multiplier %s, clipping norm %s, sampling rate %s (%s), %d steps%s",
-        number(r.epsilon()),
+        EpsilonFormat.bounded(r.epsilon()) ? number(r.epsilon()) : EpsilonFormat.NO_BOUND,
         number(r.delta()),
         r.accountant(),
         number(r.noiseMultiplier()),

@@ -82,9 +82,9 @@ final class ReportWriter {
         md.append(' ').append(fmt(r.accuracy().get(e), 4)).append(" |");
       }
       md.append(' ')
-          .append(fmt(at(r.epsilonRdp(), e), 3))
+          .append(EpsilonFormat.text(at(r.epsilonRdp(), e), 3))
           .append(" | ")
-          .append(fmt(at(r.epsilonPld(), e), 3))
+          .append(EpsilonFormat.text(at(r.epsilonPld(), e), 3))
           .append(" |\n");
     }
     md.append("\n## Plots\n\n");
@@ -133,9 +133,9 @@ final class ReportWriter {
           .append(" | ")
           .append(fmt(p.noiseMultiplier(), 4))
           .append(" | ")
-          .append(fmt(p.epsilonRdp(), 3))
+          .append(EpsilonFormat.text(p.epsilonRdp(), 3))
           .append(" | ")
-          .append(fmt(p.epsilonPld(), 3))
+          .append(EpsilonFormat.text(p.epsilonPld(), 3))
           .append(" | ")
           .append(fmt(p.testAccuracy(), 4))
           .append(" |\n");

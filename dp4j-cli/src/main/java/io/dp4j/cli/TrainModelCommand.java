@@ -445,16 +445,16 @@ final class TrainModelCommand implements Callable<Integer> {
               accountant == AccountantChoice.pld
                   ? planned.epsilonPld(steps)
                   : planned.epsilonRdp(steps);
-          if (planEpsilon > targetEpsilon) {
+          if (!(planEpsilon <= targetEpsilon)) {
             err.printf(
                 Locale.ROOT,
-                "dp4j: refused: noise multiplier %s over %d steps (q=%.6g) gives epsilon %.4f"
+                "dp4j: refused: noise multiplier %s over %d steps (q=%.6g) gives epsilon %s"
                     + " (%s, delta=%s), above the target %s; raise --noise-multiplier, or drop it"
                     + " to calibrate%n",
                 sigma,
                 steps,
                 q,
-                planEpsilon,
+                EpsilonFormat.text(planEpsilon, 4),
                 accountantName,
                 d,
                 targetEpsilon);
@@ -561,9 +561,9 @@ final class TrainModelCommand implements Callable<Integer> {
           "epsilon",
           String.format(
               Locale.ROOT,
-              "%.3f (RDP) / %.3f (PLD) at delta = %s%s",
-              rdp.epsilon(),
-              pld.epsilon(),
+              "%s (RDP) / %s (PLD) at delta = %s%s",
+              EpsilonFormat.text(rdp.epsilon(), 3),
+              EpsilonFormat.text(pld.epsilon(), 3),
               d,
               targetEpsilon == null ? "" : ", target " + targetEpsilon));
       summary.put(
@@ -635,8 +635,8 @@ final class TrainModelCommand implements Callable<Integer> {
         if (test != null) {
           results.put("test loss", ReportWriter.fmt(testLoss, 4));
         }
-        results.put("epsilon (RDP)", ReportWriter.fmt(rdp.epsilon(), 4));
-        results.put("epsilon (PLD)", ReportWriter.fmt(pld.epsilon(), 4));
+        results.put("epsilon (RDP)", EpsilonFormat.text(rdp.epsilon(), 4));
+        results.put("epsilon (PLD)", EpsilonFormat.text(pld.epsilon(), 4));
         results.put("training time", String.format(Locale.ROOT, "%.0f s", seconds));
         Path written =
             ReportWriter.write(
@@ -663,8 +663,8 @@ final class TrainModelCommand implements Callable<Integer> {
                 node, "test_" + metric.key(), evaluation.getOrDefault(metric.key(), Double.NaN));
           }
         }
-        node.put("epsilon_rdp", rdp.epsilon());
-        node.put("epsilon_pld", pld.epsilon());
+        EpsilonFormat.putJson(node, "epsilon_rdp", rdp.epsilon());
+        EpsilonFormat.putJson(node, "epsilon_pld", pld.epsilon());
         node.put("delta", d);
         node.put("noise_multiplier", sigma);
         node.put("secure_noise", s.secureNoise());
