@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * The grid, chosen first from a normal approximation of the composed loss, is refined until the
  * pessimistic value is within the relative tolerance of the optimistic one, and the pessimistic
  * value is returned: it is never below the true ε (or δ) and at most {@code (1 +
- * relativeTolerance)} times it. If the grid would exceed the memory or work limit first, the
- * (still pessimistic, looser) value reached is returned and a warning is logged; if not even the
- * first grid fits, ε is +∞ and δ is 1 ("no bound").
+ * relativeTolerance)} times it. If the grid would exceed the memory or work limit first, the (still
+ * pessimistic, looser) value reached is returned and a warning is logged; if not even the first
+ * grid fits, ε is +∞ and δ is 1 ("no bound").
  *
  * <p>Instances are mutable ledgers and not thread-safe.
  */
@@ -52,9 +52,10 @@ public final class PldAccountant implements PrivacyAccountant {
   /**
    * The work one ε or δ may take, in one-step loss evaluations and FFT bins (see {@link PldWork}):
    * a few seconds. DP-SGD settings (σ &gt;= 0.5, up to a million steps at q = 0.004, or 720 at q =
-   * 1e−6) need at most 80% of it; when the first grid already needs more (σ near 0, where one step's loss spans
-   * [0, 1/(2σ²)]), {@link #epsilon} reports +∞ and {@link #delta} 1, the bounds that always hold,
-   * and when a refinement needs more, the looser (still pessimistic) bracket reached is reported.
+   * 1e−6) need at most 80% of it; when the first grid already needs more (σ near 0, where one
+   * step's loss spans [0, 1/(2σ²)]), {@link #epsilon} reports +∞ and {@link #delta} 1, the bounds
+   * that always hold, and when a refinement needs more, the looser (still pessimistic) bracket
+   * reached is reported.
    */
   static final long WORK_LIMIT = 1L << 22;
 

@@ -51,8 +51,8 @@ public final class SampledGaussianRdp {
    * @param samplingProbability q in [0, 1]; 0 gives 0 at every order, 1 the plain Gaussian α/(2σ²)
    * @param noiseMultiplier σ &gt; 0
    * @param orders the Rényi orders, each &gt; 1 (+∞ allowed)
-   * @return a new array, one RDP value per order: an upper bound, +∞ for the order +∞ and where
-   *     σ is so small that the bound overflows; never NaN
+   * @return a new array, one RDP value per order: an upper bound, +∞ for the order +∞ and where σ
+   *     is so small that the bound overflows; never NaN
    */
   public static double[] rdp(double samplingProbability, double noiseMultiplier, double[] orders) {
     checkQ(samplingProbability);

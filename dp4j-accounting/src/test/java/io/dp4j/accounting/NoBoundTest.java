@@ -22,8 +22,8 @@ class NoBoundTest {
   private static final long[] STEPS = {1, 720, 1_000_000};
 
   /**
-   * δ below every q · TV(N(0, σ²), N(1, σ²)) of the grid (at σ &lt;= 0.05 the total variation is
-   * 1 − 2Φ(−10) ≈ 1, and q &gt;= 1e−6), so the true ε of every point is positive and 0 is a wrong
+   * δ below every q · TV(N(0, σ²), N(1, σ²)) of the grid (at σ &lt;= 0.05 the total variation is 1
+   * − 2Φ(−10) ≈ 1, and q &gt;= 1e−6), so the true ε of every point is positive and 0 is a wrong
    * answer. (With δ &gt;= q, ε = 0 is true: one step touches a record with probability q.)
    */
   private static final double DELTA = 1e-8;
@@ -60,10 +60,14 @@ class NoBoundTest {
         for (int k = 0; k < STEPS.length; k++) {
           String at = "q=" + QS[i] + " sigma=" + SIGMAS[j] + " steps=" + STEPS[k];
           if (j > 0) {
-            assertThat(eps[i][j - 1][k]).as("less noise than " + at).isGreaterThanOrEqualTo(eps[i][j][k]);
+            assertThat(eps[i][j - 1][k])
+                .as("less noise than " + at)
+                .isGreaterThanOrEqualTo(eps[i][j][k]);
           }
           if (k > 0) {
-            assertThat(eps[i][j][k]).as("more steps: " + at).isGreaterThanOrEqualTo(eps[i][j][k - 1]);
+            assertThat(eps[i][j][k])
+                .as("more steps: " + at)
+                .isGreaterThanOrEqualTo(eps[i][j][k - 1]);
           }
         }
       }

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 19, A and B.3/B.4 for the accounting commands, run as a user runs them (a process): near-zero
- * noise is never accounted as ε = 0, a figure no accountant can bound is "no bound", and extreme
- * settings end within 30 s with an answer or a message, never a stack trace.
+ * Issue 19, A and B.3/B.4 for the accounting commands, run as a user runs them (a process):
+ * near-zero noise is never accounted as ε = 0, a figure no accountant can bound is "no bound", and
+ * extreme settings end within 30 s with an answer or a message, never a stack trace.
  */
 class NoBoundCommandsTest {
   private static final long TIMEOUT_SECONDS = 30;
@@ -38,9 +38,12 @@ class NoBoundCommandsTest {
   /** Ended in time, with this exit code, and without a Java stack trace. */
   private static ProcessRun run(int expectedExit, String... args) throws Exception {
     ProcessRun run = ProcessRun.of(TIMEOUT_SECONDS, args);
-    assertThat(run.exitCode()).as("exit code (-1: still running after 30 s)\n" + run.all())
+    assertThat(run.exitCode())
+        .as("exit code (-1: still running after 30 s)\n" + run.all())
         .isEqualTo(expectedExit);
-    assertThat(run.all()).doesNotContain("at io.").doesNotContain("at org.")
+    assertThat(run.all())
+        .doesNotContain("at io.")
+        .doesNotContain("at org.")
         .doesNotContain("Exception");
     return run;
   }
@@ -49,7 +52,9 @@ class NoBoundCommandsTest {
   void tinyNoiseIsNotFreeUnderRdp() throws Exception {
     // was: "RDP 0.0000 optimal order 2048.0"
     ProcessRun run =
-        run(0, args("budget", SHAPE, "--noise-multiplier", "1e-6", "--accountant", "rdp", "--json"));
+        run(
+            0,
+            args("budget", SHAPE, "--noise-multiplier", "1e-6", "--accountant", "rdp", "--json"));
     JsonNode node = Json.MAPPER.readTree(run.out());
     assertThat(node.get("epsilon_rdp").asDouble()).isGreaterThan(1e12);
   }
@@ -58,7 +63,9 @@ class NoBoundCommandsTest {
   void tinyNoiseWithBothAccountantsEndsWithPldUnbounded() throws Exception {
     // was: a hang (the PLD grid over [0, 1/(2 sigma^2)])
     ProcessRun text = run(0, args("budget", SHAPE, "--noise-multiplier", "1e-9"));
-    assertThat(text.out()).contains("PLD         no bound (infinite)").contains("the RDP bound holds");
+    assertThat(text.out())
+        .contains("PLD         no bound (infinite)")
+        .contains("the RDP bound holds");
     ProcessRun json = run(0, args("budget", SHAPE, "--noise-multiplier", "1e-9", "--json"));
     JsonNode node = Json.MAPPER.readTree(json.out());
     assertThat(node.get("epsilon_pld").asText()).isEqualTo(EpsilonFormat.JSON_NO_BOUND);
@@ -84,8 +91,17 @@ class NoBoundCommandsTest {
     ProcessRun run =
         run(
             0,
-            "budget", "--n", "60000", "--batch-size", "250", "--steps", "0", "--delta", "1e-5",
-            "--noise-multiplier", "1.1");
+            "budget",
+            "--n",
+            "60000",
+            "--batch-size",
+            "250",
+            "--steps",
+            "0",
+            "--delta",
+            "1e-5",
+            "--noise-multiplier",
+            "1.1");
     assertThat(run.out()).contains("epsilon is 0").doesNotContain("no bound");
   }
 
@@ -128,11 +144,25 @@ class NoBoundCommandsTest {
     ProcessRun refused =
         run(
             1,
-            "train", "--model", keras.toString(),
-            "--features", tmp.resolve("x.csv").toString(),
-            "--labels", tmp.resolve("y.csv").toString(),
-            "--epochs", "1", "--batch-size", "40", "--noise-multiplier", "1e-6",
-            "--delta", "1e-5", "--ledger", "x", "--db", db);
+            "train",
+            "--model",
+            keras.toString(),
+            "--features",
+            tmp.resolve("x.csv").toString(),
+            "--labels",
+            tmp.resolve("y.csv").toString(),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "40",
+            "--noise-multiplier",
+            "1e-6",
+            "--delta",
+            "1e-5",
+            "--ledger",
+            "x",
+            "--db",
+            db);
     assertThat(refused.err()).contains("refused by the ledger").contains("dataset 'x'");
     try (PrivacyLedger ledger = PrivacyLedger.open(Path.of(db))) {
       DatasetStatus status = ledger.dataset("x");

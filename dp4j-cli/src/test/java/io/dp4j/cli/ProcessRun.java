@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  */
 record ProcessRun(int exitCode, String out, String err) {
 
-  static ProcessRun of(long timeoutSeconds, String... args) throws IOException, InterruptedException {
+  static ProcessRun of(long timeoutSeconds, String... args)
+      throws IOException, InterruptedException {
     Path outFile = Files.createTempFile("dp4j-out", ".txt");
     Path errFile = Files.createTempFile("dp4j-err", ".txt");
     try {
