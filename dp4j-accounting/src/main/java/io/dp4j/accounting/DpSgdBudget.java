@@ -11,7 +11,9 @@ package io.dp4j.accounting;
  *
  * @param epsilonRdp ε from the RDP accountant, or NaN when it was not asked for
  * @param rdpOrder the RDP order that gave {@code epsilonRdp}, or NaN
- * @param epsilonPld ε from the PLD accountant (an upper bound), or NaN when it was not asked for
+ * @param epsilonPld ε from the PLD accountant (an upper bound), +∞ where PLD has no bound within
+ *     its work limit (σ near 0: {@link #epsilon()} is then the RDP bound), or NaN when it was not
+ *     asked for
  */
 public record DpSgdBudget(
     long n,

@@ -25,7 +25,10 @@ public interface PrivacyAccountant {
   /** Everything composed so far, as one event. */
   DpEvent ledger();
 
-  /** The smallest ε this accountant can certify at {@code delta} in (0, 1). */
+  /**
+   * The smallest ε this accountant can certify at {@code delta} in (0, 1): an upper bound on the
+   * true ε, +∞ ("no bound") where it cannot bound it, never NaN.
+   */
   double epsilon(double delta);
 
   /** The δ this accountant certifies at {@code epsilon} &gt;= 0. */

@@ -145,8 +145,8 @@ final class SweepCommand implements Callable<Integer> {
         ObjectNode run = runs.addObject();
         run.put("target_epsilon", p.targetEpsilon());
         run.put("noise_multiplier", p.noiseMultiplier());
-        run.put("epsilon_rdp", p.epsilonRdp());
-        run.put("epsilon_pld", p.epsilonPld());
+        EpsilonFormat.putJson(run, "epsilon_rdp", p.epsilonRdp());
+        EpsilonFormat.putJson(run, "epsilon_pld", p.epsilonPld());
         run.put("test_accuracy", p.testAccuracy());
       }
       node.put("report", written.toString());

@@ -242,8 +242,8 @@ final class TutorialCommand implements Callable<Integer> {
         ObjectNode node = Json.object();
         node.put("test_accuracy", accuracy);
         node.put("test_loss", evaluation.get("loss"));
-        node.put("epsilon_rdp", rdp.epsilon());
-        node.put("epsilon_pld", pld.epsilon());
+        EpsilonFormat.putJson(node, "epsilon_rdp", rdp.epsilon());
+        EpsilonFormat.putJson(node, "epsilon_pld", pld.epsilon());
         node.put("delta", MnistTutorial.DELTA);
         node.put("epochs", epochs);
         node.put("steps", rdp.steps());

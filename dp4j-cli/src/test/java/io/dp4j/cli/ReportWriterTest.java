@@ -49,6 +49,26 @@ class ReportWriterTest {
     assertThat(privacy.rdpPerEpoch(3, 10).get(2)).isGreaterThan(privacy.rdpPerEpoch(3, 10).get(0));
   }
 
+  // issue 19, A.2: an unbounded ε was written "n/a", as if it had not been computed
+  @Test
+  void anUnboundedEpsilonIsWrittenNoBound() throws IOException {
+    StepPrivacy privacy = new StepPrivacy(250.0 / 60000, 1e-6, 1e-5);
+    RunReport r =
+        new RunReport(
+            "near-noiseless run",
+            Map.of("epochs", "1"),
+            "statement",
+            Map.of(),
+            List.of(1.0),
+            List.of(),
+            privacy.rdpPerEpoch(1, 240),
+            privacy.pldPerEpoch(1, 240));
+    String text = Files.readString(ReportWriter.write(tmp.resolve("report"), r));
+    assertThat(privacy.pldPerEpoch(1, 240).get(0)).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(privacy.rdpPerEpoch(1, 240).get(0)).isGreaterThan(1e12);
+    assertThat(text).contains("| 1 | 1.0000 |").contains(" | no bound (infinite) |");
+  }
+
   @Test
   void writesASweepPlot() throws IOException {
     Path md =
