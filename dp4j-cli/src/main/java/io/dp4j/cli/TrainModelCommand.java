@@ -594,11 +594,11 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       if (targetEpsilon != null) {
         double spent = accountant == AccountantChoice.pld ? pld.epsilon() : rdp.epsilon();
-        if (spent > targetEpsilon) {
+        if (!(spent <= targetEpsilon)) {
           err.printf(
               Locale.ROOT,
-              "dp4j: the run spent epsilon %.4f (%s), above the target %s%n",
-              spent,
+              "dp4j: the run spent epsilon %s (%s), above the target %s%n",
+              EpsilonFormat.text(spent, 4),
               accountantName,
               targetEpsilon);
           err.flush();
