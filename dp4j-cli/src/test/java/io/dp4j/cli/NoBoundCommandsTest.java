@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dp4j.io.keras.PrivacyRecord;
 import io.dp4j.ledger.DatasetStatus;
 import io.dp4j.ledger.PrivacyLedger;
 import java.nio.file.Files;
@@ -170,6 +171,27 @@ class NoBoundCommandsTest {
       assertThat(status.epsilonSpent()).isZero();
       assertThat(status.epsilonRemaining()).isEqualTo(1.0);
     }
+  }
+
+  @Test
+  void inspectSaysNoBoundForAnUnboundedRecord() {
+    // was: "epsilon Infinity"
+    PrivacyRecord record =
+        new PrivacyRecord(
+            Double.POSITIVE_INFINITY,
+            1e-5,
+            1e-6,
+            1.0,
+            0.004,
+            720,
+            "pld",
+            "poisson",
+            0,
+            false,
+            false);
+    assertThat(InspectCommand.privacyText(record))
+        .contains("epsilon no bound (infinite) at delta")
+        .doesNotContain("Infinity");
   }
 
   @Test
