@@ -29,6 +29,13 @@ final class ReportWriter {
 
   static final String REPORT = "report.md";
 
+  /** What the report says about the figures ε does not cover. */
+  static final String NOT_DP_NOTE =
+      "Figures marked \"not covered by DP\" (the training loss and metrics) are computed without"
+          + " noise on the private training data: epsilon does not cover them, so do not publish"
+          + " them. Test figures are computed on the held-out test data, which training never"
+          + " saw: DP protects the training examples, not the test examples.";
+
   private ReportWriter() {}
 
   /** Writes {@code dir/report.md} and the plots; returns the report's path. */
@@ -38,7 +45,7 @@ final class ReportWriter {
     List<Double> epochs = epochAxis(r.loss().size());
     plot(
         dir.resolve("loss.png"),
-        "Training loss per epoch",
+        "Training loss per epoch (private data, not covered by DP)",
         "epoch",
         "loss",
         List.of(new Series("loss", epochs, r.loss())));
@@ -46,7 +53,7 @@ final class ReportWriter {
     if (!r.accuracy().isEmpty()) {
       plot(
           dir.resolve("accuracy.png"),
-          "Training accuracy per epoch",
+          "Training accuracy per epoch (private data, not covered by DP)",
           "epoch",
           "accuracy",
           List.of(new Series("accuracy", epochAxis(r.accuracy().size()), r.accuracy())));
@@ -68,11 +75,12 @@ final class ReportWriter {
     table(md, "setting", r.settings());
     md.append("\n## Results\n\n");
     table(md, "result", r.results());
+    md.append('\n').append(NOT_DP_NOTE).append('\n');
     md.append("\n## Privacy statement\n\n```\n")
         .append(r.privacyStatement().strip())
         .append("\n```\n");
-    md.append("\n## Per epoch\n\n| epoch | loss |")
-        .append(r.accuracy().isEmpty() ? "" : " accuracy |")
+    md.append("\n## Per epoch\n\n| epoch | training loss (not covered by DP) |")
+        .append(r.accuracy().isEmpty() ? "" : " training accuracy (not covered by DP) |")
         .append(" epsilon (RDP) | epsilon (PLD) |\n|---|---|")
         .append(r.accuracy().isEmpty() ? "" : "---|")
         .append("---|---|\n");
