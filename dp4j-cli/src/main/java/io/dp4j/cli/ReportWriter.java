@@ -104,13 +104,21 @@ final class ReportWriter {
     return report;
   }
 
-  /** One point of a privacy-utility sweep. */
+  /**
+   * One point of a privacy-utility sweep.
+   *
+   * @param sweepEpsilonRdp ε (RDP) of this run and all runs before it composed: what publishing
+   *     all of them spends, as they trained on the same data
+   * @param sweepEpsilonPld the same composition under the PLD accountant
+   */
   record SweepPoint(
       double targetEpsilon,
       double noiseMultiplier,
       double epsilonRdp,
       double epsilonPld,
-      double testAccuracy) {}
+      double testAccuracy,
+      double sweepEpsilonRdp,
+      double sweepEpsilonPld) {}
 
   /** Writes a sweep's {@code report.md} and {@code accuracy-vs-epsilon.png}. */
   static Path writeSweep(Path dir, Map<String, String> settings, List<SweepPoint> points)
@@ -133,8 +141,10 @@ final class ReportWriter {
     table(md, "setting", settings);
     md.append("\n## Results\n\n")
         .append(
-            "| target epsilon | noise multiplier | epsilon (RDP) | epsilon (PLD) | test accuracy |\n")
-        .append("|---|---|---|---|---|\n");
+            "| target epsilon | noise multiplier | epsilon (RDP) | epsilon (PLD) | sweep so far,"
+                + " epsilon (RDP) | sweep so far, epsilon (PLD) | test accuracy (held-out test"
+                + " data) |\n")
+        .append("|---|---|---|---|---|---|---|\n");
     for (SweepPoint p : points) {
       md.append("| ")
           .append(fmt(p.targetEpsilon(), 3))
@@ -145,8 +155,22 @@ final class ReportWriter {
           .append(" | ")
           .append(fmt(p.epsilonPld(), 3))
           .append(" | ")
+          .append(fmt(p.sweepEpsilonRdp(), 3))
+          .append(" | ")
+          .append(fmt(p.sweepEpsilonPld(), 3))
+          .append(" | ")
           .append(fmt(p.testAccuracy(), 4))
           .append(" |\n");
+    }
+    if (!points.isEmpty()) {
+      SweepPoint whole = points.get(points.size() - 1);
+      md.append("\nThe runs trained on the same data, so publishing the results of all ")
+          .append(points.size())
+          .append(" runs spends their composition: **epsilon ")
+          .append(fmt(whole.sweepEpsilonRdp(), 3))
+          .append(" (RDP) / ")
+          .append(fmt(whole.sweepEpsilonPld(), 3))
+          .append(" (PLD) for the whole sweep**, not one run's epsilon.\n");
     }
     md.append("\n![test accuracy against epsilon](accuracy-vs-epsilon.png)\n");
     Path report = dir.resolve(REPORT);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dp4j.accounting.DeltaDefault;
+import io.dp4j.accounting.DpEvent;
 import io.dp4j.accounting.NoiseCalibration;
 import io.dp4j.accounting.PldAccountant;
 import io.dp4j.accounting.PrivacyAccountant;
@@ -309,7 +310,12 @@ final class TrainModelCommand implements Callable<Integer> {
 
   @Mixin NoiseSource noise;
 
-  /** The results of one training run. */
+  /**
+   * The results of one training run.
+   *
+   * @param events the DP events of every step the model took (its privacy log), so that a caller
+   *     composing several runs on the same data (a sweep) composes what really ran
+   */
   record Result(
       int exitCode,
       int examples,
@@ -318,7 +324,12 @@ final class TrainModelCommand implements Callable<Integer> {
       double epsilonRdp,
       double epsilonPld,
       double delta,
-      long steps) {}
+      long steps,
+      List<DpEvent> events) {
+    Result {
+      events = List.copyOf(events);
+    }
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -611,7 +622,16 @@ final class TrainModelCommand implements Callable<Integer> {
               accountantName,
               targetEpsilon);
           err.flush();
-          return new Result(1, n, sigma, testAccuracy, rdp.epsilon(), pld.epsilon(), d, steps);
+          return new Result(
+              1,
+              n,
+              sigma,
+              testAccuracy,
+              rdp.epsilon(),
+              pld.epsilon(),
+              d,
+              steps,
+              List.copyOf(s.privacyLog().events()));
         }
       }
       if (report != null) {
@@ -707,7 +727,16 @@ final class TrainModelCommand implements Callable<Integer> {
         o.println(Json.write(node));
       }
       o.flush();
-      return new Result(0, n, sigma, testAccuracy, rdp.epsilon(), pld.epsilon(), d, rdp.steps());
+      return new Result(
+          0,
+          n,
+          sigma,
+          testAccuracy,
+          rdp.epsilon(),
+          pld.epsilon(),
+          d,
+          rdp.steps(),
+          List.copyOf(s.privacyLog().events()));
     } finally {
       if (keras != null) {
         keras.close();
@@ -727,7 +756,8 @@ final class TrainModelCommand implements Callable<Integer> {
   }
 
   private static Result refused() {
-    return new Result(1, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
+    return new Result(
+        1, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, List.of());
   }
 
   private void validate() {
