@@ -6,10 +6,10 @@ import java.util.List;
 
 /**
  * Which figures of a command's {@code --json} ε covers. ε covers the trained model and whatever is
- * computed from it alone; a figure computed from the private data without noise (the training
- * loss and metrics, or metrics of rows held out of the same private file) is not covered, and a
- * figure computed on separate test data tells nothing about the training data beyond the model but
- * is not protected for the test examples themselves.
+ * computed from it alone; a figure computed from the private data without noise (the training loss
+ * and metrics, or metrics of rows held out of the same private file) is not covered, and a figure
+ * computed on separate test data tells nothing about the training data beyond the model but is not
+ * protected for the test examples themselves.
  */
 final class DpCoverage {
   private DpCoverage() {}

@@ -383,7 +383,11 @@ public final class PrivateTrainCommand implements Callable<Integer> {
       DpCoverage.put(
           report,
           List.of(
-              "history.loss", "history.accuracy", "history.auc", "test_accuracy", "test_auc",
+              "history.loss",
+              "history.accuracy",
+              "history.auc",
+              "test_accuracy",
+              "test_auc",
               "test_loss"),
           List.of());
       if (json) {

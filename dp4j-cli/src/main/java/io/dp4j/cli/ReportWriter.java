@@ -107,8 +107,8 @@ final class ReportWriter {
   /**
    * One point of a privacy-utility sweep.
    *
-   * @param sweepEpsilonRdp ε (RDP) of this run and all runs before it composed: what publishing
-   *     all of them spends, as they trained on the same data
+   * @param sweepEpsilonRdp ε (RDP) of this run and all runs before it composed: what publishing all
+   *     of them spends, as they trained on the same data
    * @param sweepEpsilonPld the same composition under the PLD accountant
    */
   record SweepPoint(

@@ -8,7 +8,8 @@ final class StepsOption {
   @Option(
       names = "--epochs",
       required = true,
-      description = "Epochs of training (may be fractional); steps = ceil(epochs * ceil(n / batch)), the"
+      description =
+          "Epochs of training (may be fractional); steps = ceil(epochs * ceil(n / batch)), the"
               + " steps `dp4j train` runs.")
   Double epochs;
 

@@ -46,7 +46,8 @@ class ReportWriterTest {
         .contains("| 3 | 0.8000 | 0.7000 |")
         .contains("![training loss per epoch](loss.png)")
         .contains("(epsilon.png)")
-        .contains("| epoch | training loss (not covered by DP) | training accuracy (not covered by DP) |")
+        .contains(
+            "| epoch | training loss (not covered by DP) | training accuracy (not covered by DP) |")
         .contains(ReportWriter.NOT_DP_NOTE);
     assertThat(privacy.rdpPerEpoch(3, 10).get(2)).isGreaterThan(privacy.rdpPerEpoch(3, 10).get(0));
   }

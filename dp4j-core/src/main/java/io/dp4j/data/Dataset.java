@@ -60,11 +60,11 @@ public final class Dataset {
   }
 
   /**
-   * The same examples, declared by the caller to be not private: data whose statistics may steer
-   * DP training (early stopping on its validation loss) because no one it describes needs DP's
+   * The same examples, declared by the caller to be not private: data whose statistics may steer DP
+   * training (early stopping on its validation loss) because no one it describes needs DP's
    * protection, e.g. public data or data already released. Only such validation data may be
-   * monitored by {@link io.dp4j.nn.train.EarlyStopping} under DP training. The declaration
-   * belongs to the returned instance only: {@link #gather} and {@link #slice} do not carry it.
+   * monitored by {@link io.dp4j.nn.train.EarlyStopping} under DP training. The declaration belongs
+   * to the returned instance only: {@link #gather} and {@link #slice} do not carry it.
    */
   public Dataset declaredNotPrivate() {
     return new Dataset(this);

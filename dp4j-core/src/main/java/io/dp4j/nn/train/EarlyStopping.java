@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * releases, so they may depend only on data DP need not protect: the training loss and metrics
  * (computed without noise on the private batches) and validation data not declared public would
  * leak past ε. A fit under DP therefore refuses, before its first step, an EarlyStopping whose
- * {@code monitor} is not a {@code val_} metric of validation data declared not private with
- * {@link io.dp4j.data.Dataset#declaredNotPrivate()}.
+ * {@code monitor} is not a {@code val_} metric of validation data declared not private with {@link
+ * io.dp4j.data.Dataset#declaredNotPrivate()}.
  *
  * <p>A listener holds state for one {@code fit} at a time; it is reset when a fit begins.
  */

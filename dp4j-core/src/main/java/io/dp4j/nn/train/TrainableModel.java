@@ -29,8 +29,8 @@ public interface TrainableModel {
 
   /**
    * Whether the running {@code fit} evaluates validation data the caller declared not private
-   * ({@link io.dp4j.data.Dataset#declaredNotPrivate()}): its {@code val_} metrics may then steer
-   * DP training.
+   * ({@link io.dp4j.data.Dataset#declaredNotPrivate()}): its {@code val_} metrics may then steer DP
+   * training.
    */
   default boolean validationDeclaredNotPrivate() {
     return false;

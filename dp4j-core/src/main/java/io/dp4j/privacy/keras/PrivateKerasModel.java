@@ -109,10 +109,11 @@ public final class PrivateKerasModel implements AutoCloseable {
   }
 
   /**
-   * The ε a run would spend, before it runs: {@code numEpochs · ceil(sampleSize / batchSize)}
-   * steps ({@link io.dp4j.accounting.StepCount}) (the steps {@link #fit} takes) of Poisson sampling at q = batchSize / sampleSize with
-   * noise multiplier σ, under RDP (the history's accountant) and PLD. The result is logged; {@link
-   * DpSgdBudget#epsilonRdp()} is what {@code fit}'s last {@code "epsilon"} will be.
+   * The ε a run would spend, before it runs: {@code numEpochs · ceil(sampleSize / batchSize)} steps
+   * ({@link io.dp4j.accounting.StepCount}) (the steps {@link #fit} takes) of Poisson sampling at q
+   * = batchSize / sampleSize with noise multiplier σ, under RDP (the history's accountant) and PLD.
+   * The result is logged; {@link DpSgdBudget#epsilonRdp()} is what {@code fit}'s last {@code
+   * "epsilon"} will be.
    *
    * @param sampleSize rows of the training data, &gt;= 1
    * @param batchSize expected batch size, in [1, sampleSize]
@@ -181,8 +182,7 @@ public final class PrivateKerasModel implements AutoCloseable {
   }
 
   /**
-   * Trains with DP-SGD for {@code epochs} epochs of {@code ceil(rows / batchSize)} Poisson
-   * batches.
+   * Trains with DP-SGD for {@code epochs} epochs of {@code ceil(rows / batchSize)} Poisson batches.
    *
    * @param targetDelta δ of the ε reported after every epoch, in (0, 1)
    * @return the history: per epoch {@code "loss"}, the metrics, and {@code "epsilon"}
