@@ -124,8 +124,9 @@ public final class PrivateTrainCommand implements Callable<Integer> {
   @Option(
       names = "--delta",
       description =
-          "Target delta of the reported epsilon. Default: 1/(10 n) rounded down to a power of"
-              + " ten, n the training rows; a delta of 1/n or more is warned about.")
+          "Target delta of the reported epsilon. Default: the --ledger dataset's delta, else 1/(10"
+              + " n) rounded down to a power of ten, n the training rows; a delta of 1/n or more"
+              + " is warned about.")
   Double delta;
 
   @Option(
@@ -192,7 +193,8 @@ public final class PrivateTrainCommand implements Callable<Integer> {
     TableSchema labels = TableSchema.of(labelSpec);
     PrivateDataLoader loader = new PrivateDataLoader(train, features, labels, batchSize);
     if (delta == null) {
-      delta = DeltaDefault.forExamples(loader.size());
+      delta =
+          ledgerOptions.ledger != null ? ledgerDelta() : DeltaDefault.forExamples(loader.size());
     }
     DeltaDefault.warning(delta, loader.size())
         .ifPresent(w -> spec.commandLine().getErr().println("dp4j: warning: " + w));
@@ -397,6 +399,15 @@ public final class PrivateTrainCommand implements Callable<Integer> {
       }
       out.flush();
       return 0;
+    }
+  }
+
+  /** The δ of the ledger dataset the run is charged to: its ε is reported at that δ. */
+  private double ledgerDelta() {
+    try (PrivacyLedger l =
+        PrivacyLedger.open(
+            ledgerOptions.db != null ? ledgerOptions.db : PrivacyLedger.defaultPath())) {
+      return l.dataset(ledgerOptions.ledger).delta();
     }
   }
 
