@@ -142,11 +142,11 @@ class PrivateTrainCommandTest {
 
   @Test
   void epochLinesAndHeldOutFiguresSayTheyAreNotCoveredByDp() {
-    Result r = run(example("--epochs", "2"));
+    Result r = run(example());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out())
         .contains(EpochLines.NOT_DP_NOTE)
-        .containsPattern("epoch   1/2  loss \\S+  accuracy \\S+  auc \\S+ \\[not covered by DP\\]")
+        .containsPattern("epoch   1/10  loss \\S+  accuracy \\S+  auc \\S+ \\[not covered by DP\\]")
         .contains("rows of the private file [not covered by DP]");
   }
 
