@@ -275,11 +275,13 @@ public final class PrivateTrainCommand implements Callable<Integer> {
         privateModel.compile(optimizer(), new SparseCategoricalCrossentropy(), Metric.ACCURACY);
       }
       if (!json) {
-        out.println(EpochLines.NOT_DP_NOTE);
         model.addTrainingListener(
             new TrainingListener() {
               @Override
               public void onEpoch(EpochEvent e) {
+                if (e.epoch() == 0) {
+                  out.println(EpochLines.NOT_DP_NOTE);
+                }
                 out.printf(
                     Locale.ROOT,
                     "epoch %3d/%d  loss %.4f  accuracy %.4f%s %s  epsilon %.4f%n",
