@@ -166,6 +166,32 @@ class RunShapeAgreementTest {
         .contains("dp4j: warning: " + DeltaDefault.warning(0.01, 100).orElseThrow());
   }
 
+  @Test
+  void budgetAndCalibrateWarnAboutADeltaOfOneOverNOrMore() {
+    String[] shape = {"--n", "1000", "--batch-size", "400", "--epochs", "2", "--delta", "1e-3"};
+    CommandRun budget = CommandRun.of(concat("budget", shape, "--noise-multiplier", "1.1"));
+    CommandRun calibrate = CommandRun.of(concat("calibrate", shape, "--target-epsilon", "3"));
+    String warning = "dp4j: warning: " + DeltaDefault.warning(1e-3, 1000).orElseThrow();
+    assertThat(budget.exitCode()).as(budget.err()).isZero();
+    assertThat(budget.err()).contains(warning);
+    assertThat(calibrate.exitCode()).as(calibrate.err()).isZero();
+    assertThat(calibrate.err()).contains(warning);
+    CommandRun small =
+        CommandRun.of(
+            "budget",
+            "--n",
+            "1000",
+            "--batch-size",
+            "400",
+            "--epochs",
+            "2",
+            "--delta",
+            "1e-4",
+            "--noise-multiplier",
+            "1.1");
+    assertThat(small.err()).doesNotContain("warning");
+  }
+
   private static String[] concat(String first, String[] middle, String... last) {
     String[] all = new String[1 + middle.length + last.length];
     all[0] = first;
