@@ -54,13 +54,13 @@ public final class StepCount {
   public static long of(long n, double expectedBatchSize, double epochs) {
     Arguments.requirePositive("epochs", epochs);
     long perEpoch = perEpoch(n, expectedBatchSize);
-    if (epochs == Math.rint(epochs)) {
-      return Math.multiplyExact((long) epochs, perEpoch);
-    }
     double steps = epochs * perEpoch;
     if (!(steps < Long.MAX_VALUE)) {
       throw new IllegalArgumentException(
           "epochs * ceil(n / batchSize) must be below 2^63 steps, got " + steps);
+    }
+    if (epochs == Math.rint(epochs)) {
+      return (long) epochs * perEpoch;
     }
     return ceil(steps);
   }

@@ -58,6 +58,9 @@ class StepCountTest {
         .hasMessageContaining("expectedBatchSize must be in (0, n]");
     assertThatThrownBy(() -> StepCount.of(10, 2, 0)).hasMessageContaining("epochs must be");
     assertThatThrownBy(() -> StepCount.of(10, 2, Double.NaN)).hasMessageContaining("epochs");
+    assertThatThrownBy(() -> StepCount.of(10, 2, 1e300))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("below 2^63 steps");
   }
 
   @Test

@@ -158,7 +158,7 @@ final class TutorialCommand implements Callable<Integer> {
       Map<String, String> summary = new LinkedHashMap<>();
       summary.put(
           "test accuracy",
-          String.format(Locale.ROOT, "%.4f (%d test examples)", accuracy, test.size()));
+          String.format(Locale.ROOT, "%.4f (%d held-out test examples)", accuracy, test.size()));
       summary.put("test loss", String.format(Locale.ROOT, "%.4f", evaluation.get("loss")));
       summary.put(
           "epsilon",
