@@ -34,13 +34,14 @@ public final class DeltaDefault {
   }
 
   /**
-   * The warning for a δ of at least 1/n, or empty when δ is below 1/n.
+   * The warning for a δ of at least 1/n, or empty when δ is below 1/n or outside (0, 1) (an error
+   * for whoever validates δ, not a warning).
    *
-   * @param delta δ in (0, 1)
+   * @param delta δ
    * @param n examples in the training data, &gt;= 1
    */
   public static Optional<String> warning(double delta, long n) {
-    if (!isTooLarge(delta, n)) {
+    if (!(delta > 0 && delta < 1) || !isTooLarge(delta, n)) {
       return Optional.empty();
     }
     return Optional.of(

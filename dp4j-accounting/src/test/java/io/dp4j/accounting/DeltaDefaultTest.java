@@ -39,5 +39,8 @@ class DeltaDefaultTest {
     assertThat(DeltaDefault.warning(2e-3, 1000)).isPresent();
     assertThat(DeltaDefault.warning(9e-4, 1000)).isEmpty();
     assertThat(DeltaDefault.warning(1e-5, 60000)).isEmpty();
+    // out of range is the validator's error, not a warning
+    assertThat(DeltaDefault.warning(1.5, 1000)).isEmpty();
+    assertThat(DeltaDefault.warning(Double.NaN, 1000)).isEmpty();
   }
 }

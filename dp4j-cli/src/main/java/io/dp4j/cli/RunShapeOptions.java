@@ -43,11 +43,9 @@ final class RunShapeOptions {
       throw new IllegalArgumentException(
           "--batch-size must be in [1, n=" + n + "], got " + batchSize);
     }
-    if (delta > 0 && delta < 1) {
-      PrintWriter err = command.commandLine().getErr();
-      DeltaDefault.warning(delta, n).ifPresent(w -> err.println("dp4j: warning: " + w));
-      err.flush();
-    }
+    PrintWriter err = command.commandLine().getErr();
+    DeltaDefault.warning(delta, n).ifPresent(w -> err.println("dp4j: warning: " + w));
+    err.flush();
   }
 
   double samplingRate() {
