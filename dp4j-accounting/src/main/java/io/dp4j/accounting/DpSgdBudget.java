@@ -36,6 +36,30 @@ public record DpSgdBudget(
   }
 
   /**
+   * Computes the budget of {@code epochs} epochs of DP-SGD: {@link StepCount#of} steps, the count
+   * dp4j's training runs.
+   *
+   * @param epochs passes over the data, finite and &gt; 0
+   */
+  public static DpSgdBudget forEpochs(
+      long n,
+      long batchSize,
+      double noiseMultiplier,
+      boolean microbatchesOfMoreThanOne,
+      double epochs,
+      double delta,
+      Accountants accountants) {
+    return compute(
+        n,
+        batchSize,
+        noiseMultiplier,
+        microbatchesOfMoreThanOne,
+        StepCount.of(n, batchSize, epochs),
+        delta,
+        accountants);
+  }
+
+  /**
    * Computes the budget of {@code steps} DP-SGD steps.
    *
    * @param n examples in the training data, &gt;= 1
@@ -43,7 +67,7 @@ public record DpSgdBudget(
    * @param noiseMultiplier σ &gt; 0
    * @param microbatchesOfMoreThanOne whether examples were grouped into microbatches of size &gt; 1
    *     (doubles the sensitivity)
-   * @param steps training steps, &gt;= 0
+   * @param steps training steps, &gt;= 0 (for a run of E epochs, {@link StepCount#of})
    * @param delta δ in (0, 1)
    */
   public static DpSgdBudget compute(

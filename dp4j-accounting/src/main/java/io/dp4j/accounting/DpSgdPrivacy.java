@@ -1,8 +1,5 @@
 package io.dp4j.accounting;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
  * The privacy helpers TensorFlow Privacy users know, computed with dp4j's {@link RdpAccountant}.
  *
@@ -15,8 +12,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DpSgdPrivacy {
   private DpSgdPrivacy() {}
-
-  private static final Logger LOG = LoggerFactory.getLogger(DpSgdPrivacy.class);
 
   private static final double[] TF_PRIVACY_ORDERS = buildTfPrivacyOrders();
 
@@ -42,7 +37,10 @@ public final class DpSgdPrivacy {
   }
 
   /**
-   * The number of DP-SGD steps TF Privacy counts: {@code ceil(epochs · n / batchSize)}.
+   * The number of DP-SGD steps TF Privacy counts: {@code ceil(epochs · n / batchSize)}, kept for
+   * {@link #computeDpSgdPrivacy} and {@link #computeNoise} to reproduce TF Privacy. dp4j's training
+   * runs whole epochs of {@code ceil(n / batchSize)} steps, which can be more: plan dp4j runs with
+   * {@link StepCount#of}.
    *
    * @param n the number of training examples, &gt;= 1
    * @param batchSize the (expected) batch size, in [1, n]
@@ -174,12 +172,6 @@ public final class DpSgdPrivacy {
   }
 
   private static void warnIfDeltaLarge(long n, double delta) {
-    if (delta >= 1.0 / n) {
-      LOG.warn(
-          "delta = {} is >= 1/n = {}: such a delta allows leaking whole records; choose delta"
-              + " well below 1/n",
-          delta,
-          1.0 / n);
-    }
+    DeltaDefault.warnIfTooLarge(delta, n);
   }
 }

@@ -18,7 +18,8 @@ public final class PrivacyStatement {
    * @param n examples in the training data
    * @param batchSize examples per step (expected size under Poisson sampling), counting all
    *     microbatches
-   * @param epochs passes over the data, may be fractional
+   * @param epochs passes over the data, may be fractional; the steps are {@link StepCount#of}, the
+   *     count training runs
    * @param noiseMultiplier σ
    * @param delta δ in (0, 1)
    * @param microbatchesOfMoreThanOne whether examples were grouped into microbatches of size &gt;
@@ -34,16 +35,16 @@ public final class PrivacyStatement {
       boolean microbatchesOfMoreThanOne,
       boolean poissonSampled) {
     Arguments.requirePositive("epochs", epochs);
-    long steps = DpSgdPrivacy.steps(n, batchSize, epochs);
     DpSgdBudget poisson =
-        DpSgdBudget.compute(
+        DpSgdBudget.forEpochs(
             n,
             batchSize,
             noiseMultiplier,
             microbatchesOfMoreThanOne,
-            steps,
+            epochs,
             delta,
             DpSgdBudget.Accountants.BOTH);
+    long steps = poisson.steps();
     double sigma = poisson.effectiveNoiseMultiplier();
     DpEvent oncePerEpoch =
         new SelfComposedDpEvent(new GaussianDpEvent(sigma), (long) Math.ceil(epochs));

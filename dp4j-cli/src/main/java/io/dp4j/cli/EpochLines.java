@@ -7,13 +7,28 @@ import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Map;
 
-/** Keras-style epoch lines with ε: {@code Epoch 1/3 - 240 steps - 4s 15ms/step - loss: ...}. */
+/**
+ * Keras-style epoch lines with ε: {@code Epoch 1/3 - 240 steps - 4s 15ms/step - loss: ... [not
+ * covered by DP] - epsilon: ...}. The loss and metrics are computed without noise on the private
+ * training batches, so every line marks them as outside ε, and the first line says why.
+ */
 final class EpochLines implements TrainingListener {
+  /** The mark after the training figures of every line. */
+  static final String NOT_DP = "[not covered by DP]";
+
+  /** Printed once before the first epoch line. */
+  static final String NOT_DP_NOTE =
+      "Loss and metrics marked "
+          + NOT_DP
+          + " are computed without noise on the private training batches: epsilon does not"
+          + " cover them, so do not publish them.";
+
   private final PrintWriter log;
   private final int epochs;
   private final int stepsPerEpoch;
   private final long stepsBefore;
   private long epochStart = System.nanoTime();
+  private boolean noted;
 
   EpochLines(PrintWriter log, int epochs, int stepsPerEpoch) {
     this(log, epochs, stepsPerEpoch, 0);
@@ -58,8 +73,13 @@ final class EpochLines implements TrainingListener {
         line.append(String.format(Locale.ROOT, " - %s: %.4f", metric.key(), m.get(metric.key())));
       }
     }
+    line.append(' ').append(NOT_DP);
     if (event.epsilon().isPresent()) {
       line.append(String.format(Locale.ROOT, " - epsilon: %.3f", event.epsilon().getAsDouble()));
+    }
+    if (!noted) {
+      log.println(NOT_DP_NOTE);
+      noted = true;
     }
     log.println(line);
     log.flush();

@@ -2,6 +2,7 @@ package io.dp4j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.DpSgdBudget;
 import io.dp4j.data.table.ColumnSpec;
 import io.dp4j.data.table.Csv;
@@ -122,9 +123,11 @@ public final class PrivateTrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--delta",
-      defaultValue = "1e-5",
-      description = "Target delta of the reported epsilon. Default: ${DEFAULT-VALUE}.")
-  double delta;
+      description =
+          "Target delta of the reported epsilon. Default: the --ledger dataset's delta, else 1/(10"
+              + " n) rounded down to a power of ten, n the training rows; a delta of 1/n or more"
+              + " is warned about.")
+  Double delta;
 
   @Option(
       names = "--holdout",
@@ -189,6 +192,12 @@ public final class PrivateTrainCommand implements Callable<Integer> {
         table.rows(order.subList(testRows, order.size()).stream().mapToInt(i -> i).toArray());
     TableSchema labels = TableSchema.of(labelSpec);
     PrivateDataLoader loader = new PrivateDataLoader(train, features, labels, batchSize);
+    if (delta == null) {
+      delta =
+          ledgerOptions.ledger != null ? ledgerDelta() : DeltaDefault.forExamples(loader.size());
+    }
+    DeltaDefault.warning(delta, loader.size())
+        .ifPresent(w -> spec.commandLine().getErr().println("dp4j: warning: " + w));
     DpSgdBudget budget =
         PrivateKerasModel.getPrivacyBudget(
             loader.size(), batchSize, epochs, noiseMultiplier, delta);
@@ -270,14 +279,18 @@ public final class PrivateTrainCommand implements Callable<Integer> {
             new TrainingListener() {
               @Override
               public void onEpoch(EpochEvent e) {
+                if (e.epoch() == 0) {
+                  out.println(EpochLines.NOT_DP_NOTE);
+                }
                 out.printf(
                     Locale.ROOT,
-                    "epoch %3d/%d  loss %.4f  accuracy %.4f%s  epsilon %.4f%n",
+                    "epoch %3d/%d  loss %.4f  accuracy %.4f%s %s  epsilon %.4f%n",
                     e.epoch() + 1,
                     epochs,
                     e.metrics().get("loss"),
                     e.metrics().get("accuracy"),
                     binary ? String.format(Locale.ROOT, "  auc %.4f", e.metrics().get("auc")) : "",
+                    EpochLines.NOT_DP,
                     e.epsilon().orElse(Double.NaN));
                 out.flush();
               }
@@ -349,7 +362,8 @@ public final class PrivateTrainCommand implements Callable<Integer> {
         if (!json) {
           out.printf(
               Locale.ROOT,
-              "held-out accuracy %.4f%s, loss %.4f on %d rows (released without DP)%n",
+              "held-out accuracy %.4f%s, loss %.4f on %d rows of the private file [not covered by"
+                  + " DP]%n",
               metrics.get("accuracy"),
               binary ? String.format(Locale.ROOT, ", auc %.4f", metrics.get("auc")) : "",
               metrics.get("loss"),
@@ -370,6 +384,16 @@ public final class PrivateTrainCommand implements Callable<Integer> {
               predicted.columnNames().subList(rows.columnCount(), predicted.columnCount()));
         }
       }
+      DpCoverage.put(
+          report,
+          List.of(
+              "history.loss",
+              "history.accuracy",
+              "history.auc",
+              "test_accuracy",
+              "test_auc",
+              "test_loss"),
+          List.of());
       if (json) {
         out.println(Json.write(report));
       } else {
@@ -377,6 +401,15 @@ public final class PrivateTrainCommand implements Callable<Integer> {
       }
       out.flush();
       return 0;
+    }
+  }
+
+  /** The δ of the ledger dataset the run is charged to: its ε is reported at that δ. */
+  private double ledgerDelta() {
+    try (PrivacyLedger l =
+        PrivacyLedger.open(
+            ledgerOptions.db != null ? ledgerOptions.db : PrivacyLedger.defaultPath())) {
+      return l.dataset(ledgerOptions.ledger).delta();
     }
   }
 

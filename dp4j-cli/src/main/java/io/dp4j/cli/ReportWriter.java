@@ -29,6 +29,13 @@ final class ReportWriter {
 
   static final String REPORT = "report.md";
 
+  /** What the report says about the figures ε does not cover. */
+  static final String NOT_DP_NOTE =
+      "Figures marked \"not covered by DP\" (the training loss and metrics) are computed without"
+          + " noise on the private training data: epsilon does not cover them, so do not publish"
+          + " them. Test figures are computed on the held-out test data, which training never"
+          + " saw: DP protects the training examples, not the test examples.";
+
   private ReportWriter() {}
 
   /** Writes {@code dir/report.md} and the plots; returns the report's path. */
@@ -38,7 +45,7 @@ final class ReportWriter {
     List<Double> epochs = epochAxis(r.loss().size());
     plot(
         dir.resolve("loss.png"),
-        "Training loss per epoch",
+        "Training loss per epoch (private data, not covered by DP)",
         "epoch",
         "loss",
         List.of(new Series("loss", epochs, r.loss())));
@@ -46,7 +53,7 @@ final class ReportWriter {
     if (!r.accuracy().isEmpty()) {
       plot(
           dir.resolve("accuracy.png"),
-          "Training accuracy per epoch",
+          "Training accuracy per epoch (private data, not covered by DP)",
           "epoch",
           "accuracy",
           List.of(new Series("accuracy", epochAxis(r.accuracy().size()), r.accuracy())));
@@ -68,11 +75,12 @@ final class ReportWriter {
     table(md, "setting", r.settings());
     md.append("\n## Results\n\n");
     table(md, "result", r.results());
+    md.append('\n').append(NOT_DP_NOTE).append('\n');
     md.append("\n## Privacy statement\n\n```\n")
         .append(r.privacyStatement().strip())
         .append("\n```\n");
-    md.append("\n## Per epoch\n\n| epoch | loss |")
-        .append(r.accuracy().isEmpty() ? "" : " accuracy |")
+    md.append("\n## Per epoch\n\n| epoch | training loss (not covered by DP) |")
+        .append(r.accuracy().isEmpty() ? "" : " training accuracy (not covered by DP) |")
         .append(" epsilon (RDP) | epsilon (PLD) |\n|---|---|")
         .append(r.accuracy().isEmpty() ? "" : "---|")
         .append("---|---|\n");
@@ -96,13 +104,21 @@ final class ReportWriter {
     return report;
   }
 
-  /** One point of a privacy-utility sweep. */
+  /**
+   * One point of a privacy-utility sweep.
+   *
+   * @param sweepEpsilonRdp ε (RDP) of this run and all runs before it composed: what publishing all
+   *     of them spends, as they trained on the same data
+   * @param sweepEpsilonPld the same composition under the PLD accountant
+   */
   record SweepPoint(
       double targetEpsilon,
       double noiseMultiplier,
       double epsilonRdp,
       double epsilonPld,
-      double testAccuracy) {}
+      double testAccuracy,
+      double sweepEpsilonRdp,
+      double sweepEpsilonPld) {}
 
   /** Writes a sweep's {@code report.md} and {@code accuracy-vs-epsilon.png}. */
   static Path writeSweep(Path dir, Map<String, String> settings, List<SweepPoint> points)
@@ -125,8 +141,10 @@ final class ReportWriter {
     table(md, "setting", settings);
     md.append("\n## Results\n\n")
         .append(
-            "| target epsilon | noise multiplier | epsilon (RDP) | epsilon (PLD) | test accuracy |\n")
-        .append("|---|---|---|---|---|\n");
+            "| target epsilon | noise multiplier | epsilon (RDP) | epsilon (PLD) | sweep so far,"
+                + " epsilon (RDP) | sweep so far, epsilon (PLD) | test accuracy (held-out test"
+                + " data) |\n")
+        .append("|---|---|---|---|---|---|---|\n");
     for (SweepPoint p : points) {
       md.append("| ")
           .append(fmt(p.targetEpsilon(), 3))
@@ -137,8 +155,22 @@ final class ReportWriter {
           .append(" | ")
           .append(EpsilonFormat.text(p.epsilonPld(), 3))
           .append(" | ")
+          .append(fmt(p.sweepEpsilonRdp(), 3))
+          .append(" | ")
+          .append(fmt(p.sweepEpsilonPld(), 3))
+          .append(" | ")
           .append(fmt(p.testAccuracy(), 4))
           .append(" |\n");
+    }
+    if (!points.isEmpty()) {
+      SweepPoint whole = points.get(points.size() - 1);
+      md.append("\nThe runs trained on the same data, so publishing the results of all ")
+          .append(points.size())
+          .append(" runs spends their composition: **epsilon ")
+          .append(fmt(whole.sweepEpsilonRdp(), 3))
+          .append(" (RDP) / ")
+          .append(fmt(whole.sweepEpsilonPld(), 3))
+          .append(" (PLD) for the whole sweep**, not one run's epsilon.\n");
     }
     md.append("\n![test accuracy against epsilon](accuracy-vs-epsilon.png)\n");
     Path report = dir.resolve(REPORT);

@@ -1,10 +1,18 @@
 package io.dp4j.cli;
 
+import io.dp4j.accounting.DeltaDefault;
+import java.io.PrintWriter;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The shape of a DP-SGD run that the accounting commands share: data size, batch, length, δ. */
 final class RunShapeOptions {
+  /** The command this mixin belongs to, for its standard error. */
+  @Spec(Spec.Target.MIXEE)
+  CommandSpec command;
+
   @Option(names = "--n", required = true, description = "Examples in the training data.")
   long n;
 
@@ -17,10 +25,16 @@ final class RunShapeOptions {
   @ArgGroup(multiplicity = "1")
   StepsOption length;
 
-  @Option(names = "--delta", required = true, description = "Target delta, in (0, 1).")
+  @Option(
+      names = "--delta",
+      required = true,
+      description = "Target delta, in (0, 1); a delta of 1/n or more is warned about.")
   double delta;
 
-  /** Checks n and the batch size, which the accountants cannot name as the user typed them. */
+  /**
+   * Checks n and the batch size, which the accountants cannot name as the user typed them, and
+   * warns on standard error when δ is 1/n or more.
+   */
   void validate() {
     if (n < 1) {
       throw new IllegalArgumentException("--n must be >= 1, got " + n);
@@ -29,6 +43,9 @@ final class RunShapeOptions {
       throw new IllegalArgumentException(
           "--batch-size must be in [1, n=" + n + "], got " + batchSize);
     }
+    PrintWriter err = command.commandLine().getErr();
+    DeltaDefault.warning(delta, n).ifPresent(w -> err.println("dp4j: warning: " + w));
+    err.flush();
   }
 
   double samplingRate() {

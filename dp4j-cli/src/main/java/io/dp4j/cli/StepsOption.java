@@ -1,6 +1,6 @@
 package io.dp4j.cli;
 
-import io.dp4j.accounting.DpSgdPrivacy;
+import io.dp4j.accounting.StepCount;
 import picocli.CommandLine.Option;
 
 /** The training length, given either in epochs or in steps (exactly one). */
@@ -8,7 +8,9 @@ final class StepsOption {
   @Option(
       names = "--epochs",
       required = true,
-      description = "Epochs of training (may be fractional); steps = ceil(epochs * n / batch).")
+      description =
+          "Epochs of training (may be fractional); steps = ceil(epochs * ceil(n / batch)), the"
+              + " steps `dp4j train` runs.")
   Double epochs;
 
   @Option(names = "--steps", required = true, description = "Training steps.")
@@ -16,7 +18,7 @@ final class StepsOption {
 
   /** Steps of a run over {@code n} examples with batches of {@code batchSize}. */
   long steps(long n, long batchSize) {
-    return steps != null ? steps : DpSgdPrivacy.steps(n, batchSize, epochs);
+    return steps != null ? steps : StepCount.of(n, batchSize, epochs);
   }
 
   /** Epochs of a run over {@code n} examples with batches of {@code batchSize}. */

@@ -3,6 +3,8 @@ package io.dp4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dp4j.accounting.DeltaDefault;
+import io.dp4j.accounting.DpEvent;
 import io.dp4j.accounting.NoiseCalibration;
 import io.dp4j.accounting.PldAccountant;
 import io.dp4j.accounting.PrivacyAccountant;
@@ -40,6 +42,7 @@ import io.dp4j.tutorial.MnistTutorial;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -264,7 +267,9 @@ final class TrainModelCommand implements Callable<Integer> {
 
   @Option(
       names = "--delta",
-      description = "Target delta; default 1/N rounded down to a power of ten.")
+      description =
+          "Target delta; default 1/(10 N) rounded down to a power of ten (1e-4 for 1,000"
+              + " examples). A delta of 1/N or more is warned about.")
   Double delta;
 
   @Option(
@@ -305,7 +310,12 @@ final class TrainModelCommand implements Callable<Integer> {
 
   @Mixin NoiseSource noise;
 
-  /** The results of one training run. */
+  /**
+   * The results of one training run.
+   *
+   * @param events the DP events of every step the model took (its privacy log), so that a caller
+   *     composing several runs on the same data (a sweep) composes what really ran
+   */
   record Result(
       int exitCode,
       int examples,
@@ -314,7 +324,12 @@ final class TrainModelCommand implements Callable<Integer> {
       double epsilonRdp,
       double epsilonPld,
       double delta,
-      long steps) {}
+      long steps,
+      List<DpEvent> events) {
+    Result {
+      events = List.copyOf(events);
+    }
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -398,7 +413,8 @@ final class TrainModelCommand implements Callable<Integer> {
       double c = l2NormClip != null ? l2NormClip : builtinModel ? MnistTutorial.L2_NORM_CLIP : 1.0;
       float lr =
           learningRate != null ? learningRate : builtinModel ? MnistTutorial.LEARNING_RATE : 0.1f;
-      double d = delta != null ? delta : Math.pow(10, -Math.ceil(Math.log10(n)));
+      double d = delta != null ? delta : DeltaDefault.forExamples(n);
+      DeltaDefault.warning(d, n).ifPresent(w -> err.println("dp4j: warning: " + w));
       PoissonSampler sampler = PoissonSampler.withExpectedBatchSize(n, b);
       double q = sampler.samplingRate();
       int stepsPerEpoch = sampler.stepsPerEpoch();
@@ -545,7 +561,8 @@ final class TrainModelCommand implements Callable<Integer> {
         if (!Double.isNaN(testAccuracy)) {
           summary.put(
               "test accuracy",
-              String.format(Locale.ROOT, "%.4f (%d test examples)", testAccuracy, test.size()));
+              String.format(
+                  Locale.ROOT, "%.4f (%d held-out test examples)", testAccuracy, test.size()));
         }
         for (Metric metric : chosenMetrics) {
           if (metric != Metric.ACCURACY) {
@@ -556,7 +573,10 @@ final class TrainModelCommand implements Callable<Integer> {
         }
         summary.put("test loss", String.format(Locale.ROOT, "%.4f", testLoss));
       }
-      summary.put("training loss", InspectCommand.number(lastLoss) + " (last epoch)");
+      summary.put(
+          "training loss",
+          InspectCommand.number(lastLoss)
+              + " (last epoch; private training data, not covered by DP)");
       summary.put(
           "epsilon",
           String.format(
@@ -602,7 +622,16 @@ final class TrainModelCommand implements Callable<Integer> {
               accountantName,
               targetEpsilon);
           err.flush();
-          return new Result(1, n, sigma, testAccuracy, rdp.epsilon(), pld.epsilon(), d, steps);
+          return new Result(
+              1,
+              n,
+              sigma,
+              testAccuracy,
+              rdp.epsilon(),
+              pld.epsilon(),
+              d,
+              steps,
+              List.copyOf(s.privacyLog().events()));
         }
       }
       if (report != null) {
@@ -628,12 +657,12 @@ final class TrainModelCommand implements Callable<Integer> {
         settings.put("delta", Double.toString(d));
         settings.put("noise source", NoiseSource.describe(s.secureNoise()));
         Map<String, String> results = new LinkedHashMap<>();
-        results.put("final training loss", ReportWriter.fmt(lastLoss, 4));
+        results.put("final training loss (not covered by DP)", ReportWriter.fmt(lastLoss, 4));
         if (!Double.isNaN(testAccuracy)) {
-          results.put("test accuracy", ReportWriter.fmt(testAccuracy, 4));
+          results.put("test accuracy (held-out test data)", ReportWriter.fmt(testAccuracy, 4));
         }
         if (test != null) {
-          results.put("test loss", ReportWriter.fmt(testLoss, 4));
+          results.put("test loss (held-out test data)", ReportWriter.fmt(testLoss, 4));
         }
         results.put("epsilon (RDP)", EpsilonFormat.text(rdp.epsilon(), 4));
         results.put("epsilon (PLD)", EpsilonFormat.text(pld.epsilon(), 4));
@@ -644,7 +673,7 @@ final class TrainModelCommand implements Callable<Integer> {
                 new RunReport(
                     "dp4j train: " + modelName,
                     settings,
-                    statement(n, b, epochs, stepsPerEpoch, sigma, d, doubled),
+                    PrivacyStatement.of(n, b, epochs, sigma, d, doubled, true),
                     results,
                     losses,
                     accuracyMetric ? history.get(Metric.ACCURACY.key()) : List.of(),
@@ -693,11 +722,21 @@ final class TrainModelCommand implements Callable<Integer> {
         }
         node.put("examples", n);
         Json.putNumber(node, "loss", lastLoss);
+        DpCoverage.put(node, List.of("loss"), test == null ? List.of() : testKeys(chosenMetrics));
         node.set("privacy", record.toJson());
         o.println(Json.write(node));
       }
       o.flush();
-      return new Result(0, n, sigma, testAccuracy, rdp.epsilon(), pld.epsilon(), d, rdp.steps());
+      return new Result(
+          0,
+          n,
+          sigma,
+          testAccuracy,
+          rdp.epsilon(),
+          pld.epsilon(),
+          d,
+          rdp.steps(),
+          List.copyOf(s.privacyLog().events()));
     } finally {
       if (keras != null) {
         keras.close();
@@ -705,8 +744,20 @@ final class TrainModelCommand implements Callable<Integer> {
     }
   }
 
+  /** The JSON keys of the test-set figures {@code --json} prints. */
+  private static List<String> testKeys(List<Metric> chosen) {
+    List<String> keys = new ArrayList<>(List.of("test_accuracy", "test_loss"));
+    for (Metric metric : chosen) {
+      if (metric != Metric.ACCURACY) {
+        keys.add("test_" + metric.key());
+      }
+    }
+    return keys;
+  }
+
   private static Result refused() {
-    return new Result(1, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
+    return new Result(
+        1, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, List.of());
   }
 
   private void validate() {
@@ -888,24 +939,6 @@ final class TrainModelCommand implements Callable<Integer> {
     return microbatches > 0
         && Math.abs(expectedBatchSize - microbatches) > 1e-6 * Math.max(1, microbatches)
         && expectedBatchSize / microbatches > 1;
-  }
-
-  /** The privacy statement of a run of {@code epochs · stepsPerEpoch} Poisson-sampled steps. */
-  static String statement(
-      int n, int b, int epochs, int stepsPerEpoch, double sigma, double d, boolean doubled) {
-    long tfSteps = io.dp4j.accounting.DpSgdPrivacy.steps(n, b, epochs);
-    String s = PrivacyStatement.of(n, b, epochs, sigma, d, doubled, true);
-    if (tfSteps != (long) epochs * stepsPerEpoch) {
-      s +=
-          String.format(
-              Locale.ROOT,
-              "Note: the statement counts ceil(epochs * n / batch) = %d steps; the run took %d"
-                  + " (round(n / batch) = %d per epoch); the results above use the run's steps.%n",
-              tfSteps,
-              (long) epochs * stepsPerEpoch,
-              stepsPerEpoch);
-    }
-    return s;
   }
 
   private static Dataset reshape(Dataset d, long[] inputShape) {

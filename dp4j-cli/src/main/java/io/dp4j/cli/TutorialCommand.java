@@ -1,6 +1,7 @@
 package io.dp4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.PldAccountant;
 import io.dp4j.accounting.PrivacyStatement;
 import io.dp4j.accounting.RdpAccountant;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -135,6 +137,10 @@ final class TutorialCommand implements Callable<Integer> {
           new SparseCategoricalCrossentropy(true, Reduction.NONE),
           Metric.ACCURACY);
       model.setTargetDelta(MnistTutorial.DELTA);
+      // TF Privacy's tutorial value, below 1/n for the full 60,000 examples; warned if a smaller
+      // training set makes it large
+      DeltaDefault.warning(MnistTutorial.DELTA, train.size())
+          .ifPresent(w -> spec.commandLine().getErr().println("dp4j: warning: " + w));
       StepPrivacy privacy =
           new StepPrivacy(
               sampler.samplingRate(), MnistTutorial.NOISE_MULTIPLIER, MnistTutorial.DELTA);
@@ -152,7 +158,7 @@ final class TutorialCommand implements Callable<Integer> {
       Map<String, String> summary = new LinkedHashMap<>();
       summary.put(
           "test accuracy",
-          String.format(Locale.ROOT, "%.4f (%d test examples)", accuracy, test.size()));
+          String.format(Locale.ROOT, "%.4f (%d held-out test examples)", accuracy, test.size()));
       summary.put("test loss", String.format(Locale.ROOT, "%.4f", evaluation.get("loss")));
       summary.put(
           "epsilon",
@@ -210,8 +216,8 @@ final class TutorialCommand implements Callable<Integer> {
         settings.put("weight seed", Long.toString(seed));
         settings.put("noise source", NoiseSource.describe(model.secureNoise()));
         Map<String, String> results = new LinkedHashMap<>();
-        results.put("test accuracy", ReportWriter.fmt(accuracy, 4));
-        results.put("test loss", ReportWriter.fmt(evaluation.get("loss"), 4));
+        results.put("test accuracy (held-out test data)", ReportWriter.fmt(accuracy, 4));
+        results.put("test loss (held-out test data)", ReportWriter.fmt(evaluation.get("loss"), 4));
         results.put("epsilon (RDP)", ReportWriter.fmt(rdp.epsilon(), 4));
         results.put("epsilon (PLD)", ReportWriter.fmt(pld.epsilon(), 4));
         results.put("training time", String.format(Locale.ROOT, "%.0f s", seconds));
@@ -257,6 +263,7 @@ final class TutorialCommand implements Callable<Integer> {
         node.put("microbatches", MnistTutorial.MICROBATCHES);
         node.put("learning_rate", (double) MnistTutorial.LEARNING_RATE);
         node.put("secure_noise", model.secureNoise());
+        DpCoverage.put(node, List.of(), List.of("test_accuracy", "test_loss"));
         if (reportDir != null) {
           node.put("report", reportDir.resolve(ReportWriter.REPORT).toString());
         }

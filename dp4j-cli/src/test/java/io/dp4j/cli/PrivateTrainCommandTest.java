@@ -87,7 +87,10 @@ class PrivateTrainCommandTest {
     JsonNode json = Json.MAPPER.readTree(r.out());
     assertThat(json.get("rows").asInt()).isEqualTo(569);
     assertThat(json.get("train_rows").asInt()).isEqualTo(455);
-    assertThat(json.get("steps").asLong()).isEqualTo(70);
+    // 10 epochs of ceil(455 / 64) = 8 steps (StepCount)
+    assertThat(json.get("steps").asLong()).isEqualTo(80);
+    // charged to a ledger dataset: reported at its delta
+    assertThat(json.get("delta").asDouble()).isEqualTo(1e-5);
     double planned = json.get("planned_epsilon_rdp").asDouble();
     assertThat(json.get("epsilon").asDouble()).isEqualTo(planned);
     assertThat(planned).isBetween(1.0, 3.0);
@@ -97,7 +100,17 @@ class PrivateTrainCommandTest {
     assertThat(json.get("history").get("auc")).hasSize(10);
     assertThat(json.get("test_auc").asDouble()).isGreaterThan(0.9).isLessThanOrEqualTo(1.0);
     JsonNode charged = json.get("ledger");
-    assertThat(charged.get("steps_charged").asLong()).isEqualTo(70);
+    assertThat(charged.get("steps_charged").asLong()).isEqualTo(80);
+    // defect 3: the per-epoch history and the held-out rows (from the same private file) are
+    // computed without DP, and say so
+    assertThat(json.get("not_covered_by_dp").toString())
+        .contains("\"history.loss\"")
+        .contains("\"history.accuracy\"")
+        .contains("\"history.auc\"")
+        .contains("\"test_accuracy\"")
+        .contains("\"test_auc\"")
+        .contains("\"test_loss\"")
+        .doesNotContain("epsilon");
     assertThat(charged.get("epsilon_spent").asDouble())
         .isCloseTo(planned, org.assertj.core.data.Offset.offset(1e-6));
 
@@ -113,6 +126,28 @@ class PrivateTrainCommandTest {
         .endsWith(
             ",diagnosis,predicted_diagnosis,predicted_diagnosis_malignant,"
                 + "predicted_diagnosis_benign");
+  }
+
+  @Test
+  void theDefaultDeltaIsATenthOfOneOverNAndALargeDeltaIsWarnedAbout() throws Exception {
+    // 455 training rows: 1/(10n) = 2.2e-4, rounded down to a power of ten
+    Result dry = run(example("--dry-run", "--json"));
+    assertThat(dry.exit()).as(dry.err()).isZero();
+    assertThat(Json.MAPPER.readTree(dry.out()).get("delta").asDouble()).isEqualTo(1e-4);
+    assertThat(dry.err()).doesNotContain("warning");
+    Result large = run(example("--dry-run", "--delta", "0.005"));
+    assertThat(large.exit()).as(large.err()).isZero();
+    assertThat(large.err()).contains("dp4j: warning: delta = 0.005 is >= 1/n");
+  }
+
+  @Test
+  void epochLinesAndHeldOutFiguresSayTheyAreNotCoveredByDp() {
+    Result r = run(example());
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains(EpochLines.NOT_DP_NOTE)
+        .containsPattern("epoch   1/10  loss \\S+  accuracy \\S+  auc \\S+ \\[not covered by DP\\]")
+        .contains("rows of the private file [not covered by DP]");
   }
 
   @Test
@@ -134,7 +169,7 @@ class PrivateTrainCommandTest {
   void dryRunPrintsTheBudgetAndLabelsMustBeDeclared() {
     Result dry = run(example("--dry-run"));
     assertThat(dry.exit()).as(dry.err()).isZero();
-    assertThat(dry.out()).contains("70 steps").contains("(RDP)").contains("(PLD)");
+    assertThat(dry.out()).contains("80 steps").contains("(RDP)").contains("(PLD)");
 
     Result undeclared =
         run("--csv", EXAMPLE.resolve("breast_cancer.csv").toString(), "--label", "diagnosis");

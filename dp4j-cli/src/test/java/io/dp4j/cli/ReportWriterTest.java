@@ -45,7 +45,10 @@ class ReportWriterTest {
         .contains("| test accuracy | 0.7000 |")
         .contains("| 3 | 0.8000 | 0.7000 |")
         .contains("![training loss per epoch](loss.png)")
-        .contains("(epsilon.png)");
+        .contains("(epsilon.png)")
+        .contains(
+            "| epoch | training loss (not covered by DP) | training accuracy (not covered by DP) |")
+        .contains(ReportWriter.NOT_DP_NOTE);
     assertThat(privacy.rdpPerEpoch(3, 10).get(2)).isGreaterThan(privacy.rdpPerEpoch(3, 10).get(0));
   }
 
@@ -76,9 +79,11 @@ class ReportWriterTest {
             tmp,
             Map.of("train options", "--epochs 1"),
             List.of(
-                new ReportWriter.SweepPoint(1, 2.0, 0.99, 0.8, 0.6),
-                new ReportWriter.SweepPoint(4, 0.8, 3.99, 3.1, 0.8)));
+                new ReportWriter.SweepPoint(1, 2.0, 0.99, 0.8, 0.6, 0.99, 0.8),
+                new ReportWriter.SweepPoint(4, 0.8, 3.99, 3.1, 0.8, 4.5, 3.6)));
     assertThat(Files.size(tmp.resolve("accuracy-vs-epsilon.png"))).isGreaterThan(1000);
-    assertThat(Files.readString(md)).contains("| 4.000 | 0.8000 | 3.990 | 3.100 | 0.8000 |");
+    assertThat(Files.readString(md))
+        .contains("| 4.000 | 0.8000 | 3.990 | 3.100 | 4.500 | 3.600 | 0.8000 |")
+        .contains("epsilon 4.500 (RDP) / 3.600 (PLD) for the whole sweep");
   }
 }

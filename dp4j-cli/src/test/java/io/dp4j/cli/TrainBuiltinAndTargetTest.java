@@ -180,7 +180,8 @@ class TrainBuiltinAndTargetTest {
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode json = MAPPER.readTree(run.out());
     assertThat(json.get("examples").asInt()).isEqualTo(400);
-    assertThat(json.get("delta").asDouble()).isEqualTo(1e-3);
+    // default delta: the power of ten at most 1/(10 · 400)
+    assertThat(json.get("delta").asDouble()).isEqualTo(1e-4);
     assertThat(json.get("test_accuracy").asDouble()).isBetween(0.0, 1.0);
     assertThat(json.get("epsilon_rdp").asDouble()).isLessThanOrEqualTo(3);
 
@@ -242,7 +243,8 @@ class TrainBuiltinAndTargetTest {
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode json = MAPPER.readTree(run.out());
     assertThat(json.get("steps").asLong()).isEqualTo(4);
-    assertThat(json.get("delta").asDouble()).isEqualTo(1e-3);
+    // default delta: 1/(10 · 1000), not 1/1000
+    assertThat(json.get("delta").asDouble()).isEqualTo(1e-4);
     assertThat(json.get("epsilon_rdp").asDouble()).isLessThanOrEqualTo(3);
     assertThat(json.get("test_accuracy").asDouble()).isBetween(0.0, 1.0);
     try (KerasModel saved = ModelIO.load(out)) {

@@ -14,6 +14,7 @@ public final class Dataset {
   private final float[] labels;
   private final long[] labelShape;
   private final int size;
+  private final boolean declaredNotPrivate;
 
   /**
    * @param features {@code size * prod(exampleShape)} values
@@ -46,6 +47,32 @@ public final class Dataset {
     }
     this.features = features;
     this.labels = labels;
+    this.declaredNotPrivate = false;
+  }
+
+  private Dataset(Dataset of) {
+    this.features = of.features;
+    this.exampleShape = of.exampleShape;
+    this.labels = of.labels;
+    this.labelShape = of.labelShape;
+    this.size = of.size;
+    this.declaredNotPrivate = true;
+  }
+
+  /**
+   * The same examples, declared by the caller to be not private: data whose statistics may steer DP
+   * training (early stopping on its validation loss) because no one it describes needs DP's
+   * protection, e.g. public data or data already released. Only such validation data may be
+   * monitored by {@link io.dp4j.nn.train.EarlyStopping} under DP training. The declaration belongs
+   * to the returned instance only: {@link #gather} and {@link #slice} do not carry it.
+   */
+  public Dataset declaredNotPrivate() {
+    return new Dataset(this);
+  }
+
+  /** Whether this instance came from {@link #declaredNotPrivate()}. */
+  public boolean isDeclaredNotPrivate() {
+    return declaredNotPrivate;
   }
 
   /** Number of examples. */

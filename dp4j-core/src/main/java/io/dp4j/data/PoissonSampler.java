@@ -1,5 +1,6 @@
 package io.dp4j.data;
 
+import io.dp4j.accounting.StepCount;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,8 +12,10 @@ import java.util.random.RandomGenerator;
  * examples joins the batch independently with probability {@code q}. Batch sizes are therefore
  * Binomial(n, q), with mean {@code n·q}, and a batch may be empty.
  *
- * <p>An "epoch" is {@code round(1 / q)} steps (at least 1), so that on average each example is seen
- * once per epoch; it is a bookkeeping unit only, as every step samples afresh from all examples.
+ * <p>An "epoch" is {@code ceil(1 / q)} steps (at least 1), so that on average each example is seen
+ * at least once per epoch; it is a bookkeeping unit only, as every step samples afresh from all
+ * examples. The count is {@link StepCount#perEpoch}, the one the planning commands and the privacy
+ * statement use.
  *
  * <p>Batches are drawn by geometric skipping: the gap before the next included example is drawn as
  * {@code floor(ln U / ln(1 - q))} with {@code U} uniform on (0, 1], whose distribution is exactly
@@ -70,7 +73,7 @@ public final class PoissonSampler implements BatchSampler {
     }
     this.n = n;
     this.q = samplingRate;
-    this.steps = (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.round(1.0 / samplingRate)));
+    this.steps = (int) Math.min(Integer.MAX_VALUE, StepCount.perEpoch(n, samplingRate * n));
     this.logOneMinusQ = Math.log1p(-samplingRate);
     this.rng = rng;
     this.seeded = seeded;
@@ -148,7 +151,7 @@ public final class PoissonSampler implements BatchSampler {
     return epoch;
   }
 
-  /** {@code round(1 / q)}, at least 1. */
+  /** {@code ceil(1 / q)}, at least 1 ({@link StepCount#perEpoch}). */
   @Override
   public int stepsPerEpoch() {
     return steps;

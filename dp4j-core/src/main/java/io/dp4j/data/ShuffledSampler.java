@@ -1,5 +1,6 @@
 package io.dp4j.data;
 
+import io.dp4j.accounting.StepCount;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -103,10 +104,13 @@ public final class ShuffledSampler implements BatchSampler {
     return epoch;
   }
 
-  /** {@code ceil(n / batchSize)}, or {@code floor(n / batchSize)} with {@code dropRemainder}. */
+  /**
+   * {@code ceil(n / batchSize)} ({@link StepCount#perEpoch}, so an epoch is as many steps as under
+   * Poisson sampling), or {@code floor(n / batchSize)} with {@code dropRemainder}.
+   */
   @Override
   public int stepsPerEpoch() {
-    return dropRemainder ? n / batchSize : (n + batchSize - 1) / batchSize;
+    return dropRemainder ? n / batchSize : (int) StepCount.perEpoch(n, batchSize);
   }
 
   /** {@code batchSize / n}, the rate the (assumed) Poisson accounting uses. */

@@ -85,6 +85,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
   private Double targetDelta;
   private boolean useXla;
   private volatile boolean stopRequested;
+  private boolean validationDeclaredNotPrivate;
 
   private ModelGraph compiled;
   private Optimizer optimizer;
@@ -354,6 +355,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
   }
 
   /** True once compiled with DP-SGD. */
+  @Override
   public boolean isDifferentiallyPrivate() {
     return requireCompiled().dp != null;
   }
@@ -560,6 +562,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
     }
     History history = new History();
     stopRequested = false;
+    validationDeclaredNotPrivate = validationData != null && validationData.isDeclaredNotPrivate();
     listeners.forEach(l -> l.onTrainingBegin(this));
     for (int epoch = 0; epoch < epochs && !stopRequested; epoch++) {
       double lossSum = 0;
@@ -609,6 +612,11 @@ public class Sequential implements AutoCloseable, TrainableModel {
   @Override
   public void stopTraining() {
     stopRequested = true;
+  }
+
+  @Override
+  public boolean validationDeclaredNotPrivate() {
+    return validationDeclaredNotPrivate;
   }
 
   /** A fresh accumulator per compiled metric, in order. */

@@ -151,16 +151,30 @@ class PoissonSamplerTest {
   }
 
   @Test
-  void stepsPerEpochIsRoundedInverseRate() {
+  void stepsPerEpochIsTheCeiledInverseRateOfStepCount() {
     assertThat(PoissonSampler.withExpectedBatchSize(60000, 250).stepsPerEpoch()).isEqualTo(240);
     assertThat(PoissonSampler.withExpectedBatchSize(60000, 250).samplingRate())
         .isEqualTo(250.0 / 60000);
     assertThat(PoissonSampler.withExpectedBatchSize(60000, 250).expectedBatchSize())
         .isCloseTo(250.0, org.assertj.core.data.Offset.offset(1e-9));
-    assertThat(new PoissonSampler(10, 0.3).stepsPerEpoch()).isEqualTo(3);
-    assertThat(new PoissonSampler(10, 0.4).stepsPerEpoch()).isEqualTo(3); // round(2.5)
-    assertThat(new PoissonSampler(10, 0.9).stepsPerEpoch()).isEqualTo(1);
+    // the rate arrives as a double: 250/60000 must not become 241 steps by round-off
+    assertThat(new PoissonSampler(60000, 250.0 / 60000).stepsPerEpoch()).isEqualTo(240);
+    assertThat(new PoissonSampler(10, 0.3).stepsPerEpoch()).isEqualTo(4); // ceil(3.33)
+    assertThat(new PoissonSampler(10, 0.4).stepsPerEpoch()).isEqualTo(3); // ceil(2.5)
+    assertThat(new PoissonSampler(10, 0.9).stepsPerEpoch()).isEqualTo(2); // ceil(1.11)
     assertThat(new PoissonSampler(10, 1e-12).stepsPerEpoch()).isEqualTo(Integer.MAX_VALUE);
+    // the issue's run shape: n 1000, b 400 gives 3 steps per epoch, as planned
+    PoissonSampler issue = PoissonSampler.withExpectedBatchSize(1000, 400);
+    assertThat(issue.stepsPerEpoch())
+        .isEqualTo((int) io.dp4j.accounting.StepCount.perEpoch(1000, 400))
+        .isEqualTo(3);
+    for (int n = 1; n <= 300; n++) {
+      for (int b = 1; b <= n; b += 7) {
+        assertThat(PoissonSampler.withExpectedBatchSize(n, b).stepsPerEpoch())
+            .as("n=%d b=%d", n, b)
+            .isEqualTo((n + b - 1) / b);
+      }
+    }
   }
 
   @Test

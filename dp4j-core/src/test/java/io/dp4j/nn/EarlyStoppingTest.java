@@ -1,6 +1,7 @@
 package io.dp4j.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.dp4j.data.Dataset;
@@ -155,20 +156,67 @@ class EarlyStoppingTest {
     }
   }
 
+  /** A DP model at the optimum of {@link #line line(2)} with σ = 0: clipped gradients 0. */
+  private static Sequential dpStationary() {
+    Sequential m =
+        new Sequential(Dense.builder().setUnits(1).optUseBias(false).optInputShape(1).build());
+    m.compile(new DPKerasSGDOptimizer(1.0, 0.0, 0, 0.1f), new MeanSquaredError(Reduction.NONE));
+    m.setWeights(List.of(new float[] {2f}));
+    return m;
+  }
+
   @Test
-  void earlyStoppingWorksWithDpTraining() {
-    try (Sequential m =
-        new Sequential(Dense.builder().setUnits(1).optUseBias(false).optInputShape(1).build())) {
-      // σ = 0 at the optimum: clipped gradients 0, the loss stays 0
-      m.compile(new DPKerasSGDOptimizer(1.0, 0.0, 0, 0.1f), new MeanSquaredError(Reduction.NONE));
-      m.setWeights(List.of(new float[] {2f}));
-      m.addTrainingListener(new EarlyStopping("loss", 1));
-      History h = m.fit(line(2f), 3, 10, line(-1f));
+  void earlyStoppingWorksWithDpTrainingOnValidationDeclaredNotPrivate() {
+    try (Sequential m = dpStationary()) {
+      m.addTrainingListener(new EarlyStopping("val_loss", 1));
+      History h = m.fit(line(2f), 3, 10, line(-1f).declaredNotPrivate());
       assertThat(h.epochs()).isEqualTo(2);
       // only the steps run are accounted for
       assertThat(m.steps()).isEqualTo(6);
       assertThat(m.isDifferentiallyPrivate()).isTrue();
     }
+  }
+
+  @Test
+  void dpTrainingRefusesToStopOnTrainingMetricsBeforeAnyStep() {
+    try (Sequential m = dpStationary()) {
+      m.addTrainingListener(new EarlyStopping("loss", 1));
+      assertThatThrownBy(() -> m.fit(line(2f), 3, 10, line(-1f).declaredNotPrivate()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("monitor \"loss\"")
+          .hasMessageContaining("private training batches");
+      assertThat(m.steps()).isZero();
+    }
+  }
+
+  @Test
+  void dpTrainingRefusesToStopOnValidationDataNotDeclaredNotPrivate() {
+    try (Sequential m = dpStationary()) {
+      m.addTrainingListener(new EarlyStopping("val_loss", 1));
+      assertThatThrownBy(() -> m.fit(line(2f), 3, 10, line(-1f)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("monitor \"val_loss\"")
+          .hasMessageContaining("declaredNotPrivate()");
+      assertThat(m.steps()).isZero();
+    }
+  }
+
+  @Test
+  void withoutDpTrainingMetricsMayStillBeMonitored() {
+    try (Sequential m = stationary()) {
+      m.addTrainingListener(new EarlyStopping("loss", 1));
+      assertThat(m.fit(line(2f), 3, 10).epochs()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void theDeclarationBelongsToTheInstanceOnly() {
+    Dataset declared = line(1f).declaredNotPrivate();
+    assertThat(declared.isDeclaredNotPrivate()).isTrue();
+    assertThat(line(1f).isDeclaredNotPrivate()).isFalse();
+    assertThat(declared.slice(0, 3).isDeclaredNotPrivate()).isFalse();
+    assertThat(declared.features()).containsExactly(line(1f).features());
+    assertThat(declared.size()).isEqualTo(9);
   }
 
   /** A fake model: weights are one counter, set by the test. */

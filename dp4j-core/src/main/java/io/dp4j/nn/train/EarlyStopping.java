@@ -18,6 +18,13 @@ import org.slf4j.LoggerFactory;
  * only when training is stopped early, and an epoch whose metrics lack the monitored key is skipped
  * with a warning.
  *
+ * <p>Under DP training the stopping epoch and the restored weights are part of what training
+ * releases, so they may depend only on data DP need not protect: the training loss and metrics
+ * (computed without noise on the private batches) and validation data not declared public would
+ * leak past ε. A fit under DP therefore refuses, before its first step, an EarlyStopping whose
+ * {@code monitor} is not a {@code val_} metric of validation data declared not private with {@link
+ * io.dp4j.data.Dataset#declaredNotPrivate()}.
+ *
  * <p>A listener holds state for one {@code fit} at a time; it is reset when a fit begins.
  */
 public final class EarlyStopping implements TrainingListener {
@@ -140,8 +147,13 @@ public final class EarlyStopping implements TrainingListener {
     return best;
   }
 
+  /**
+   * @throws IllegalArgumentException under DP training, if {@code monitor} is not a {@code val_}
+   *     metric or the validation data was not declared not private
+   */
   @Override
   public void onTrainingBegin(TrainableModel model) {
+    requireNonPrivateMonitor(model);
     this.model = model;
     wait = 0;
     best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
@@ -202,6 +214,30 @@ public final class EarlyStopping implements TrainingListener {
   @Override
   public void onTrainingEnd(TrainableModel model, History history) {
     this.model = null;
+  }
+
+  private void requireNonPrivateMonitor(TrainableModel model) {
+    if (!model.isDifferentiallyPrivate()) {
+      return;
+    }
+    if (!monitor.startsWith("val_")) {
+      throw new IllegalArgumentException(
+          "EarlyStopping monitor \""
+              + monitor
+              + "\" is computed without noise on the private training batches, so under DP"
+              + " training the stopping epoch and restored weights would leak past epsilon;"
+              + " monitor a val_ metric of validation data declared not private"
+              + " (fit(..., validationData.declaredNotPrivate()))");
+    }
+    if (!model.validationDeclaredNotPrivate()) {
+      throw new IllegalArgumentException(
+          "EarlyStopping monitor \""
+              + monitor
+              + "\" under DP training needs validationData declared not private: pass"
+              + " validationData.declaredNotPrivate() to fit if no one in it needs DP's"
+              + " protection; DP does not cover the validation data, so its statistics must not"
+              + " steer training otherwise");
+    }
   }
 
   private boolean isImprovement(double value, double reference) {

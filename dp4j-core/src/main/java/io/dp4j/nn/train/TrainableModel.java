@@ -18,4 +18,21 @@ public interface TrainableModel {
    * = True}); the epoch in progress is then still reported to the listeners and the history.
    */
   void stopTraining();
+
+  /**
+   * Whether the running {@code fit} trains with DP-SGD: then its training loss and metrics are not
+   * covered by the privacy guarantee, and a listener must not let them steer training.
+   */
+  default boolean isDifferentiallyPrivate() {
+    return false;
+  }
+
+  /**
+   * Whether the running {@code fit} evaluates validation data the caller declared not private
+   * ({@link io.dp4j.data.Dataset#declaredNotPrivate()}): its {@code val_} metrics may then steer DP
+   * training.
+   */
+  default boolean validationDeclaredNotPrivate() {
+    return false;
+  }
 }

@@ -1,9 +1,10 @@
 package io.dp4j.privacy.keras;
 
+import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.DpSgdBudget;
+import io.dp4j.accounting.StepCount;
 import io.dp4j.data.BatchSampler;
 import io.dp4j.data.Dataset;
-import io.dp4j.data.PoissonSampler;
 import io.dp4j.data.table.ColumnSpec;
 import io.dp4j.data.table.PrivateDataLoader;
 import io.dp4j.data.table.TableSchema;
@@ -108,10 +109,11 @@ public final class PrivateKerasModel implements AutoCloseable {
   }
 
   /**
-   * The ε a run would spend, before it runs: {@code numEpochs · round(sampleSize / batchSize)}
-   * steps (the steps {@link #fit} takes) of Poisson sampling at q = batchSize / sampleSize with
-   * noise multiplier σ, under RDP (the history's accountant) and PLD. The result is logged; {@link
-   * DpSgdBudget#epsilonRdp()} is what {@code fit}'s last {@code "epsilon"} will be.
+   * The ε a run would spend, before it runs: {@code numEpochs · ceil(sampleSize / batchSize)} steps
+   * ({@link io.dp4j.accounting.StepCount}) (the steps {@link #fit} takes) of Poisson sampling at q
+   * = batchSize / sampleSize with noise multiplier σ, under RDP (the history's accountant) and PLD.
+   * The result is logged; {@link DpSgdBudget#epsilonRdp()} is what {@code fit}'s last {@code
+   * "epsilon"} will be.
    *
    * @param sampleSize rows of the training data, &gt;= 1
    * @param batchSize expected batch size, in [1, sampleSize]
@@ -131,7 +133,7 @@ public final class PrivateKerasModel implements AutoCloseable {
       throw new IllegalArgumentException(
           "batchSize must be in [1, sampleSize] = [1, " + sampleSize + "], got " + batchSize);
     }
-    long steps = (long) numEpochs * stepsPerEpoch(sampleSize, batchSize);
+    long steps = StepCount.of(sampleSize, batchSize, numEpochs);
     DpSgdBudget budget =
         DpSgdBudget.compute(
             sampleSize,
@@ -157,10 +159,6 @@ public final class PrivateKerasModel implements AutoCloseable {
     return budget;
   }
 
-  private static int stepsPerEpoch(long rows, int batchSize) {
-    return PoissonSampler.seeded((int) rows, (double) batchSize / rows, 0).stepsPerEpoch();
-  }
-
   /**
    * Compiles the wrapped model with the DP-SGD step around {@code optimizer}.
    *
@@ -184,8 +182,7 @@ public final class PrivateKerasModel implements AutoCloseable {
   }
 
   /**
-   * Trains with DP-SGD for {@code epochs} epochs of {@code round(rows / batchSize)} Poisson
-   * batches.
+   * Trains with DP-SGD for {@code epochs} epochs of {@code ceil(rows / batchSize)} Poisson batches.
    *
    * @param targetDelta δ of the ε reported after every epoch, in (0, 1)
    * @return the history: per epoch {@code "loss"}, the metrics, and {@code "epsilon"}
@@ -215,13 +212,7 @@ public final class PrivateKerasModel implements AutoCloseable {
     if (!(targetDelta > 0 && targetDelta < 1)) {
       throw new IllegalArgumentException("targetDelta must be in (0, 1), got " + targetDelta);
     }
-    if (targetDelta >= 1.0 / loader.size()) {
-      LOG.warn(
-          "targetDelta {} is not below 1/rows = {}: a mechanism releasing a random row would meet"
-              + " it",
-          targetDelta,
-          1.0 / loader.size());
-    }
+    DeltaDefault.warnIfTooLarge(targetDelta, loader.size());
     BatchSampler sampler = loader.sampler();
     if (sampler.isSeeded()) {
       LOG.warn("batches come from a predictable test seed: no privacy guarantee");
