@@ -643,6 +643,16 @@ public class Sequential implements AutoCloseable, TrainableModel {
       if (g.aucLabels != null) {
         runner.fetch(g.aucLabels);
       }
+      if (dp != null) {
+        // before Session.run, as the ledger charges: once the run applies the update, nothing
+        // that fails afterwards can leave it unrecorded (a run that fails is charged a step that
+        // may not have happened, the safe direction)
+        if (sampler.isSeeded() || fixedNoiseSeed != null) {
+          ledger.markPredictable();
+        }
+        ledger.recordStep(
+            sampler.samplingRate(), dp.noiseMultiplier(), sampler.mode(), units.microbatchSize());
+      }
       int[] slots = units == null ? null : units.slots();
       float lossSum = 0;
       float[][] values = new float[g.trainMetrics.size()][];
@@ -659,14 +669,6 @@ public class Sequential implements AutoCloseable, TrainableModel {
         }
       }
       steps++;
-      if (dp != null) {
-        if (sampler.isSeeded() || fixedNoiseSeed != null) {
-          ledger.markPredictable();
-        }
-        ledger.recordStep(
-            sampler.samplingRate(), dp.noiseMultiplier(), sampler.mode(), units.microbatchSize());
-      }
-      // after the ledger: a metric refusing its labels must not leave a step unaccounted for
       if (b > 0) {
         for (int i = 0; i < values.length; i++) {
           accumulators.get(i).add(values[i], classOne, slots);
