@@ -149,6 +149,11 @@ public class Sequential implements AutoCloseable, TrainableModel {
     return this;
   }
 
+  /** The δ set by {@link #setTargetDelta}, if any. */
+  public OptionalDouble targetDelta() {
+    return targetDelta == null ? OptionalDouble.empty() : OptionalDouble.of(targetDelta);
+  }
+
   /**
    * FOR TESTS ONLY: derive the DP noise of step s from {@code (seed, s)} instead of {@link
    * SecureRandom}. The noise is then predictable and gives no privacy; the model reports the seed
@@ -560,6 +565,13 @@ public class Sequential implements AutoCloseable, TrainableModel {
     }
     History history = new History();
     stopRequested = false;
+    if (g.dp != null && ledger.restoredSteps() > 0) {
+      LOG.info(
+          "the privacy log holds {} steps the model took before it was loaded: this fit's steps are"
+              + " composed with them, as training on the same data (privacyLog()"
+              + ".continueOnDisjointData() declares data sharing no individual with it)",
+          ledger.restoredSteps());
+    }
     listeners.forEach(l -> l.onTrainingBegin(this));
     for (int epoch = 0; epoch < epochs && !stopRequested; epoch++) {
       double lossSum = 0;
