@@ -98,6 +98,39 @@ final class InspectCommand implements Callable<Integer> {
   }
 
   static String privacyText(PrivacyRecord r) {
+    StringBuilder text = new StringBuilder(summaryText(r));
+    if (r.continuedFromSteps() > 0) {
+      text.append(
+          String.format(
+              Locale.ROOT,
+              "%n  %d of the %d steps ran before the model was loaded and trained further: all are"
+                  + " composed, as training on the same data",
+              r.continuedFromSteps(),
+              r.steps()));
+    }
+    for (PrivacyRecord.DisjointDataEntry e : r.disjointDataEntries()) {
+      text.append(
+          String.format(
+              Locale.ROOT,
+              "%n  Earlier training on data declared disjoint (a separate entry, not composed into"
+                  + " the epsilon above): epsilon %s at delta %s (%s), %d steps, noise multiplier"
+                  + " %s, sampling rate %s%s",
+              number(e.epsilon()),
+              number(r.delta()),
+              e.accountant(),
+              e.steps(),
+              number(e.noiseMultiplier()),
+              number(e.samplingRate()),
+              e.predictableRandomness()
+                  ? System.lineSeparator()
+                      + "    WARNING: batches or noise came from a fixed test seed or another"
+                      + " predictable generator: that training has no DP guarantee"
+                  : ""));
+    }
+    return text.toString();
+  }
+
+  private static String summaryText(PrivacyRecord r) {
     return String.format(
         Locale.ROOT,
         "Differential privacy: epsilon %s at delta %s (%s accountant)%n"
@@ -115,7 +148,8 @@ final class InspectCommand implements Callable<Integer> {
         (r.numMicrobatches() > 0 ? ", " + r.numMicrobatches() + " microbatches" : "")
             + (r.secureNoise() ? ", secure noise (CSPRNG)" : "")
             + (r.predictableRandomness()
-                ? "%n  WARNING: batches or noise came from a fixed test seed or another predictable"
+                ? System.lineSeparator()
+                    + "  WARNING: batches or noise came from a fixed test seed or another predictable"
                     + " generator: this run has no DP guarantee"
                 : ""));
   }

@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.DpEvent;
+import io.dp4j.accounting.GaussianDpEvent;
 import io.dp4j.accounting.NoiseCalibration;
 import io.dp4j.accounting.PldAccountant;
+import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.accounting.PrivacyStatement;
 import io.dp4j.accounting.RdpAccountant;
+import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.FashionMnist;
 import io.dp4j.data.Mnist;
@@ -37,6 +40,7 @@ import io.dp4j.privacy.DPKerasAdagradOptimizer;
 import io.dp4j.privacy.DPKerasAdamOptimizer;
 import io.dp4j.privacy.DPKerasRMSpropOptimizer;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.PrivacyLog;
 import io.dp4j.privacy.PrivacySpent;
 import io.dp4j.tutorial.MnistTutorial;
 import java.io.IOException;
@@ -76,6 +80,9 @@ import picocli.CommandLine.Spec;
           + " the target is refused before training (exit 1).",
       "--checkpoint FILE saves the run after every epoch (weights, optimizer state, privacy"
           + " ledger); --resume FILE continues it, counting the steps already spent.",
+      "A --model saved by dp4j train (or a checkpoint) keeps its privacy history: this run's"
+          + " steps are composed with it, as training on the same data, unless --disjoint-data"
+          + " declares that the data shares no individual with it.",
       "Exit codes: 0 done, 1 run failed or refused, 2 bad usage."
     })
 final class TrainModelCommand implements Callable<Integer> {
@@ -146,6 +153,15 @@ final class TrainModelCommand implements Callable<Integer> {
               + " --l2-norm-clip and --microbatches default to the checkpoint's; contradicting it"
               + " is refused.")
   Path resume;
+
+  @Option(
+      names = "--disjoint-data",
+      description =
+          "The training data shares no individual with the data the --model was trained on"
+              + " before. Its privacy history is then kept as a separate entry of the saved"
+              + " record (never dropped) and epsilon covers this data only. Without it, the"
+              + " history is composed with this run's steps, as training on the same data.")
+  boolean disjointData;
 
   @Option(
       names = "--data",
@@ -423,10 +439,23 @@ final class TrainModelCommand implements Callable<Integer> {
       Supplier<PrivacyAccountant> factory =
           accountant == AccountantChoice.pld ? PldAccountant::new : RdpAccountant::new;
       String accountantName = accountant.name().toUpperCase(Locale.ROOT);
+      if (resume == null && keras != null) {
+        continueHistory(s.privacyLog(), d, factory, accountantName, log);
+      }
+      // the steps this run's epsilon composes with: the checkpoint's, or a --model's history
+      PrivacyLog.Snapshot earlier = s.privacyLog().snapshot();
 
       double sigma;
       String calibration = null;
       if (targetEpsilon != null && noiseMultiplier == null) {
+        if (earlier.steps() > 0) {
+          throw new IllegalArgumentException(
+              "--target-epsilon cannot calibrate sigma for a model that carries "
+                  + earlier.steps()
+                  + " earlier steps; give --noise-multiplier (the target check then composes them"
+                  + " with this run's), or --disjoint-data if the data shares no individual with"
+                  + " the earlier data");
+        }
         NoiseCalibration.Calibration cal;
         try {
           cal = NoiseCalibration.noiseMultiplierFor(targetEpsilon, d, q, steps, factory);
@@ -458,9 +487,11 @@ final class TrainModelCommand implements Callable<Integer> {
         if (targetEpsilon != null) {
           StepPrivacy planned = new StepPrivacy(q, doubled ? sigma / 2 : sigma, d);
           double planEpsilon =
-              accountant == AccountantChoice.pld
-                  ? planned.epsilonPld(steps)
-                  : planned.epsilonRdp(steps);
+              earlier.steps() > 0
+                  ? epsilonAfter(earlier, q, doubled ? sigma / 2 : sigma, steps, d, factory)
+                  : accountant == AccountantChoice.pld
+                      ? planned.epsilonPld(steps)
+                      : planned.epsilonRdp(steps);
           if (!(planEpsilon <= targetEpsilon)) {
             err.printf(
                 Locale.ROOT,
@@ -508,7 +539,7 @@ final class TrainModelCommand implements Callable<Integer> {
           q,
           EpochLines.epochs(epochs),
           steps,
-          resume == null ? "" : " (" + (stepsBefore + steps) + " in all)",
+          stepsBefore == 0 ? "" : " (" + (stepsBefore + steps) + " in all)",
           d);
       log.flush();
 
@@ -531,7 +562,7 @@ final class TrainModelCommand implements Callable<Integer> {
       if (ProgressBars.wanted(json)) {
         // resumed, the steps before the checkpoint may have had another q: ask the model's ledger
         LongToDoubleFunction epsilonSoFar =
-            resume == null
+            stepsBefore == 0
                 ? privacy::epsilonRdp
                 : k -> s.privacyLog().privacySpent(d, RdpAccountant::new).epsilon();
         s.addTrainingListener(new ProgressBars(System.err, epochs, stepsPerEpoch, epsilonSoFar));
@@ -592,7 +623,12 @@ final class TrainModelCommand implements Callable<Integer> {
               Locale.ROOT,
               "%d (%s%s on %d examples, q = %.5g, sigma = %.4f, C = %s)",
               rdp.steps(),
-              resume == null ? "" : stepsBefore + " before the checkpoint + ",
+              stepsBefore == 0
+                  ? ""
+                  : stepsBefore
+                      + (resume != null
+                          ? " before the checkpoint + "
+                          : " earlier, same data assumed + "),
               EpochLines.epochs(epochs),
               n,
               q,
@@ -701,7 +737,10 @@ final class TrainModelCommand implements Callable<Integer> {
         if (resume != null) {
           node.put("resumed_from", resume.toString());
           node.put("steps_before_resume", stepsBefore);
+        } else if (stepsBefore > 0) {
+          node.put("continued_from_steps", stepsBefore);
         }
+        node.put("disjoint_data", disjointData);
         if (checkpoint != null) {
           node.put("checkpoint", checkpoint.toString());
         }
@@ -755,6 +794,95 @@ final class TrainModelCommand implements Callable<Integer> {
     return keys;
   }
 
+  /**
+   * A --model with a privacy history: composed with this run's steps (said so), or, with
+   * --disjoint-data, set aside as a separate entry.
+   *
+   * @throws IllegalArgumentException if --disjoint-data is given for a model without history, a
+   *     --report is asked for a continued run, or the history has steps without noise
+   */
+  private void continueHistory(
+      PrivacyLog history,
+      double d,
+      Supplier<PrivacyAccountant> factory,
+      String accountantName,
+      PrintWriter log) {
+    long earlier = history.steps();
+    if (disjointData) {
+      if (earlier == 0) {
+        throw new IllegalArgumentException(
+            "--disjoint-data: "
+                + model
+                + " carries no privacy history to keep apart (it was not trained with DP-SGD, or"
+                + " its new history is empty); drop --disjoint-data");
+      }
+      log.printf(
+          Locale.ROOT,
+          "%s carries a privacy history of %d DP steps (epsilon %s, %s, at delta=%s): with"
+              + " --disjoint-data it is kept as a separate entry of the saved record, and this"
+              + " run's epsilon covers its own data only%n",
+          model,
+          earlier,
+          InspectCommand.number(history.privacySpent(d, factory).epsilon()),
+          accountantName,
+          d);
+      history.continueOnDisjointData();
+      return;
+    }
+    if (earlier == 0) {
+      return;
+    }
+    if (history.noiselessSteps() > 0) {
+      throw new IllegalArgumentException(
+          model
+              + " carries "
+              + history.noiselessSteps()
+              + " steps that ran without noise (epsilon infinite): training it further on the same"
+              + " data cannot have a DP guarantee; give --disjoint-data if this data shares no"
+              + " individual with its data");
+    }
+    if (report != null) {
+      throw new IllegalArgumentException(
+          "--report cannot be combined with a --model that carries a privacy history yet: its"
+              + " privacy statement describes a run from its first step (give --disjoint-data if"
+              + " the data shares no individual with the earlier data)");
+    }
+    log.printf(
+        Locale.ROOT,
+        "%s carries a privacy history of %d DP steps (epsilon %s, %s, at delta=%s): this run's"
+            + " steps are composed with them, as training on the same data (give --disjoint-data"
+            + " if this data shares no individual with the earlier data)%n",
+        model,
+        earlier,
+        InspectCommand.number(history.privacySpent(d, factory).epsilon()),
+        accountantName,
+        d);
+    if (ledgerOptions.ledger != null) {
+      log.printf(
+          Locale.ROOT,
+          "ledger: '%s' is charged this run's steps only; the %d earlier steps count in its"
+              + " budget only if they were charged to it when they ran%n",
+          ledgerOptions.ledger,
+          earlier);
+    }
+  }
+
+  /** ε at {@code d} of {@code earlier} composed with {@code steps} planned steps. */
+  private static double epsilonAfter(
+      PrivacyLog.Snapshot earlier,
+      double q,
+      double effectiveSigma,
+      long steps,
+      double d,
+      Supplier<PrivacyAccountant> factory) {
+    PrivacyAccountant a = factory.get();
+    for (SelfComposedDpEvent run : earlier.events()) {
+      a.compose(run.event(), run.count());
+    }
+    a.compose(new PoissonSampledDpEvent(q, new GaussianDpEvent(effectiveSigma)), steps);
+    return a.epsilon(d);
+  }
+
   private static Result refused() {
     return new Result(
         1, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, List.of());
@@ -775,6 +903,11 @@ final class TrainModelCommand implements Callable<Integer> {
           "give the model: --model FILE|tutorial-cnn, or --resume FILE to continue a checkpoint");
     }
     if (resume != null) {
+      if (disjointData) {
+        throw new IllegalArgumentException(
+            "--disjoint-data cannot be combined with --resume: a resumed run trains on its own data"
+                + " (to train a checkpoint on other data, give it as --model)");
+      }
       if (targetEpsilon != null) {
         throw new IllegalArgumentException(
             "--target-epsilon cannot be combined with --resume: the checkpoint fixes sigma");

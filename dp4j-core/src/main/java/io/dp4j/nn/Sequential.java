@@ -150,6 +150,11 @@ public class Sequential implements AutoCloseable, TrainableModel {
     return this;
   }
 
+  /** The δ set by {@link #setTargetDelta}, if any. */
+  public OptionalDouble targetDelta() {
+    return targetDelta == null ? OptionalDouble.empty() : OptionalDouble.of(targetDelta);
+  }
+
   /**
    * FOR TESTS ONLY: derive the DP noise of step s from {@code (seed, s)} instead of {@link
    * SecureRandom}. The noise is then predictable and gives no privacy; the model reports the seed
@@ -563,6 +568,13 @@ public class Sequential implements AutoCloseable, TrainableModel {
     History history = new History();
     stopRequested = false;
     validationDeclaredNotPrivate = validationData != null && validationData.isDeclaredNotPrivate();
+    if (g.dp != null && ledger.restoredSteps() > 0) {
+      LOG.info(
+          "the privacy log holds {} steps the model took before it was loaded: this fit's steps are"
+              + " composed with them, as training on the same data (privacyLog()"
+              + ".continueOnDisjointData() declares data sharing no individual with it)",
+          ledger.restoredSteps());
+    }
     listeners.forEach(l -> l.onTrainingBegin(this));
     for (int epoch = 0; epoch < epochs && !stopRequested; epoch++) {
       double lossSum = 0;
@@ -651,6 +663,16 @@ public class Sequential implements AutoCloseable, TrainableModel {
       if (g.aucLabels != null) {
         runner.fetch(g.aucLabels);
       }
+      if (dp != null) {
+        // before Session.run, as the ledger charges: once the run applies the update, nothing
+        // that fails afterwards can leave it unrecorded (a run that fails is charged a step that
+        // may not have happened, the safe direction)
+        if (sampler.isSeeded() || fixedNoiseSeed != null) {
+          ledger.markPredictable();
+        }
+        ledger.recordStep(
+            sampler.samplingRate(), dp.noiseMultiplier(), sampler.mode(), units.microbatchSize());
+      }
       int[] slots = units == null ? null : units.slots();
       float lossSum = 0;
       float[][] values = new float[g.trainMetrics.size()][];
@@ -667,14 +689,6 @@ public class Sequential implements AutoCloseable, TrainableModel {
         }
       }
       steps++;
-      if (dp != null) {
-        if (sampler.isSeeded() || fixedNoiseSeed != null) {
-          ledger.markPredictable();
-        }
-        ledger.recordStep(
-            sampler.samplingRate(), dp.noiseMultiplier(), sampler.mode(), units.microbatchSize());
-      }
-      // after the ledger: a metric refusing its labels must not leave a step unaccounted for
       if (b > 0) {
         for (int i = 0; i < values.length; i++) {
           accumulators.get(i).add(values[i], classOne, slots);

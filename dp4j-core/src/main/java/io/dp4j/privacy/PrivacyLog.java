@@ -8,6 +8,7 @@ import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.data.SamplingMode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -19,10 +20,21 @@ import java.util.function.Supplier;
  * changes a microbatch's clipped gradient by up to 2C, so the noise σ·C is worth σ/2 for
  * sensitivity 2C (TF Privacy's {@code compute_dp_sgd_privacy_statement}; Ponomareva et al. 2023,
  * "How to DP-fy ML", Sec. 5.6). Clipping per example (k = 1) keeps Gaussian(σ).
+ *
+ * <p><b>Continued training.</b> A model loaded with its history ({@link #restore}: a checkpoint, or
+ * a {@code .keras} file's privacy record) composes the restored steps with every later one, which
+ * is right when the later steps train on the same data, or on data sharing individuals with it.
+ * {@link #continueOnDisjointData()} declares that the later steps train on data sharing no
+ * individual with the earlier: the history so far is then kept as a separate entry ({@link
+ * #disjointDataEntries()}), never dropped, and ε composes the later steps only. Each individual's
+ * loss is then that of the one entry whose data holds them: the other entries' training reaches
+ * them only through the starting weights, which do not depend on them.
  */
 public final class PrivacyLog {
+  private final List<Snapshot> disjointEntries = new ArrayList<>();
   private final List<SelfComposedDpEvent> runs = new ArrayList<>();
   private final List<Double> runMicrobatchSizes = new ArrayList<>();
+  private long restoredSteps;
   private long steps;
   private boolean samplingAssumed;
   private double lastRate = Double.NaN;
@@ -30,6 +42,7 @@ public final class PrivacyLog {
   private double lastMicrobatchSize = 1;
   private boolean sensitivityDoubled;
   private long noiselessSteps;
+  private double noiselessSamplingRate = Double.NaN;
   private boolean predictable;
 
   /**
@@ -60,6 +73,7 @@ public final class PrivacyLog {
     }
     if (noiseMultiplier == 0) {
       noiselessSteps++; // no DP event: the Gaussian mechanism needs σ > 0
+      noiselessSamplingRate = samplingRate;
     } else {
       boolean doubled = microbatchSize > 1;
       double effectiveSigma = doubled ? noiseMultiplier / 2 : noiseMultiplier;
@@ -148,6 +162,172 @@ public final class PrivacyLog {
    */
   public synchronized boolean sensitivityDoubled() {
     return sensitivityDoubled;
+  }
+
+  /**
+   * What a log holds about one body of data, to save it and restore it: the runs of identical steps
+   * with each run's microbatch size, the steps without noise, and the marks.
+   *
+   * @param events runs of {@code PoissonSampled(q, Gaussian(σ))} steps, in order (σ/2 in a run
+   *     whose microbatch size is above 1)
+   * @param microbatchSizes one per run: the examples per microbatch its steps were recorded with
+   * @param noiselessSteps steps that ran with noise multiplier 0 (ε infinite if any)
+   * @param noiselessSamplingRate q of those steps, NaN if none
+   * @param samplingAssumed some steps used shuffled fixed-size batches
+   * @param predictable some step's batches or noise came from a predictable generator
+   */
+  public record Snapshot(
+      List<SelfComposedDpEvent> events,
+      List<Double> microbatchSizes,
+      long noiselessSteps,
+      double noiselessSamplingRate,
+      boolean samplingAssumed,
+      boolean predictable) {
+    /** No step. */
+    public static final Snapshot EMPTY =
+        new Snapshot(List.of(), List.of(), 0, Double.NaN, false, false);
+
+    public Snapshot {
+      events = List.copyOf(events);
+      microbatchSizes = List.copyOf(microbatchSizes);
+      if (events.size() != microbatchSizes.size()) {
+        throw new IllegalArgumentException(
+            events.size() + " runs of steps but " + microbatchSizes.size() + " microbatch sizes");
+      }
+      for (int i = 0; i < events.size(); i++) {
+        if (!(events.get(i).event() instanceof PoissonSampledDpEvent step
+            && step.event() instanceof GaussianDpEvent)) {
+          throw new IllegalArgumentException(
+              "run " + i + " is not of Poisson-sampled Gaussian steps: " + events.get(i));
+        }
+        double size = microbatchSizes.get(i);
+        if (!(size >= 1) || Double.isInfinite(size)) {
+          throw new IllegalArgumentException(
+              "microbatch size of run " + i + " must be finite and >= 1, got " + size);
+        }
+      }
+      if (noiselessSteps < 0) {
+        throw new IllegalArgumentException("noiselessSteps must be >= 0, got " + noiselessSteps);
+      }
+    }
+
+    /** All steps: the runs' and the noiseless ones. */
+    public long steps() {
+      long steps = noiselessSteps;
+      for (SelfComposedDpEvent run : events) {
+        steps += run.count();
+      }
+      return steps;
+    }
+
+    /** ε at {@code delta} of these steps alone, as {@link PrivacyLog#privacySpent} computes it. */
+    public PrivacySpent privacySpent(
+        double delta, Supplier<? extends PrivacyAccountant> accountants) {
+      PrivacyLog log = new PrivacyLog();
+      log.restore(this);
+      return log.privacySpent(delta, accountants);
+    }
+  }
+
+  /** The steps since the log was created or last {@link #continueOnDisjointData() set aside}. */
+  public synchronized Snapshot snapshot() {
+    return new Snapshot(
+        runs,
+        runMicrobatchSizes,
+        noiselessSteps,
+        noiselessSteps > 0 ? noiselessSamplingRate : Double.NaN,
+        samplingAssumed,
+        predictable);
+  }
+
+  /**
+   * Puts {@code history} in this empty log, as if its steps had run here (a checkpoint, or a model
+   * file's privacy record): later steps compose with them.
+   *
+   * @throws IllegalStateException if the log already holds steps or entries
+   */
+  public synchronized void restore(Snapshot history) {
+    Objects.requireNonNull(history, "history");
+    if (steps > 0 || !disjointEntries.isEmpty()) {
+      throw new IllegalStateException(
+          "the privacy log already holds " + steps + " steps: restore only into a fresh log");
+    }
+    for (int i = 0; i < history.events().size(); i++) {
+      SelfComposedDpEvent run = history.events().get(i);
+      double size = history.microbatchSizes().get(i);
+      PoissonSampledDpEvent step = (PoissonSampledDpEvent) run.event();
+      double sigma = ((GaussianDpEvent) step.event()).noiseMultiplier();
+      if (run.count() == 0) {
+        continue;
+      }
+      // one step through recordStep, so the bookkeeping stays in one place; the others by count
+      recordStep(
+          step.samplingProbability(), size > 1 ? 2 * sigma : sigma, SamplingMode.POISSON, size);
+      int last = runs.size() - 1;
+      runs.set(last, new SelfComposedDpEvent(step, runs.get(last).count() + run.count() - 1));
+      steps += run.count() - 1;
+    }
+    for (long i = 0; i < history.noiselessSteps(); i++) {
+      recordStep(history.noiselessSamplingRate(), 0, SamplingMode.POISSON);
+    }
+    samplingAssumed = history.samplingAssumed();
+    predictable = history.predictable();
+    restoredSteps = steps;
+  }
+
+  /**
+   * Declares that the steps from now on train on data sharing no individual with the data of the
+   * steps so far: those are kept as a separate entry of {@link #disjointDataEntries()} (never
+   * dropped, and saved with the model), and {@link #privacySpent} composes the later steps only.
+   * Does nothing when the log holds no step.
+   *
+   * <p>Only declare this when it is true of every individual: if anyone's data is in both, the
+   * entries must be composed, which is what continuing without this call does.
+   */
+  public synchronized void continueOnDisjointData() {
+    if (steps == 0) {
+      return;
+    }
+    disjointEntries.add(snapshot());
+    runs.clear();
+    runMicrobatchSizes.clear();
+    steps = 0;
+    restoredSteps = 0;
+    noiselessSteps = 0;
+    noiselessSamplingRate = Double.NaN;
+    samplingAssumed = false;
+    predictable = false;
+    lastRate = Double.NaN;
+    lastSigma = Double.NaN;
+    lastMicrobatchSize = 1;
+    sensitivityDoubled = false;
+  }
+
+  /**
+   * Restores entries set aside by {@link #continueOnDisjointData()} (read from a saved model), in
+   * order, before the current entry's.
+   */
+  public synchronized void restoreDisjointDataEntries(List<Snapshot> entries) {
+    if (!disjointEntries.isEmpty()) {
+      throw new IllegalStateException("the log already holds disjoint-data entries");
+    }
+    entries.forEach(e -> disjointEntries.add(Objects.requireNonNull(e, "entry")));
+  }
+
+  /**
+   * The histories set aside by {@link #continueOnDisjointData()}, oldest first: each one trained on
+   * data sharing no individual with the later entries' data, and is not composed with them.
+   */
+  public synchronized List<Snapshot> disjointDataEntries() {
+    return List.copyOf(disjointEntries);
+  }
+
+  /**
+   * Steps restored by {@link #restore} (training before the model was loaded), composed with the
+   * later ones: 0 for a log that started empty.
+   */
+  public synchronized long restoredSteps() {
+    return restoredSteps;
   }
 
   /**

@@ -49,6 +49,30 @@ class DPSequentialTest {
   }
 
   @Test
+  void aStepIsRecordedBeforeItsSessionRunCanApplyIt() {
+    // an id outside the embedding's vocabulary makes Session.run fail (Gather checks its indices
+    // on the CPU); the log must hold the step anyway: the record comes before the run, so an
+    // update can never be applied unrecorded. A failed run is charged a step that did not happen,
+    // the safe direction.
+    float[] ids = {0, 1, 2, 3, 1, 2, 3, 0, 2, 99};
+    Dataset data = new Dataset(ids, new long[] {2}, new float[] {0, 1, 0, 1, 0}, new long[0]);
+    try (DPSequential model =
+        new DPSequential(
+            1.0,
+            1.1,
+            new io.dp4j.nn.layers.Embedding(4, 2, new long[] {2}),
+            new io.dp4j.nn.layers.Flatten(),
+            new Dense(2))) {
+      model.setSeed(3);
+      model.compile(new SGD(0.5f), new SparseCategoricalCrossentropy(true));
+      assertThatThrownBy(() -> model.fit(data, TestData.poisson(5, 1.0, 5), 1))
+          .isInstanceOf(RuntimeException.class);
+      assertThat(model.steps()).as("no step completed").isZero();
+      assertThat(model.privacyLog().steps()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void dropoutAndPoolingTrainUnderDp() {
     Dataset data = TestData.random(16, new long[] {6, 6, 1}, 2, 3);
     try (DPSequential model =

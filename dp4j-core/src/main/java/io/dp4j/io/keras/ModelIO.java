@@ -9,6 +9,7 @@ import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.losses.MeanSquaredError;
 import io.dp4j.nn.optimizers.SGD;
+import io.dp4j.privacy.PrivacyLog;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
@@ -41,6 +42,13 @@ import org.slf4j.LoggerFactory;
  * IOException} when the file cannot be read; no partial model is ever returned. Imported models are
  * compiled for inference (SGD, mean squared error): compile {@link KerasModel#sequential()} again
  * with your optimizer and loss to train, the weights are kept.
+ *
+ * <p>A {@code .keras} file of a DP-trained model keeps its history: the loaded model's {@link
+ * Sequential#privacyLog()} holds the steps of its privacy record (or, for a {@link
+ * TrainingCheckpoint}, of its ledger), so further DP training composes them with the new steps, as
+ * training on the same data. If the new data shares no individual with the old, call {@link
+ * PrivacyLog#continueOnDisjointData()} before training: the old history is then kept as a separate
+ * entry of the saved record.
  */
 public final class ModelIO {
   private static final Logger LOG = LoggerFactory.getLogger(ModelIO.class);
@@ -221,10 +229,12 @@ public final class ModelIO {
     byte[] config;
     byte[] weights;
     byte[] metadata;
+    JsonNode checkpoint;
     try (ZipFile zip = new ZipFile(file.toFile())) {
       config = entry(zip, "config.json", file, true);
       weights = entry(zip, "model.weights.h5", file, true);
       metadata = entry(zip, "metadata.json", file, false);
+      checkpoint = TrainingCheckpoint.state(zip);
     } catch (ZipException e) {
       throw new KerasFormatException(file + " is not a readable zip archive: " + e.getMessage(), e);
     }
@@ -247,7 +257,35 @@ public final class ModelIO {
       throw new KerasFormatException(
           file + ": model.weights.h5 is not a readable HDF5 file: " + e.getMessage(), e);
     }
-    return build(parsed, values, privacy);
+    KerasModel model = build(parsed, values, privacy);
+    try {
+      restorePrivacyLog(model, checkpoint, file);
+      return model;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Gives the loaded model its training history, so that training it further composes the new steps
+   * with the old: a checkpoint's ledger (exact, the same run), else the privacy record's.
+   */
+  private static void restorePrivacyLog(KerasModel model, JsonNode checkpoint, Path file) {
+    PrivacyLog log = model.sequential().privacyLog();
+    if (checkpoint != null) {
+      TrainingCheckpoint.restoreLog(checkpoint, log);
+    } else if (model.privacyRecord().isPresent()) {
+      PrivacyRecord record = model.privacyRecord().get();
+      log.restore(record.history());
+      log.restoreDisjointDataEntries(
+          record.disjointDataEntries().stream()
+              .map(PrivacyRecord.DisjointDataEntry::history)
+              .toList());
+    }
+    if (log.steps() > 0) {
+      LOG.debug("{}: restored a privacy history of {} DP steps", file, log.steps());
+    }
   }
 
   private static byte[] entry(ZipFile zip, String name, Path file, boolean required)

@@ -1,11 +1,22 @@
 package io.dp4j.io.keras;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dp4j.accounting.GaussianDpEvent;
+import io.dp4j.accounting.PldAccountant;
+import io.dp4j.accounting.PoissonSampledDpEvent;
+import io.dp4j.accounting.PrivacyAccountant;
+import io.dp4j.accounting.RdpAccountant;
+import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.nn.Sequential;
 import io.dp4j.privacy.DpSettings;
+import io.dp4j.privacy.PrivacyLog;
 import io.dp4j.privacy.PrivacySpent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * What a DP-trained model spent and how, stored in the {@code metadata.json} of an exported {@code
@@ -28,6 +39,14 @@ import io.dp4j.privacy.PrivacySpent;
  *     generator (a fixed test seed or a non-{@code SecureRandom} sampler): the figures then hold
  *     for the mechanism, but this run has no DP guarantee; false when read from a record written
  *     before the field existed
+ * @param history the steps composed into {@code epsilon} ({@code ledger} and the fields beside it
+ *     in JSON): a model loaded from the file continues from them. A record written before the field
+ *     existed was of one run of identical steps, rebuilt from the fields above
+ * @param continuedFromSteps of {@code steps}, those the model had taken before it was loaded and
+ *     trained further, composed with the later ones as the same data's (0: one training)
+ * @param disjointDataEntries earlier training set aside when the model was trained further on data
+ *     declared to share no individual with it ({@link PrivacyLog#continueOnDisjointData()}): each
+ *     with its own ε, not composed into {@code epsilon}, which covers the latest data only
  */
 public record PrivacyRecord(
     double epsilon,
@@ -40,10 +59,98 @@ public record PrivacyRecord(
     String sampling,
     int numMicrobatches,
     boolean secureNoise,
-    boolean predictableRandomness) {
+    boolean predictableRandomness,
+    PrivacyLog.Snapshot history,
+    long continuedFromSteps,
+    List<DisjointDataEntry> disjointDataEntries) {
 
   /** The metadata key the record is stored under. */
   public static final String METADATA_KEY = "dp4j_privacy";
+
+  private static final String DISJOINT_DATA_ENTRIES = "disjoint_data_entries";
+
+  /**
+   * A record of one training: {@code steps} steps of {@code PoissonSampled(samplingRate,
+   * Gaussian(noiseMultiplier))}, or of Gaussian(σ/2) if microbatches may have held more than one
+   * example (see {@link #history()}).
+   */
+  public PrivacyRecord(
+      double epsilon,
+      double delta,
+      double noiseMultiplier,
+      double l2NormClip,
+      double samplingRate,
+      long steps,
+      String accountant,
+      String sampling,
+      int numMicrobatches,
+      boolean secureNoise,
+      boolean predictableRandomness) {
+    this(
+        epsilon,
+        delta,
+        noiseMultiplier,
+        l2NormClip,
+        samplingRate,
+        steps,
+        accountant,
+        sampling,
+        numMicrobatches,
+        secureNoise,
+        predictableRandomness,
+        oneRun(
+            epsilon,
+            delta,
+            noiseMultiplier,
+            samplingRate,
+            steps,
+            accountant,
+            sampling,
+            numMicrobatches,
+            predictableRandomness),
+        0,
+        List.of());
+  }
+
+  /**
+   * One entry set aside for disjoint data, accounted at the record's δ.
+   *
+   * @param epsilon ε of its steps alone, infinite if some ran without noise
+   * @param accountant the accountant of {@code epsilon} ("rdp", "pld"; "none" when infinite)
+   * @param steps its steps
+   * @param noiseMultiplier σ of its latest steps
+   * @param samplingRate q of its latest steps
+   * @param history its steps
+   */
+  public record DisjointDataEntry(
+      double epsilon,
+      String accountant,
+      long steps,
+      double noiseMultiplier,
+      double samplingRate,
+      PrivacyLog.Snapshot history) {
+    static DisjointDataEntry of(
+        PrivacyLog.Snapshot history, double delta, Supplier<PrivacyAccountant> accountants) {
+      PrivacySpent spent = history.privacySpent(delta, accountants);
+      return new DisjointDataEntry(
+          spent.epsilon(),
+          spent.method(),
+          spent.steps(),
+          spent.noiseMultiplier(),
+          spent.samplingRate(),
+          history);
+    }
+
+    /** Whether some steps had shuffled batches (the Poisson figure is then an assumption). */
+    public boolean samplingAssumed() {
+      return history.samplingAssumed();
+    }
+
+    /** Whether some step's batches or noise came from a predictable generator. */
+    public boolean predictableRandomness() {
+      return history.predictable();
+    }
+  }
 
   public PrivacyRecord {
     if (!(delta > 0 && delta < 1)) {
@@ -52,9 +159,77 @@ public record PrivacyRecord(
     if (steps < 0) {
       throw new IllegalArgumentException("steps must be >= 0, got " + steps);
     }
-    if (accountant == null || sampling == null) {
-      throw new IllegalArgumentException("accountant and sampling are required");
+    if (accountant == null || sampling == null || history == null) {
+      throw new IllegalArgumentException("accountant, sampling and history are required");
     }
+    if (history.steps() != steps) {
+      throw new IllegalArgumentException(
+          "the history holds " + history.steps() + " steps but the record says " + steps);
+    }
+    if (continuedFromSteps < 0 || continuedFromSteps > steps) {
+      throw new IllegalArgumentException(
+          "continuedFromSteps must be in [0, steps = " + steps + "], got " + continuedFromSteps);
+    }
+    disjointDataEntries = List.copyOf(disjointDataEntries);
+  }
+
+  /**
+   * The history of a record that does not list its steps (written before the field existed, or
+   * built from figures): {@code steps} identical steps. With microbatches, a step is Gaussian(σ/2)
+   * unless Gaussian(σ) gives the recorded ε (the microbatches then held one example each): the
+   * conservative choice when the record cannot tell.
+   */
+  private static PrivacyLog.Snapshot oneRun(
+      double epsilon,
+      double delta,
+      double noiseMultiplier,
+      double samplingRate,
+      long steps,
+      String accountant,
+      String sampling,
+      int numMicrobatches,
+      boolean predictable) {
+    boolean assumed = "shuffled".equals(sampling);
+    if (steps <= 0) {
+      return new PrivacyLog.Snapshot(List.of(), List.of(), 0, Double.NaN, assumed, predictable);
+    }
+    if (noiseMultiplier == 0) {
+      return new PrivacyLog.Snapshot(
+          List.of(), List.of(), steps, samplingRate, assumed, predictable);
+    }
+    if (!(noiseMultiplier > 0 && samplingRate > 0 && samplingRate <= 1)) {
+      throw new IllegalArgumentException(
+          "a record of "
+              + steps
+              + " steps needs noise_multiplier >= 0 and sampling_rate in (0, 1], got "
+              + noiseMultiplier
+              + " and "
+              + samplingRate);
+    }
+    double sigma = noiseMultiplier;
+    double microbatchSize = 1;
+    if (numMicrobatches > 0
+        && !reproduces(epsilon, delta, samplingRate, noiseMultiplier, steps, accountant)) {
+      sigma = noiseMultiplier / 2;
+      microbatchSize = 2; // any size above 1: what matters is that the run holds σ/2
+    }
+    SelfComposedDpEvent run =
+        new SelfComposedDpEvent(
+            new PoissonSampledDpEvent(samplingRate, new GaussianDpEvent(sigma)), steps);
+    return new PrivacyLog.Snapshot(
+        List.of(run), List.of(microbatchSize), 0, Double.NaN, assumed, predictable);
+  }
+
+  private static boolean reproduces(
+      double epsilon, double delta, double q, double sigma, long steps, String accountant) {
+    PrivacyAccountant a = accountant(accountant).get();
+    a.compose(new PoissonSampledDpEvent(q, new GaussianDpEvent(sigma)), steps);
+    return Math.abs(a.epsilon(delta) - epsilon) <= 1e-6 * Math.max(1, epsilon);
+  }
+
+  /** The accountant a record names: PLD for "pld", else RDP. */
+  static Supplier<PrivacyAccountant> accountant(String name) {
+    return "pld".equals(name) ? PldAccountant::new : RdpAccountant::new;
   }
 
   /**
@@ -90,7 +265,12 @@ public record PrivacyRecord(
         spent.samplingAssumed() ? "shuffled" : "poisson",
         dp.numMicrobatches(),
         model.secureNoise(),
-        model.privacyLog().predictable());
+        model.privacyLog().predictable(),
+        model.privacyLog().snapshot(),
+        model.privacyLog().restoredSteps(),
+        model.privacyLog().disjointDataEntries().stream()
+            .map(e -> DisjointDataEntry.of(e, delta, accountant(spent.method())))
+            .toList());
   }
 
   /** The record as a JSON object. */
@@ -107,6 +287,22 @@ public record PrivacyRecord(
     node.put("num_microbatches", numMicrobatches);
     node.put("secure_noise", secureNoise);
     node.put("predictable_randomness", predictableRandomness);
+    PrivacyHistoryJson.write(history, node);
+    if (continuedFromSteps > 0) {
+      node.put("continued_from_steps", continuedFromSteps);
+    }
+    if (!disjointDataEntries.isEmpty()) {
+      ArrayNode entries = node.putArray(DISJOINT_DATA_ENTRIES);
+      for (DisjointDataEntry e : disjointDataEntries) {
+        ObjectNode entry = entries.addObject();
+        entry.put("epsilon", e.epsilon());
+        entry.put("accountant", e.accountant());
+        entry.put("steps", e.steps());
+        entry.put("noise_multiplier", e.noiseMultiplier());
+        entry.put("sampling_rate", e.samplingRate());
+        PrivacyHistoryJson.write(e.history(), entry);
+      }
+    }
     return node;
   }
 
@@ -120,18 +316,47 @@ public record PrivacyRecord(
       throw new KerasFormatException("the privacy record must be a JSON object");
     }
     try {
+      double epsilon = number(node, "epsilon");
+      double delta = number(node, "delta");
+      double sigma = number(node, "noise_multiplier");
+      double q = number(node, "sampling_rate");
+      long steps = (long) number(node, "steps");
+      String accountant = text(node, "accountant");
+      String sampling = text(node, "sampling");
+      int microbatches = (int) number(node, "num_microbatches");
+      boolean predictable = optionalBoolean(node, "predictable_randomness");
+      PrivacyLog.Snapshot history =
+          node.has(PrivacyHistoryJson.LEDGER)
+              ? PrivacyHistoryJson.read(node, steps, "privacy record")
+              : oneRun(
+                  epsilon, delta, sigma, q, steps, accountant, sampling, microbatches, predictable);
+      List<DisjointDataEntry> entries = new ArrayList<>();
+      for (JsonNode e : node.path(DISJOINT_DATA_ENTRIES)) {
+        long entrySteps = (long) number(e, "steps");
+        entries.add(
+            new DisjointDataEntry(
+                number(e, "epsilon"),
+                text(e, "accountant"),
+                entrySteps,
+                number(e, "noise_multiplier"),
+                number(e, "sampling_rate"),
+                PrivacyHistoryJson.read(e, entrySteps, "privacy record's disjoint-data entry")));
+      }
       return new PrivacyRecord(
-          number(node, "epsilon"),
-          number(node, "delta"),
-          number(node, "noise_multiplier"),
+          epsilon,
+          delta,
+          sigma,
           number(node, "l2_norm_clip"),
-          number(node, "sampling_rate"),
-          (long) number(node, "steps"),
-          text(node, "accountant"),
-          text(node, "sampling"),
-          (int) number(node, "num_microbatches"),
+          q,
+          steps,
+          accountant,
+          sampling,
+          microbatches,
           optionalBoolean(node, "secure_noise"),
-          optionalBoolean(node, "predictable_randomness"));
+          predictable,
+          history,
+          node.path("continued_from_steps").asLong(0),
+          entries);
     } catch (IllegalArgumentException e) {
       if (e instanceof KerasFormatException k) {
         throw k;
@@ -142,6 +367,9 @@ public record PrivacyRecord(
 
   private static double number(JsonNode node, String field) {
     JsonNode value = node.get(field);
+    if (value != null && value.isTextual() && value.asText().equals("Infinity")) {
+      return Double.POSITIVE_INFINITY; // how JSON writes the epsilon of steps without noise
+    }
     if (value == null || !value.isNumber()) {
       throw new KerasFormatException("privacy record field '" + field + "' must be a number");
     }

@@ -4,13 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dp4j.accounting.DpEvent;
-import io.dp4j.accounting.GaussianDpEvent;
-import io.dp4j.accounting.PoissonSampledDpEvent;
-import io.dp4j.accounting.PrivacyAccountants;
 import io.dp4j.accounting.RdpAccountant;
 import io.dp4j.accounting.SelfComposedDpEvent;
-import io.dp4j.data.SamplingMode;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.optimizers.Optimizer;
@@ -25,8 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -43,7 +40,9 @@ import java.util.zip.ZipOutputStream;
  * {@code dp4j_checkpoint.json} holding the privacy ledger (every DP event run, replayed on load so
  * that training resumed from the checkpoint continues the same ledger), the DP settings, the
  * composed RDP accountant, the model's step counter and the optimizer's state. The file is still a
- * valid {@code .keras} for {@link ModelIO#load} (and Keras), which ignore the extra entry.
+ * valid {@code .keras} for Keras, which ignores the extra entry, and for {@link ModelIO#load},
+ * which restores the privacy log from it (a checkpoint trained further as a model keeps its
+ * history).
  *
  * <p>Format of {@code dp4j_checkpoint.json} (format_version 2; version 1, without the last three
  * fields, still loads but cannot restore an optimizer):
@@ -51,6 +50,9 @@ import java.util.zip.ZipOutputStream;
  * <ul>
  *   <li>{@code steps}, {@code sampling_assumed}, {@code ledger}, {@code accountant}, {@code dp}:
  *       the privacy ledger (DP steps only) and settings, as in version 1;
+ *   <li>{@code disjoint_data_entries}: the histories set aside by {@link
+ *       PrivacyLog#continueOnDisjointData()}, each with {@code steps}, {@code ledger} and the
+ *       fields beside it (absent in older checkpoints);
  *   <li>{@code model_steps}: the model's step counter ({@link Sequential#steps()}), restored by
  *       {@link #load} — the fixed test noise seed of step s derives from s;
  *   <li>{@code optimizer}: {@code class} (the class of the optimizer compiled, e.g. {@code
@@ -79,6 +81,7 @@ public final class TrainingCheckpoint {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String ENCODING = "base64 float32 little-endian";
+  private static final String DISJOINT_DATA_ENTRIES = "disjoint_data_entries";
 
   private TrainingCheckpoint() {}
 
@@ -88,7 +91,7 @@ public final class TrainingCheckpoint {
     Path archive = Files.createTempFile(dir, ".checkpoint", ".keras");
     Path out = Files.createTempFile(dir, ".checkpoint", ".keras");
     try {
-      ModelIO.save(model, archive);
+      ModelIO.save(model.withPrivacyRecord(currentRecord(model.sequential())), archive);
       byte[] state = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(state(model));
       try (ZipInputStream in = new ZipInputStream(Files.newInputStream(archive));
           OutputStream os = Files.newOutputStream(out);
@@ -109,6 +112,20 @@ public final class TrainingCheckpoint {
     }
   }
 
+  /**
+   * The privacy record of the model as it is now, for the archive's metadata (what {@code inspect}
+   * shows): at the model's target δ; none without one, or without a finite ε. A record read with
+   * the model would be stale: the ledger beside it has the steps taken since.
+   */
+  private static PrivacyRecord currentRecord(Sequential model) {
+    if (model.dpSettings().isEmpty()
+        || model.targetDelta().isEmpty()
+        || model.privacyLog().noiselessSteps() > 0) {
+      return null;
+    }
+    return PrivacyRecord.of(model, model.targetDelta().getAsDouble());
+  }
+
   private static ObjectNode state(KerasModel model) {
     PrivacyLog ledger = model.sequential().privacyLog();
     ObjectNode node = MAPPER.createObjectNode();
@@ -116,22 +133,17 @@ public final class TrainingCheckpoint {
     node.put("format_version", 2);
     node.put("steps", ledger.steps());
     node.put("model_steps", seq.steps());
-    node.put("sampling_assumed", ledger.samplingAssumed());
-    node.put("predictable_randomness", ledger.predictable());
-    if (ledger.noiselessSteps() > 0) {
-      // steps without noise have no DP event; they make epsilon infinite after a resume too
-      node.put("noiseless_steps", ledger.noiselessSteps());
-      node.put("noiseless_sampling_rate", ledger.latestSamplingRate());
-    }
-    ArrayNode events = node.putArray("ledger");
+    PrivacyHistoryJson.write(ledger.snapshot(), node);
     RdpAccountant rdp = new RdpAccountant();
     for (SelfComposedDpEvent run : ledger.events()) {
-      events.add(readTree(PrivacyAccountants.eventToJson(run)));
       rdp.compose(run.event(), run.count());
     }
-    // per run: its microbatch size, so that a resumed log keeps σ as configured and the 2C note
-    ArrayNode sizes = node.putArray("ledger_microbatch_sizes");
-    ledger.eventMicrobatchSizes().forEach(sizes::add);
+    ArrayNode entries = node.putArray(DISJOINT_DATA_ENTRIES);
+    for (PrivacyLog.Snapshot entry : ledger.disjointDataEntries()) {
+      ObjectNode e = entries.addObject();
+      e.put("steps", entry.steps());
+      PrivacyHistoryJson.write(entry, e);
+    }
     node.set("accountant", readTree(rdp.toJson()));
     model
         .sequential()
@@ -218,9 +230,8 @@ public final class TrainingCheckpoint {
    */
   public static KerasModel load(Path file) throws IOException {
     JsonNode node = readState(file);
-    KerasModel model = ModelIO.load(file);
+    KerasModel model = ModelIO.load(file); // restores the privacy log from the checkpoint's ledger
     try {
-      replay(node, model.sequential().privacyLog());
       JsonNode steps = node.get("model_steps");
       long modelSteps = model.sequential().privacyLog().steps();
       if (steps != null) {
@@ -348,18 +359,18 @@ public final class TrainingCheckpoint {
   }
 
   private static JsonNode readState(Path file) throws IOException {
-    byte[] state;
     try (ZipFile zip = new ZipFile(file.toFile())) {
-      ZipEntry e = zip.getEntry(ENTRY);
-      if (e == null) {
+      JsonNode state = state(zip);
+      if (state == null) {
         throw new KerasFormatException(file + " has no " + ENTRY + ": not a dp4j checkpoint");
       }
-      try (InputStream in = zip.getInputStream(e)) {
-        state = in.readAllBytes();
-      }
+      return state;
     } catch (ZipException e) {
       throw new KerasFormatException(file + " is not a readable zip archive: " + e.getMessage(), e);
     }
+  }
+
+  private static JsonNode parseState(byte[] state) {
     try {
       JsonNode node = MAPPER.readTree(new String(state, StandardCharsets.UTF_8));
       if (node == null || !node.isObject()) {
@@ -396,60 +407,36 @@ public final class TrainingCheckpoint {
     return s.length() > 120 ? s.substring(0, 120) + "..." : s;
   }
 
-  private static void replay(JsonNode node, PrivacyLog ledger) {
-    JsonNode events = node.get("ledger");
-    if (events == null || !events.isArray()) {
-      throw new KerasFormatException(ENTRY + " has no ledger");
+  /**
+   * Restores into {@code log} (fresh) the privacy history of a checkpoint's state: its ledger, and
+   * the entries set aside for disjoint data.
+   */
+  static void restoreLog(JsonNode state, PrivacyLog log) {
+    long steps = state.path("steps").asLong(-1);
+    if (steps < 0) {
+      throw new KerasFormatException(ENTRY + ": steps is not a step count: " + state.get("steps"));
     }
-    boolean assumed = node.path("sampling_assumed").asBoolean(false);
-    JsonNode sizes = node.get("ledger_microbatch_sizes"); // absent in older checkpoints
-    if (sizes != null && (!sizes.isArray() || sizes.size() != events.size())) {
-      throw new KerasFormatException(
-          ENTRY + ": ledger_microbatch_sizes must list one size per ledger event");
+    List<PrivacyLog.Snapshot> entries = new ArrayList<>();
+    JsonNode disjoint = state.path(DISJOINT_DATA_ENTRIES);
+    for (JsonNode e : disjoint) {
+      entries.add(
+          PrivacyHistoryJson.read(e, e.path("steps").asLong(-1), ENTRY + " disjoint-data entry"));
     }
-    long replayed = 0;
-    int index = 0;
-    for (JsonNode e : events) {
-      double microbatchSize = sizes == null ? 1 : sizes.get(index).asDouble(1);
-      index++;
-      DpEvent event;
-      try {
-        event = PrivacyAccountants.eventFromJson(e.toString());
-      } catch (IllegalArgumentException ex) {
-        throw new KerasFormatException(ENTRY + ": unreadable ledger event " + e, ex);
-      }
-      if (!(event instanceof SelfComposedDpEvent run
-          && run.event() instanceof PoissonSampledDpEvent step
-          && step.event() instanceof GaussianDpEvent gaussian)) {
-        throw new KerasFormatException(
-            ENTRY + ": ledger event " + e + " is not a run of Poisson-sampled Gaussian steps");
-      }
-      for (long i = 0; i < run.count(); i++) {
-        SamplingMode mode = assumed && replayed == 0 ? SamplingMode.SHUFFLED : SamplingMode.POISSON;
-        // a run of microbatches above one example holds σ/2: record the σ it was configured with
-        double sigma =
-            microbatchSize > 1 ? 2 * gaussian.noiseMultiplier() : gaussian.noiseMultiplier();
-        ledger.recordStep(step.samplingProbability(), sigma, mode, microbatchSize);
-        replayed++;
-      }
+    log.restore(PrivacyHistoryJson.read(state, steps, ENTRY));
+    log.restoreDisjointDataEntries(entries);
+  }
+
+  /** Reads the training state of {@code zip}, a checkpoint's archive, or null if it has none. */
+  static JsonNode state(ZipFile zip) throws IOException {
+    ZipEntry e = zip.getEntry(ENTRY);
+    if (e == null) {
+      return null;
     }
-    if (node.path("predictable_randomness").asBoolean(false)) {
-      ledger.markPredictable();
+    byte[] state;
+    try (InputStream in = zip.getInputStream(e)) {
+      state = in.readAllBytes();
     }
-    long noiseless = node.path("noiseless_steps").asLong(0);
-    for (long i = 0; i < noiseless; i++) {
-      ledger.recordStep(
-          node.path("noiseless_sampling_rate").asDouble(1.0), 0, SamplingMode.POISSON);
-      replayed++;
-    }
-    if (replayed != node.path("steps").asLong(-1)) {
-      throw new KerasFormatException(
-          ENTRY
-              + ": the ledger holds "
-              + replayed
-              + " steps but the checkpoint says "
-              + node.path("steps"));
-    }
+    return parseState(state);
   }
 
   private static JsonNode readTree(String json) {

@@ -60,6 +60,13 @@ import tech.tablesaw.columns.Column;
  * composed in the RDP accountant (change it with {@code model().setAccountant}). Evaluation and
  * prediction on private rows are not private: their results are released as they are.
  *
+ * <p><b>A model trained before.</b> A model loaded from a DP-trained {@code .keras} file or a
+ * checkpoint ({@link io.dp4j.io.keras.ModelIO#load}) brings its privacy history: the steps it ran
+ * are composed with this wrapper's, as training on the same data, and {@code "epsilon"} covers
+ * both. If the new rows share no individual with the data it was trained on, call {@link
+ * #continueOnDisjointData()} before {@code fit}: the old history is kept as a separate entry (saved
+ * with the model) and {@code "epsilon"} covers the new rows only.
+ *
  * <p><b>Budgets.</b> {@link #fit(PrivateDataLoader, int, double, LedgerCharge)} charges a dataset
  * of a persistent {@link io.dp4j.ledger.PrivacyLedger}: a run that would overspend the dataset's
  * allowance is refused before its first step, each step is durably recorded before its noisy
@@ -390,6 +397,17 @@ public final class PrivateKerasModel implements AutoCloseable {
   /** The ε spent by the wrapped model's DP training so far, at {@code delta}. */
   public PrivacySpent privacySpent(double delta) {
     return model.privacySpent(delta);
+  }
+
+  /**
+   * Declares that the coming {@code fit}s train on data sharing no individual with the data the
+   * wrapped model was trained on so far: that history is kept as a separate entry of its privacy
+   * log ({@link io.dp4j.privacy.PrivacyLog#continueOnDisjointData()}), and ε covers the later steps
+   * only. Without this call, earlier steps are composed with the later ones, which is right for the
+   * same data and for any data sharing individuals with it.
+   */
+  public void continueOnDisjointData() {
+    model.privacyLog().continueOnDisjointData();
   }
 
   /** The ledger id of the run started by the last {@code fit} charged to a ledger, if any. */
