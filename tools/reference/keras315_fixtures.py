@@ -1,6 +1,6 @@
 """Writes the Keras 3.15.1 fixtures that KerasCurrentReleaseTest imports.
 
-Three small models with fixed seeds, each saved as `.keras` and as legacy `.h5`, with a
+Four small models with fixed seeds, each saved as `.keras` and as legacy `.h5`, with a
 four-example input batch and Keras' own predictions for it (`<model>.json`). Every weight,
 bias, gamma and beta is drawn from a seeded normal distribution, so a weight read from the
 wrong place, or a default initializer standing in for a stored value, changes the prediction.
@@ -61,10 +61,31 @@ def embedding_conv1d():
     )
 
 
+def shape_layers():
+    """The layers without weights that dp4j imports, after a convolution."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(6, 6, 2)),
+            layers.Conv2D(4, 3, padding="same"),
+            layers.LeakyReLU(),
+            layers.Dropout(0.25),
+            layers.Permute((2, 1, 3)),
+            layers.GlobalAveragePooling2D(),
+            layers.Reshape((2, 2)),
+            layers.Flatten(),
+            layers.Activation("tanh"),
+            layers.Dense(3),
+        ],
+        name="shape_layers",
+    )
+
+
+# name: (builder, seed, input batch)
 MODELS = {
-    "conv_pool_dense": (conv_pool_dense, lambda r: r.uniform(0, 1, (BATCH, 8, 8, 1))),
-    "dense_layernorm": (dense_layernorm, lambda r: r.normal(0, 1, (BATCH, 8))),
-    "embedding_conv1d": (embedding_conv1d, lambda r: r.integers(0, 20, (BATCH, 10))),
+    "conv_pool_dense": (conv_pool_dense, 1, lambda r: r.uniform(0, 1, (BATCH, 8, 8, 1))),
+    "dense_layernorm": (dense_layernorm, 2, lambda r: r.normal(0, 1, (BATCH, 8))),
+    "embedding_conv1d": (embedding_conv1d, 3, lambda r: r.integers(0, 20, (BATCH, 10))),
+    "shape_layers": (shape_layers, 4, lambda r: r.normal(0, 1, (BATCH, 6, 6, 2))),
 }
 
 
@@ -75,7 +96,7 @@ def floats(a):
 
 def main(out):
     os.makedirs(out, exist_ok=True)
-    for seed, (name, (build, inputs)) in enumerate(sorted(MODELS.items()), start=1):
+    for name, (build, seed, inputs) in MODELS.items():
         keras.utils.set_random_seed(seed)
         model = build()
         rng = np.random.default_rng(seed)
