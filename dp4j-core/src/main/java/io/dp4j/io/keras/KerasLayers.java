@@ -412,7 +412,8 @@ final class KerasLayers {
                     + cls
                     + "' is not supported by dp4j (supported: Dense, Conv1D, Conv2D,"
                     + " MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape,"
-                    + " Dropout, Embedding, LayerNormalization, Activation, Permute, InputLayer)");
+                    + " Dropout, Embedding, LayerNormalization, LeakyReLU, Activation, Permute,"
+                    + " InputLayer)");
       }
       o.finish();
       kerasLayers.add(new KerasLayer(cls, name, first, paramLayer));
