@@ -489,7 +489,7 @@ final class KerasLayers {
    * listed here, the import fails naming the layer, option and value. Regularizers and constraints
    * are listed because dp4j trains imported models: dropping one would change the training.
    */
-  static final class OffValues {
+  private static final class OffValues {
     private static final JsonNode NULL = JSON.nullNode();
     private static final JsonNode TRUE = JSON.booleanNode(true);
     private static final JsonNode ONE = JSON.numberNode(1);
@@ -577,7 +577,10 @@ final class KerasLayers {
     }
   }
 
-  /** A layer config's options: every key must be consumed, or the import fails naming it. */
+  /**
+   * A layer config's options: every key must be read by the layer's builder or be at one of its
+   * {@link OffValues}, or the import fails naming it.
+   */
   private static final class Options {
     private static final Set<String> COMMON = Set.of("name", "trainable", "dtype", "batch_size");
     final String cls;
@@ -799,7 +802,12 @@ final class KerasLayers {
           throw unsupported(
               key, value.toString(), "dp4j does not implement it; it accepts only " + off);
         }
-        LOG.debug("layer {} ({}): option {}={} does nothing, accepted", name, cls, key, value);
+        LOG.debug(
+            "layer {} ({}): option {}={} is off (dp4j does not implement it), accepted",
+            name,
+            cls,
+            key,
+            value);
       }
     }
   }
