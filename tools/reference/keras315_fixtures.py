@@ -1,9 +1,10 @@
 """Writes the Keras 3.15.1 fixtures that KerasCurrentReleaseTest imports.
 
-Four small models with fixed seeds, each saved as `.keras` and as legacy `.h5`, with a
+Five small models with fixed seeds, each saved as `.keras` and as legacy `.h5`, with a
 four-example input batch and Keras' own predictions for it (`<model>.json`). Every weight,
 bias, gamma and beta is drawn from a seeded normal distribution, so a weight read from the
 wrong place, or a default initializer standing in for a stored value, changes the prediction.
+The last model is a Functional chain compiled and fitted for one epoch, as users save models.
 
 Usage (see README.md):  KERAS_BACKEND=tensorflow python keras315_fixtures.py OUT_DIR
 """
@@ -80,12 +81,23 @@ def shape_layers():
     )
 
 
+def functional_trained():
+    """A Functional chain, compiled and fitted, so the files carry optimizer state."""
+    inputs = keras.Input(shape=(8,))
+    hidden = layers.Dense(16, activation="relu")(inputs)
+    outputs = layers.Dense(3, activation="softmax")(hidden)
+    model = keras.Model(inputs, outputs, name="functional_trained")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
 # name: (builder, seed, input batch)
 MODELS = {
     "conv_pool_dense": (conv_pool_dense, 1, lambda r: r.uniform(0, 1, (BATCH, 8, 8, 1))),
     "dense_layernorm": (dense_layernorm, 2, lambda r: r.normal(0, 1, (BATCH, 8))),
     "embedding_conv1d": (embedding_conv1d, 3, lambda r: r.integers(0, 20, (BATCH, 10))),
     "shape_layers": (shape_layers, 4, lambda r: r.normal(0, 1, (BATCH, 6, 6, 2))),
+    "functional_trained": (functional_trained, 5, lambda r: r.normal(0, 1, (BATCH, 8))),
 }
 
 
@@ -103,6 +115,14 @@ def main(out):
         model.set_weights(
             [rng.normal(0, 0.5, w.shape).astype(np.float32) for w in model.get_weights()]
         )
+        if model.compiled:
+            model.fit(
+                rng.normal(0, 1, (64, 8)).astype(np.float32),
+                rng.integers(0, 3, 64),
+                epochs=1,
+                batch_size=16,
+                verbose=0,
+            )
         x = inputs(rng)
         x = x.astype(np.int32) if x.dtype.kind == "i" else x.astype(np.float32)
         y = model.predict(x, verbose=0)

@@ -13,8 +13,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Models saved by Keras 3.15.1 (TensorFlow 2.21 backend) with every option at Keras' default, as
- * {@code .keras} and legacy {@code .h5}: they import and predict what Keras predicted. The files
- * are in this module's test resources, made by {@code tools/reference/keras315_fixtures.py}.
+ * {@code .keras} and legacy {@code .h5} (one Functional, compiled and fitted, so its files carry
+ * optimizer state): they import and predict what Keras predicted. The files are in this module's
+ * test resources, made by {@code tools/reference/keras315_fixtures.py}.
  */
 class KerasCurrentReleaseTest {
   private static final String DIR = "keras-3.15.1/";
@@ -39,7 +40,9 @@ class KerasCurrentReleaseTest {
     "embedding_conv1d, keras",
     "embedding_conv1d, h5",
     "shape_layers, keras",
-    "shape_layers, h5"
+    "shape_layers, h5",
+    "functional_trained, keras",
+    "functional_trained, h5"
   })
   void importsAndPredictsWhatKerasPredicted(String model, String format) throws IOException {
     JsonNode expected = new ObjectMapper().readTree(resource(model + ".json").toFile());
