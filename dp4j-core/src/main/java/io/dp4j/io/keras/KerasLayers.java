@@ -27,6 +27,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,9 +116,6 @@ final class KerasLayers {
         if (inputShape == null) {
           throw new KerasFormatException("InputLayer " + layerName + " declares no shape");
         }
-        o.requireValue("sparse", false);
-        o.requireValue("ragged", false);
-        o.requireValue("optional", false);
         o.consume("input_tensor");
         o.finish();
         index++;
@@ -256,9 +254,7 @@ final class KerasLayers {
       int paramLayer = -1;
       switch (cls) {
         case "Dense" -> {
-          o.commonWeights("kernel", "bias");
-          o.consume("lora_rank");
-          o.requireValue("lora_rank", null);
+          o.initializers("kernel", "bias");
           paramLayer =
               push(
                   name,
@@ -270,11 +266,10 @@ final class KerasLayers {
                       .build());
         }
         case "Conv2D", "Convolution2D" -> {
-          o.commonWeights("kernel", "bias");
+          o.initializers("kernel", "bias");
           int[] k = o.intTuple("kernel_size", 2, null);
           int[] s = o.intTuple("strides", 2, new int[] {1, 1});
           int[] dilation = o.intTuple("dilation_rate", 2, new int[] {1, 1});
-          o.requireValue("groups", 1);
           Padding padding = o.padding();
           ActivationFunction activation = o.activation();
           boolean useBias = o.bool("use_bias", true);
@@ -293,12 +288,9 @@ final class KerasLayers {
           paramLayer = channelsFirst(o, name) ? wrapped(name, conv, 3) : push(name, conv);
         }
         case "Conv1D", "Convolution1D" -> {
-          o.commonWeights("kernel", "bias");
+          o.initializers("kernel", "bias");
           int[] k = o.intTuple("kernel_size", 1, null);
           int[] s = o.intTuple("strides", 1, new int[] {1});
-          o.requireTuple("dilation_rate", 1, 1);
-          o.requireValue("groups", 1);
-          o.requireValue("use_bias", true);
           Padding padding = o.padding();
           Layer conv =
               new Conv1D(null, o.positiveInt("filters"), k[0], s[0], padding, o.activation());
@@ -325,7 +317,6 @@ final class KerasLayers {
           }
         }
         case "GlobalAveragePooling2D", "GlobalAvgPool2D" -> {
-          o.requireValue("keepdims", false);
           if (channelsFirst(o, name)) {
             push(name + "_to_channels_last", new Permute(2, 3, 1));
           }
@@ -369,16 +360,12 @@ final class KerasLayers {
           push(name, new LeakyReLU(s));
         }
         case "Dropout" -> {
-          o.requireValue("noise_shape", null);
           o.consume("seed"); // only the training-time mask depends on it
           double rate = o.number("rate");
           push(name, new Dropout(rate));
         }
         case "Embedding" -> {
-          o.weights("embeddings");
-          o.requireValue("mask_zero", false);
-          o.requireValue("sparse", false);
-          o.requireValue("lora_rank", null);
+          o.initializers("embeddings");
           JsonNode length = o.consume("input_length");
           if (length != null && !length.isNull() && length.asLong() != shape[shape.length - 1]) {
             throw o.unsupported(
@@ -390,7 +377,7 @@ final class KerasLayers {
               push(name, new Embedding(o.positiveInt("input_dim"), o.positiveInt("output_dim")));
         }
         case "LayerNormalization" -> {
-          o.commonWeights("gamma", "beta");
+          o.initializers("gamma", "beta");
           JsonNode axis = o.consume("axis");
           boolean lastAxis =
               axis == null
@@ -401,9 +388,6 @@ final class KerasLayers {
           if (!lastAxis) {
             throw o.unsupported("axis", axis.toString(), "dp4j normalizes over the last axis");
           }
-          o.requireValue("center", true);
-          o.requireValue("scale", true);
-          o.requireValue("rms_scaling", false);
           JsonNode eps = o.consume("epsilon");
           float epsilon = eps == null ? 1e-3f : (float) eps.asDouble();
           paramLayer = push(name, new LayerNormalization(epsilon));
@@ -428,7 +412,8 @@ final class KerasLayers {
                     + cls
                     + "' is not supported by dp4j (supported: Dense, Conv1D, Conv2D,"
                     + " MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape,"
-                    + " Dropout, Embedding, LayerNormalization, Activation, Permute, InputLayer)");
+                    + " Dropout, Embedding, LayerNormalization, LeakyReLU, Activation, Permute,"
+                    + " InputLayer)");
       }
       o.finish();
       kerasLayers.add(new KerasLayer(cls, name, first, paramLayer));
@@ -497,7 +482,105 @@ final class KerasLayers {
     }
   }
 
-  /** A layer config's options: every key must be consumed, or the import fails naming it. */
+  /**
+   * Keras options dp4j does not implement, with the values at which they do nothing: null, false,
+   * or Keras' default (read from the layer sources of Keras 3.15.1 and tf.keras 2). An option at
+   * one of these values is accepted and logged at debug level; at any other value, or if it is not
+   * listed here, the import fails naming the layer, option and value. Regularizers and constraints
+   * are listed because dp4j trains imported models: dropping one would change the training.
+   */
+  private static final class OffValues {
+    private static final JsonNode NULL = JSON.nullNode();
+    private static final JsonNode TRUE = JSON.booleanNode(true);
+    private static final JsonNode ONE = JSON.numberNode(1);
+
+    /** A flag Keras tests for truth: null is as false as false. */
+    private static final List<JsonNode> UNSET = List.of(JSON.booleanNode(false), NULL);
+
+    /** Options any layer may carry. */
+    private static final Map<String, List<JsonNode>> ANY_LAYER =
+        Map.ofEntries(
+            Map.entry("quantization_config", List.of(NULL)), // Dense, Embedding (Keras 3.10+)
+            Map.entry("lora_rank", List.of(NULL, JSON.numberNode(0))), // Keras 3 fine-tuning
+            Map.entry("lora_alpha", List.of(NULL)), // written only beside a lora_rank
+            Map.entry("activity_regularizer", List.of(NULL)),
+            Map.entry("kernel_regularizer", List.of(NULL)),
+            Map.entry("bias_regularizer", List.of(NULL)),
+            Map.entry("embeddings_regularizer", List.of(NULL)),
+            Map.entry("beta_regularizer", List.of(NULL)),
+            Map.entry("gamma_regularizer", List.of(NULL)),
+            Map.entry("kernel_constraint", List.of(NULL)),
+            Map.entry("bias_constraint", List.of(NULL)),
+            Map.entry("embeddings_constraint", List.of(NULL)),
+            Map.entry("beta_constraint", List.of(NULL)),
+            Map.entry("gamma_constraint", List.of(NULL)));
+
+    private static final Map<String, List<JsonNode>> CONV = Map.of("groups", List.of(ONE));
+
+    private static final Map<String, List<JsonNode>> CONV1D =
+        Map.of(
+            "groups", List.of(ONE),
+            "use_bias", List.of(TRUE),
+            "dilation_rate", List.of(ONE, JSON.arrayNode().add(1)));
+
+    private static final Map<String, List<JsonNode>> GLOBAL_POOLING = Map.of("keepdims", UNSET);
+
+    /** Options of one layer class, by Keras class name (aliases included). */
+    private static final Map<String, Map<String, List<JsonNode>>> BY_LAYER =
+        Map.of(
+            "InputLayer",
+                Map.of(
+                    "sparse", UNSET,
+                    "ragged", UNSET,
+                    "optional", UNSET),
+            "Conv2D", CONV,
+            "Convolution2D", CONV,
+            "Conv1D", CONV1D,
+            "Convolution1D", CONV1D,
+            "GlobalAveragePooling2D", GLOBAL_POOLING,
+            "GlobalAvgPool2D", GLOBAL_POOLING,
+            "Dropout", Map.of("noise_shape", List.of(NULL)),
+            "Embedding", Map.of("mask_zero", UNSET, "sparse", UNSET),
+            "LayerNormalization",
+                Map.of(
+                    "center", List.of(TRUE),
+                    "scale", List.of(TRUE),
+                    "rms_scaling", UNSET));
+
+    private OffValues() {}
+
+    /**
+     * The values at which option {@code key} of a {@code cls} layer does nothing; empty if none.
+     */
+    static List<JsonNode> of(String cls, String key) {
+      List<JsonNode> own = BY_LAYER.getOrDefault(cls, Map.of()).get(key);
+      return own != null ? own : ANY_LAYER.getOrDefault(key, List.of());
+    }
+
+    /** JSON equality with numbers compared by value (1 and 1.0 are the same). */
+    static boolean same(JsonNode a, JsonNode b) {
+      if (a.isNumber() && b.isNumber()) {
+        return a.doubleValue() == b.doubleValue();
+      }
+      if (a.isArray() && b.isArray()) {
+        if (a.size() != b.size()) {
+          return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+          if (!same(a.get(i), b.get(i))) {
+            return false;
+          }
+        }
+        return true;
+      }
+      return a.equals(b);
+    }
+  }
+
+  /**
+   * A layer config's options: every key must be read by the layer's builder or be at one of its
+   * {@link OffValues}, or the import fails naming it.
+   */
   private static final class Options {
     private static final Set<String> COMMON = Set.of("name", "trainable", "dtype", "batch_size");
     final String cls;
@@ -549,35 +632,6 @@ final class KerasLayers {
               + why);
     }
 
-    void requireValue(String key, Object expected) {
-      JsonNode v = consume(key);
-      if (v == null) {
-        return;
-      }
-      boolean ok =
-          expected == null
-              ? v.isNull()
-              : expected instanceof Boolean b
-                  ? v.isBoolean() && v.asBoolean() == b
-                  : expected instanceof Integer i ? v.isIntegralNumber() && v.asInt() == i : false;
-      if (!ok && !(expected != null && v.isNull())) {
-        throw unsupported(key, v.toString(), "only " + expected + " is");
-      }
-    }
-
-    void requireTuple(String key, int rank, int value) {
-      JsonNode v = consume(key);
-      if (v == null || v.isNull()) {
-        return;
-      }
-      int[] t = tuple(key, v, rank);
-      for (int x : t) {
-        if (x != value) {
-          throw unsupported(key, v.toString(), "only " + value + " is");
-        }
-      }
-    }
-
     int[] intTuple(String key, int rank, int[] defaultValue) {
       JsonNode v = consume(key);
       if (v == null || v.isNull()) {
@@ -626,9 +680,10 @@ final class KerasLayers {
       return v.asDouble();
     }
 
+    /** A Keras flag: absent is its default; null is false, as Keras tests it for truth. */
     boolean bool(String key, boolean defaultValue) {
       JsonNode v = consume(key);
-      return v == null || v.isNull() ? defaultValue : v.asBoolean();
+      return v == null ? defaultValue : v.asBoolean(false);
     }
 
     Padding padding() {
@@ -669,19 +724,14 @@ final class KerasLayers {
       };
     }
 
-    /** Kernel/bias style options: initializers (logged if not dp4j's), no regularizers. */
-    void commonWeights(String... weights) {
-      weights(weights);
-      requireValue("activity_regularizer", null);
-    }
-
-    void weights(String... weights) {
+    /**
+     * The weights' initializers: one dp4j does not implement is logged, not refused, since it only
+     * decides fresh weights and a file's weights are used as they are.
+     */
+    void initializers(String... weights) {
       for (String w : weights) {
         initializer(w + "_initializer");
-        requireValue(w + "_regularizer", null);
-        requireValue(w + "_constraint", null);
       }
-      requireValue("activity_regularizer", null);
     }
 
     private void initializer(String key) {
@@ -735,13 +785,29 @@ final class KerasLayers {
       return null;
     }
 
+    /** Checks every option the layer's builder did not read against {@link OffValues}. */
     void finish() {
       Iterator<String> keys = config.fieldNames();
       while (keys.hasNext()) {
         String key = keys.next();
-        if (!used.contains(key)) {
-          throw unsupported(key, config.get(key).toString(), "dp4j does not implement it");
+        if (used.contains(key)) {
+          continue;
         }
+        JsonNode value = config.get(key);
+        List<JsonNode> off = OffValues.of(cls, key);
+        if (off.isEmpty()) {
+          throw unsupported(key, value.toString(), "dp4j does not implement it");
+        }
+        if (off.stream().noneMatch(o -> OffValues.same(o, value))) {
+          throw unsupported(
+              key, value.toString(), "dp4j does not implement it; it accepts only " + off);
+        }
+        LOG.debug(
+            "layer {} ({}): option {}={} is off (dp4j does not implement it), accepted",
+            name,
+            cls,
+            key,
+            value);
       }
     }
   }

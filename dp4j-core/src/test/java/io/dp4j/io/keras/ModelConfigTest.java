@@ -292,6 +292,86 @@ class ModelConfigTest {
   }
 
   @Test
+  void optionsAtKerasOffValuesAreAccepted() {
+    // as Keras 3.15.1 writes a Dense layer, plus a lora_rank of 0 (Keras: no LoRA)
+    String dense = keras3Dense("d", ", \"quantization_config\": null, \"lora_rank\": 0");
+    String others =
+        """
+        {"class_name": "Reshape", "config": {"name": "r", "target_shape": [3, 1]}},
+        {"class_name": "Conv1D", "config": {"name": "c", "filters": 2, "kernel_size": 2,
+          "dilation_rate": 1, "groups": 1.0, "use_bias": true, "activity_regularizer": null}},
+        {"class_name": "LayerNormalization", "config": {"name": "n", "center": true,
+          "scale": true, "rms_scaling": false, "gamma_constraint": null}}
+        """;
+    try (KerasModel m = ModelIO.fromJson(keras3(dense + "," + others))) {
+      assertThat(m.layerNames()).containsExactly("d", "r", "c", "n");
+    }
+  }
+
+  @Test
+  void nullFlagIsFalseAsKerasTestsItForTruth() {
+    // Keras builds no bias for use_bias=None and no beta for center=None
+    String noBias = keras3Dense("d", "").replace("\"use_bias\": false", "\"use_bias\": null");
+    try (KerasModel m = ModelIO.fromJson(keras3(noBias))) {
+      assertThat(m.sequential().getWeights()).hasSize(1);
+    }
+    String uncentered =
+        """
+        {"class_name": "LayerNormalization", "config": {"name": "n", "center": null}}
+        """;
+    assertThatThrownBy(() -> ModelIO.fromJson(keras3(uncentered)))
+        .hasMessageContaining("layer n (LayerNormalization): option center=null");
+    String unmasked =
+        """
+        {"class_name": "Embedding", "config": {"name": "e", "input_dim": 9, "output_dim": 2,
+          "mask_zero": null, "sparse": null}}
+        """;
+    try (KerasModel m = ModelIO.fromJson(keras3(unmasked))) {
+      assertThat(m.layerNames()).containsExactly("e");
+    }
+  }
+
+  @Test
+  void optionsThatChangeTheModelAreRefusedNamingLayerOptionAndValue() {
+    String quantized =
+        keras3Dense(
+            "d",
+            ", \"quantization_config\": {\"class_name\": \"Int8QuantizationConfig\","
+                + " \"config\": {}}");
+    assertThatThrownBy(() -> ModelIO.fromJson(keras3(quantized)))
+        .isInstanceOf(KerasFormatException.class)
+        .hasMessageContaining("layer d (Dense): option quantization_config={")
+        .hasMessageContaining("Int8QuantizationConfig")
+        .hasMessageContaining("accepts only [null]");
+    assertThatThrownBy(() -> ModelIO.fromJson(keras3(keras3Dense("d", ", \"lora_rank\": 4"))))
+        .hasMessageContaining("layer d (Dense): option lora_rank=4 is not supported");
+    String uncentered =
+        """
+        {"class_name": "LayerNormalization", "config": {"name": "n", "center": false}}
+        """;
+    assertThatThrownBy(() -> ModelIO.fromJson(keras3(uncentered)))
+        .hasMessageContaining("layer n (LayerNormalization): option center=false")
+        .hasMessageContaining("accepts only [true]");
+    String rms =
+        """
+        {"class_name": "LayerNormalization", "config": {"name": "n", "rms_scaling": true}}
+        """;
+    assertThatThrownBy(() -> ModelIO.fromJson(keras3(rms)))
+        .hasMessageContaining("layer n (LayerNormalization): option rms_scaling=true");
+    String grouped =
+        """
+        {"class_name": "Reshape", "config": {"name": "r", "target_shape": [2, 2, 1]}},
+        {"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": 1,
+          "groups": 2}}
+        """;
+    assertThatThrownBy(() -> ModelIO.fromJson(keras3(grouped)))
+        .hasMessageContaining("layer c (Conv2D): option groups=2");
+    // an option at an off value of another layer kind is still unknown here
+    assertThatThrownBy(() -> ModelIO.fromJson(keras3(keras3Dense("d", ", \"mask_zero\": false"))))
+        .hasMessageContaining("layer d (Dense): option mask_zero=false is not supported");
+  }
+
+  @Test
   void invalidJsonAndMissingShapeAreClearErrors() {
     assertThatThrownBy(() -> ModelIO.fromJson("{\"class_name\": \"Sequential\", "))
         .isInstanceOf(KerasFormatException.class)
