@@ -31,7 +31,6 @@ from torch import nn
 L2_NORM_CLIP = 1.5
 NOISE_MULTIPLIER = 1.3
 LEARNING_RATE = 0.25
-WARMUP = 5
 
 # Opacus 1.5.4's grad_sample_mode values: hooks (its per-layer grad samplers, the default),
 # functorch (torch.func vmap for every layer), ew (torch's ExpandedWeights) and ghost (fast
@@ -110,6 +109,8 @@ class Step:
         )
 
     def run(self, steps):
+        if steps == 0:
+            return 0.0
         start = time.perf_counter()
         for _ in range(steps):
             self.optimizer.zero_grad(set_to_none=True)
@@ -160,6 +161,9 @@ def main():
     parser.add_argument("--steps", type=int, default=30, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (medians kept)")
     parser.add_argument(
+        "--warmup", type=int, default=5, help="untimed steps per model first (dp4j bench: 5)"
+    )
+    parser.add_argument(
         "--modes", default=",".join(MODES), help="grad_sample_modes, comma-separated"
     )
     parser.add_argument(
@@ -169,6 +173,8 @@ def main():
     args = parser.parse_args()
     if args.steps < 1 or args.rounds < 1 or (args.batch_size is not None and args.batch_size < 1):
         parser.error("--steps, --rounds and --batch-size must be >= 1")
+    if args.warmup < 0:
+        parser.error("--warmup must be >= 0")
     modes = [m for m in args.modes.split(",") if m]
     unknown = [m for m in modes if m not in MODES]
     if unknown:
@@ -190,19 +196,21 @@ def main():
     steps = {"plain": plain_step(args.model, x, y)}
     errors = {}
     caught = {}
+    steps["plain"].run(args.warmup)
     for mode in modes:
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
             try:
                 steps[mode] = dp_step(args.model, mode, x, y)
-                steps[mode].run(WARMUP)
+                start = time.perf_counter()
+                steps[mode].run(args.warmup)
+                say(f"{mode}: {args.warmup} warm-up steps in {time.perf_counter() - start:.1f} s")
             except Exception as e:  # a mode that fails is reported, the others still run
                 errors[mode] = f"{type(e).__name__}: {e}"
                 steps.pop(mode, None)
                 say(f"{mode}: failed: {errors[mode]}")
         if seen:
             caught[mode] = sorted({f"{w.category.__name__}: {w.message}" for w in seen})
-    steps["plain"].run(WARMUP)
 
     times = {name: [] for name in steps}
     for r in range(args.rounds):
@@ -232,6 +240,7 @@ def main():
         "warnings": caught,
         "steps": args.steps,
         "rounds": args.rounds,
+        "warmup": args.warmup,
         "torch": torch.__version__,
         "opacus": opacus.__version__,
         "threads": torch.get_num_threads(),
