@@ -38,6 +38,16 @@ if [[ ! -x "$python" ]]; then
 fi
 mkdir -p "$out"
 
+# Share of CPU time the rest of the machine used over 2 s (what the run about to start competes with).
+busy_percent() {
+  local cpu u n s i w q sq st rest t1 i1
+  read -r cpu u n s i w q sq st rest </proc/stat
+  t1=$((u + n + s + i + w + q + sq + st)); i1=$((i + w))
+  sleep 2
+  read -r cpu u n s i w q sq st rest </proc/stat
+  echo $((100 * ((u + n + s + i + w + q + sq + st - t1) - (i + w - i1)) / (u + n + s + i + w + q + sq + st - t1)))
+}
+
 run_dp4j() { # model steps file
   "$root/dp4j" bench --model "$1" --steps "$2" --rounds "$rounds" --json >"$3" 2>"${3%.json}.log"
 }
@@ -54,7 +64,9 @@ for ((k = 1; k <= repeats; k++)); do
     ((k % 2 == 0)) && sides=(opacus dp4j)
     for side in "${sides[@]}"; do
       file="$out/$model-$side-$k.json"
-      echo "[$(date -u +%H:%M:%S)] $side $model (repeat $k of $repeats, $rounds rounds of $n steps)" >&2
+      busy=$(busy_percent)
+      echo "$busy" >"${file%.json}.busy"
+      echo "[$(date -u +%H:%M:%S)] $side $model (repeat $k of $repeats, $rounds rounds of $n steps; CPU $busy% busy before)" >&2
       if ! "run_$side" "$model" "$n" "$file"; then
         echo "peer_bench.sh: $side $model failed; see ${file%.json}.log" >&2
         exit 1
@@ -64,9 +76,17 @@ for ((k = 1; k <= repeats; k++)); do
 done
 
 python3 - "$out" "$models" "$repeats" <<'EOF'
-import json, statistics, sys
+import glob, json, statistics, sys
 out, models, repeats = sys.argv[1], sys.argv[2].split(), int(sys.argv[3])
-print(f"{'model':<13} {'side':<18} {'batch':>5} {'plain ms':>9} {'DP ms':>9} {'DP/plain':>8} {'DP ex/s':>8}")
+# torch's OpenMP threads spin while they wait, so on a busy machine Opacus slows down far more
+# than dp4j (5-10x on 2 shared cores): such a run says nothing about the targets
+busy = {f: int(open(f).read()) for f in sorted(glob.glob(f"{out}/*.busy"))}
+busy = {f: pct for f, pct in busy.items() if pct > 10}
+if busy:
+    print("WARNING: other processes kept the CPU busy (> 10%) before "
+          + ", ".join(f"{f.rsplit('/', 1)[1][:-5]} ({pct}%)" for f, pct in busy.items())
+          + ": not a comparison; rerun on an idle machine")
+print(f"{'model':<13} {'run':>3} {'side':<20} {'batch':>5} {'plain ms':>9} {'DP ms':>9} {'DP/plain':>8} {'DP ex/s':>8}")
 cpu = engine = None
 for model in models:
     speedups, dp4j_ratios = [], []
@@ -75,15 +95,15 @@ for model in models:
         o = json.load(open(f"{out}/{model}-opacus-{k}.json"))
         cpu = o.get("cpu")
         engine = f"dp4j onednn={d.get('onednn', '?')}; torch {o['torch']}, opacus {o['opacus']}, {o['threads']} threads"
-        print(f"{model:<13} {'dp4j':<18} {d['batch_size']:>5} {d['nondp_ms_per_step']:>9.1f} "
+        print(f"{model:<13} {k:>3} {'dp4j':<20} {d['batch_size']:>5} {d['nondp_ms_per_step']:>9.1f} "
               f"{d['dp_ms_per_step']:>9.1f} {d['ratio']:>8.2f} {d['examples_per_s']:>8.0f}")
         for mode, r in o["modes"].items():
             best = " (best)" if mode == o.get("best_mode") else ""
-            print(f"{'':<13} {'opacus ' + mode + best:<18} {o['batch_size']:>5} "
+            print(f"{'':<13} {k:>3} {'opacus ' + mode + best:<20} {o['batch_size']:>5} "
                   f"{o['nondp_ms_per_step']:>9.1f} {r['dp_ms_per_step']:>9.1f} {r['ratio']:>8.2f} "
                   f"{r['examples_per_s']:>8.0f}")
         for mode, error in o.get("failed_modes", {}).items():
-            print(f"{'':<13} {'opacus ' + mode:<18} failed: {error}")
+            print(f"{'':<13} {k:>3} {'opacus ' + mode:<20} failed: {error}")
         if "examples_per_s" in o:
             speedups.append(d["examples_per_s"] / o["examples_per_s"])
         dp4j_ratios.append(d["ratio"])
