@@ -62,16 +62,18 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "tutorial-cnn",
       converter = BenchTarget.Converter.class,
       description =
-          "tutorial-cnn (default), mlp (Dense 256-128-10 on 28x28 pixels), embedding (64 ids"
-              + " of 5000 into 16 dimensions, Dense 32-2), or a Keras model file (.keras, .h5,"
-              + " .json) timed on random inputs of its shape.")
+          "tutorial-cnn (default), cifar-cnn (Tramer & Boneh's CIFAR-10 CNN, tanh, 32x32x3),"
+              + " mlp (Dense 256-128-10 on 28x28 pixels), embedding (64 ids of 5000 into 16"
+              + " dimensions, Dense 32-2), or a Keras model file (.keras, .h5, .json) timed on"
+              + " random inputs of its shape.")
   BenchTarget model;
 
   @Option(
       names = "--batch-size",
-      defaultValue = "" + MnistTutorial.BATCH_SIZE,
-      description = "Expected (Poisson) batch size (default: ${DEFAULT-VALUE}).")
-  int batchSize;
+      description = "Expected (Poisson) batch size (default: 256 for cifar-cnn, else 250).")
+  Integer batchSizeOption;
+
+  private int batchSize;
 
   @Option(names = "--skip-training", description = "Only time the accountants.")
   boolean skipTraining;
@@ -90,6 +92,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    batchSize = batchSizeOption != null ? batchSizeOption : model.defaultBatchSize();
     if (steps < 1 || rounds < 1 || batchSize < 1) {
       throw new IllegalArgumentException("--steps, --rounds and --batch-size must be >= 1");
     }

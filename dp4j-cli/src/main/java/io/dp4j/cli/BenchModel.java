@@ -3,10 +3,13 @@ package io.dp4j.cli;
 import io.dp4j.data.Dataset;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
+import io.dp4j.nn.layers.Conv2D;
 import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.layers.Embedding;
 import io.dp4j.nn.layers.Flatten;
 import io.dp4j.nn.layers.Layer;
+import io.dp4j.nn.layers.MaxPool2D;
+import io.dp4j.nn.layers.Padding;
 import io.dp4j.tutorial.MnistTutorial;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -22,7 +25,41 @@ enum BenchModel implements BenchTarget {
 
     @Override
     public Dataset data(int n) {
-      return pixels(n);
+      return pixels(n, 28, 28, 1);
+    }
+  },
+  /**
+   * Tramer and Boneh's end-to-end CIFAR-10 CNN ("Differentially Private Learning Needs Better
+   * Features", 2021) on 32x32x3 images: Conv2D 32, 32, MaxPool, 64, 64, MaxPool, 128, 128, MaxPool
+   * (3x3 kernels, same padding, tanh; pools 2x2 stride 2), Flatten, Dense 10; 307,498 parameters.
+   */
+  CIFAR_CNN {
+    @Override
+    Layer[] layers() {
+      return new Layer[] {
+        conv3x3Tanh(32).optInputShape(32, 32, 3).build(),
+        conv3x3Tanh(32).build(),
+        new MaxPool2D(2),
+        conv3x3Tanh(64).build(),
+        conv3x3Tanh(64).build(),
+        new MaxPool2D(2),
+        conv3x3Tanh(128).build(),
+        conv3x3Tanh(128).build(),
+        new MaxPool2D(2),
+        new Flatten(),
+        new Dense(10)
+      };
+    }
+
+    @Override
+    public Dataset data(int n) {
+      return pixels(n, 32, 32, 3);
+    }
+
+    /** The batch size the CIFAR speed target is stated at (issue 12), also given to Opacus. */
+    @Override
+    public int defaultBatchSize() {
+      return 256;
     }
   },
   /** Flatten, Dense 256 relu, Dense 128 relu, Dense 10 on 28x28x1 images. */
@@ -39,7 +76,7 @@ enum BenchModel implements BenchTarget {
 
     @Override
     public Dataset data(int n) {
-      return pixels(n);
+      return pixels(n, 28, 28, 1);
     }
   },
   /**
@@ -87,13 +124,23 @@ enum BenchModel implements BenchTarget {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  static Dataset pixels(int n) {
+  /** {@code n} images of uniform random pixels in [0, 1) and random labels of 10 classes. */
+  static Dataset pixels(int n, int height, int width, int channels) {
     SplittableRandom random = new SplittableRandom(7);
-    float[] x = new float[n * 28 * 28];
+    float[] x = new float[n * height * width * channels];
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) random.nextDouble();
     }
-    return new Dataset(x, new long[] {28, 28, 1}, labels(random, n, 10), new long[] {});
+    return new Dataset(
+        x, new long[] {height, width, channels}, labels(random, n, 10), new long[] {});
+  }
+
+  private static Conv2D.Builder conv3x3Tanh(int filters) {
+    return Conv2D.builder()
+        .setFilters(filters)
+        .setKernelSize(3)
+        .optPadding(Padding.SAME)
+        .optActivation(ActivationFunction.TANH);
   }
 
   static float[] labels(SplittableRandom random, int n, int classes) {

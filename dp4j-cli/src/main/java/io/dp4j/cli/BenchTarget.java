@@ -5,6 +5,7 @@ import io.dp4j.nn.Sequential;
 import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
+import io.dp4j.tutorial.MnistTutorial;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -22,6 +23,11 @@ interface BenchTarget {
 
   /** {@code n} synthetic examples (seeded: timing needs no real data). */
   Dataset data(int n);
+
+  /** The expected batch size when {@code --batch-size} is not given: the tutorial's. */
+  default int defaultBatchSize() {
+    return MnistTutorial.BATCH_SIZE;
+  }
 
   /** The per-example loss both steps are compiled with. */
   default Loss loss() {

@@ -36,6 +36,33 @@ class BenchCommandTest {
   }
 
   @Test
+  void timesTheCifarCnn() throws IOException {
+    CommandRun run =
+        CommandRun.of(
+            "bench",
+            "--model",
+            "cifar-cnn",
+            "--batch-size",
+            "4",
+            "--steps",
+            "1",
+            "--rounds",
+            "1",
+            "--json");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode json = Json.MAPPER.readTree(run.out());
+    assertThat(json.get("model").asText()).isEqualTo("cifar-cnn");
+    assertThat(json.get("batch_size").asInt()).isEqualTo(4);
+    double dp = json.get("dp_ms_per_step").asDouble();
+    double plain = json.get("nondp_ms_per_step").asDouble();
+    assertThat(dp).isPositive();
+    assertThat(plain).isPositive();
+    assertThat(json.get("ratio").asDouble()).isCloseTo(dp / plain, within(1e-9));
+    assertThat(json.get("examples_per_s").asDouble()).isCloseTo(4 * 1000 / dp, within(1e-6));
+  }
+
+  @Test
   void timesAKerasModelFileOnRandomInputsOfItsShape() throws IOException {
     java.nio.file.Path keras =
         KerasCommandsTest.FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5");
@@ -66,7 +93,7 @@ class BenchCommandTest {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err())
         .contains("unknown model 'resnet-9000'")
-        .contains("tutorial-cnn, mlp, embedding, or the path of a Keras model file");
+        .contains("tutorial-cnn, cifar-cnn, mlp, embedding, or the path of a Keras model file");
   }
 
   @Test
