@@ -86,6 +86,28 @@ final class BruteForce {
     return new BruteForce(norms, sums);
   }
 
+  /**
+   * {@code Σ_u min(‖g_u‖, C)}, the sum of the clipped units' norms (with the clip factor's 1e-6 as
+   * in the step): what a clipped sum's entries are bounded by, before cancellation.
+   */
+  double clippedNormSum(double clip) {
+    double sum = 0;
+    for (double sq : squaredNorms) {
+      double norm = Math.sqrt(sq);
+      sum += Math.min(1, clip / (norm + 1e-6)) * norm;
+    }
+    return sum;
+  }
+
+  /** max_i |x_i|. */
+  static double maxAbs(double[] x) {
+    double max = 0;
+    for (double v : x) {
+      max = Math.max(max, Math.abs(v));
+    }
+    return max;
+  }
+
   /** max_i |actual_i - expected_i| / max_i |expected_i|. */
   static double relativeError(float[] actual, double[] expected) {
     double maxDiff = 0;
