@@ -152,56 +152,31 @@ class ClippingBruteForceTest {
       BruteForce expected = BruteForce.compute(model, data, perUnit, clip);
       DpStepInspection actual = model.inspectDpStep(data, 1.0);
 
-      // each unit's gradient's normwise relative error, on either side: the path's round-off,
-      // amplified where the loss gradient cancels
-      double[] lossCondition = lossCondition(model, data, perUnit, losses.get());
-      long parameters = expected.clippedSums.stream().mapToLong(p -> p.length).sum();
-      double worst = 0;
-      for (int u = 0; u < expected.squaredNorms.length; u++) {
-        double rel =
-            Math.abs(actual.unitSquaredNorms()[u] - expected.squaredNorms[u])
-                / expected.squaredNorms[u];
-        double gradientError = Float32RoundOff.gamma(pathTerms) * lossCondition[u];
-        assertThat(rel)
-            .as(label + " squared norm of unit " + u)
-            .isLessThan(Float32RoundOff.squaredNormDifference(gradientError, parameters));
-        worst = Math.max(worst, rel);
-      }
-      double gradientError =
-          Float32RoundOff.gamma(pathTerms) * Arrays.stream(lossCondition).max().orElseThrow();
-      int units = expected.squaredNorms.length;
-      double clippedNorms = expected.clippedNormSum(clip);
+      double worst =
+          expected.assertMatches(
+              label,
+              actual.unitSquaredNorms(),
+              actual.clippedSums(),
+              pathTerms,
+              lossCondition(model, data, perUnit, losses.get()),
+              clip);
       for (int p = 0; p < expected.clippedSums.size(); p++) {
-        double rel =
-            BruteForce.relativeError(actual.clippedSums().get(p), expected.clippedSums.get(p));
-        double condition = clippedNorms / BruteForce.maxAbs(expected.clippedSums.get(p));
-        assertThat(rel)
-            .as(label + " clipped sum of parameter " + p)
-            .isLessThan(Float32RoundOff.clippedSumDifference(gradientError, units, condition));
         // σ = 0: the gradient is the clipped sum over the normalizer
         assertThat(actual.noisyGradients().get(p)).containsExactly(actual.clippedSums().get(p));
-        worst = Math.max(worst, rel);
       }
       LOG.info("{}: max relative error {}", label, worst);
       return worst;
     }
   }
 
-  /**
-   * Each unit's largest {@link Float32RoundOff#softmaxCrossEntropyCondition}; 1 for the other
-   * losses (their gradients in these tests are bounded away from cancellation or exact).
-   */
+  /** Each unit's loss condition ({@link BruteForce#lossCondition}), units consecutive. */
   private static double[] lossCondition(Sequential model, Dataset data, int perUnit, Loss loss) {
-    double[] condition = new double[data.size() / perUnit];
-    Arrays.fill(condition, 1);
-    if (loss instanceof SparseCategoricalCrossentropy) {
-      float[][] logits = model.predict(data);
-      for (int i = 0; i < perUnit * condition.length; i++) {
-        double c = Float32RoundOff.softmaxCrossEntropyCondition(logits[i], (int) data.labels()[i]);
-        condition[i / perUnit] = Math.max(condition[i / perUnit], c);
-      }
+    int units = data.size() / perUnit;
+    int[] unitOf = new int[units * perUnit];
+    for (int i = 0; i < unitOf.length; i++) {
+      unitOf[i] = i / perUnit;
     }
-    return condition;
+    return BruteForce.lossCondition(model, data, loss, unitOf, units);
   }
 
   @Test
