@@ -118,9 +118,9 @@ final class BruteForce {
    * @param pathTerms the terms accumulated from the input to a parameter gradient: forward
    *     contractions, the loss, backward contractions, the sum over a unit's positions and examples
    * @param lossCondition each unit's {@link #lossCondition}
-   * @return the largest relative difference
+   * @return the largest relative difference, and the largest fraction of its bound
    */
-  double assertMatches(
+  Agreement assertMatches(
       String label,
       float[] actualNorms,
       List<float[]> actualSums,
@@ -129,6 +129,7 @@ final class BruteForce {
       double clip) {
     long parameters = clippedSums.stream().mapToLong(p -> p.length).sum();
     double worst = 0;
+    double worstFraction = 0;
     for (int u = 0; u < squaredNorms.length; u++) {
       if (squaredNorms[u] == 0) {
         assertThat(actualNorms[u]).as(label + " squared norm of empty unit " + u).isZero();
@@ -136,24 +137,27 @@ final class BruteForce {
       }
       double rel = Math.abs(actualNorms[u] - squaredNorms[u]) / squaredNorms[u];
       double gradientError = Float32RoundOff.gamma(pathTerms) * lossCondition[u];
-      assertThat(rel)
-          .as(label + " squared norm of unit " + u)
-          .isLessThan(Float32RoundOff.squaredNormDifference(gradientError, parameters));
+      double bound = Float32RoundOff.squaredNormDifference(gradientError, parameters);
+      assertThat(rel).as(label + " squared norm of unit " + u).isLessThan(bound);
       worst = Math.max(worst, rel);
+      worstFraction = Math.max(worstFraction, rel / bound);
     }
     double gradientError =
         Float32RoundOff.gamma(pathTerms) * Arrays.stream(lossCondition).max().orElse(1);
     for (int p = 0; p < clippedSums.size(); p++) {
       double rel = relativeError(actualSums.get(p), clippedSums.get(p));
       double condition = clippedNormSum(clip) / maxAbs(clippedSums.get(p));
-      assertThat(rel)
-          .as(label + " clipped sum of parameter " + p)
-          .isLessThan(
-              Float32RoundOff.clippedSumDifference(gradientError, squaredNorms.length, condition));
+      double bound =
+          Float32RoundOff.clippedSumDifference(gradientError, squaredNorms.length, condition);
+      assertThat(rel).as(label + " clipped sum of parameter " + p).isLessThan(bound);
       worst = Math.max(worst, rel);
+      worstFraction = Math.max(worstFraction, rel / bound);
     }
-    return worst;
+    return new Agreement(worst, worstFraction);
   }
+
+  /** How close a DP step came to its reference: error, and error over its round-off bound. */
+  record Agreement(double worstRelativeError, double worstFractionOfBound) {}
 
   /**
    * Each unit's largest {@link Float32RoundOff#softmaxCrossEntropyCondition} over its examples (1

@@ -152,7 +152,7 @@ class ClippingBruteForceTest {
       BruteForce expected = BruteForce.compute(model, data, perUnit, clip);
       DpStepInspection actual = model.inspectDpStep(data, 1.0);
 
-      double worst =
+      BruteForce.Agreement agreement =
           expected.assertMatches(
               label,
               actual.unitSquaredNorms(),
@@ -164,8 +164,12 @@ class ClippingBruteForceTest {
         // σ = 0: the gradient is the clipped sum over the normalizer
         assertThat(actual.noisyGradients().get(p)).containsExactly(actual.clippedSums().get(p));
       }
-      LOG.info("{}: max relative error {}", label, worst);
-      return worst;
+      LOG.info(
+          "{}: max relative error {}, {} of its round-off bound",
+          label,
+          agreement.worstRelativeError(),
+          agreement.worstFractionOfBound());
+      return agreement.worstRelativeError();
     }
   }
 
