@@ -142,13 +142,18 @@ final class BruteForce {
       worst = Math.max(worst, rel);
       worstFraction = Math.max(worstFraction, rel / bound);
     }
-    double gradientError =
-        Float32RoundOff.gamma(pathTerms) * Arrays.stream(lossCondition).max().orElse(1);
+    double[] unitErrors = new double[squaredNorms.length];
+    double[] clippedNorms = new double[squaredNorms.length];
+    for (int u = 0; u < unitErrors.length; u++) {
+      unitErrors[u] = Float32RoundOff.gamma(pathTerms) * lossCondition[u];
+      double norm = Math.sqrt(squaredNorms[u]);
+      clippedNorms[u] = Math.min(1, clip / (norm + 1e-6)) * norm;
+    }
     for (int p = 0; p < clippedSums.size(); p++) {
       double rel = relativeError(actualSums.get(p), clippedSums.get(p));
-      double condition = clippedNormSum(clip) / maxAbs(clippedSums.get(p));
       double bound =
-          Float32RoundOff.clippedSumDifference(gradientError, squaredNorms.length, condition);
+          Float32RoundOff.clippedSumDifference(
+              unitErrors, clippedNorms, maxAbs(clippedSums.get(p)));
       assertThat(rel).as(label + " clipped sum of parameter " + p).isLessThan(bound);
       worst = Math.max(worst, rel);
       worstFraction = Math.max(worstFraction, rel / bound);
@@ -178,19 +183,6 @@ final class BruteForce {
       }
     }
     return condition;
-  }
-
-  /**
-   * {@code Σ_u min(‖g_u‖, C)}, the sum of the clipped units' norms (with the clip factor's 1e-6 as
-   * in the step): what a clipped sum's entries are bounded by, before cancellation.
-   */
-  double clippedNormSum(double clip) {
-    double sum = 0;
-    for (double sq : squaredNorms) {
-      double norm = Math.sqrt(sq);
-      sum += Math.min(1, clip / (norm + 1e-6)) * norm;
-    }
-    return sum;
   }
 
   /** max_i |x_i|. */

@@ -67,13 +67,23 @@ public final class Float32RoundOff {
 
   /**
    * The largest difference, relative to {@code max_i |S_i|}, between two float32 computations of a
-   * clipped sum {@code S = Σ_u c_u·g_u} over {@code units} units: per side, the entries' error plus
-   * the clip factor's (at most the same again, through the norm) plus the sum's {@code γ_units},
-   * times the sum's condition number {@code Σ_u min(‖g_u‖, C) / max_i |S_i|}; the two sides' errors
-   * add.
+   * clipped sum {@code S = Σ_u c_u·g_u}: unit u contributes at most {@code c_u‖g_u‖ = min(‖g_u‖,
+   * C)} to any entry, with the entries' relative error {@code ε_u} plus the clip factor's (at most
+   * the same again, through the norm) plus the sum's {@code γ_units}; the two sides' errors add.
+   * Weighting each unit's error by its own contribution keeps a unit whose gradient is known only
+   * roughly (a large loss condition) but is tiny from loosening the bound of the whole sum.
+   *
+   * @param unitGradientErrors each unit's {@code ε_u}
+   * @param clippedUnitNorms each unit's {@code min(‖g_u‖, C)}
+   * @param maxAbsSum {@code max_i |S_i|}
    */
   public static double clippedSumDifference(
-      double gradientError, long units, double conditionNumber) {
-    return 2 * (2 * gradientError + gamma(units)) * conditionNumber;
+      double[] unitGradientErrors, double[] clippedUnitNorms, double maxAbsSum) {
+    double sumError = gamma(clippedUnitNorms.length);
+    double error = 0;
+    for (int u = 0; u < clippedUnitNorms.length; u++) {
+      error += (2 * unitGradientErrors[u] + sumError) * clippedUnitNorms[u];
+    }
+    return 2 * error / maxAbsSum;
   }
 }
