@@ -2,7 +2,7 @@ package io.dp4j.testing;
 
 /**
  * Bounds on float32 round-off, for tests that compare two float32 computations of the same exact
- * value (Higham, <i>Accuracy and Stability of Numerical Algorithms</i>, 2nd ed., §3.1 and §3.5).
+ * value (Higham, <i>Accuracy and Stability of Numerical Algorithms</i>, 2nd ed., chapter 3).
  *
  * <p>A float32 sum or dot product of k terms, in any order, has an absolute error at most {@code
  * γ_k · Σ|terms|}, with {@code γ_k = k·u / (1 − k·u)} and {@code u = 2^-24}. Its relative error is
