@@ -10,6 +10,7 @@ import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.accounting.RdpAccountant;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.PoissonSampler;
+import io.dp4j.nn.CpuKernels;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.optimizers.Optimizer;
 import io.dp4j.nn.optimizers.SGD;
@@ -99,6 +100,16 @@ final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter log = json ? spec.commandLine().getErr() : out;
     ObjectNode node = Json.object();
+    CpuKernels kernels = CpuKernels.current();
+    log.printf(
+        Locale.ROOT,
+        "TensorFlow CPU kernels: %s (%s) on %s%n",
+        kernels.oneDnn() ? "oneDNN" : "Eigen, oneDNN off",
+        kernels.decidedBy(),
+        kernels.cpu());
+    node.put("onednn", kernels.oneDnn());
+    node.put("onednn_decided_by", kernels.decidedBy());
+    node.put("cpu", kernels.cpu());
     if (!skipTraining) {
       Dataset data = model.data(batchSize * (WARMUP + steps));
       double[] plain = new double[rounds];

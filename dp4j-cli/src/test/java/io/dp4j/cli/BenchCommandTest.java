@@ -33,6 +33,10 @@ class BenchCommandTest {
     assertThat(json.get("ratio").asDouble()).isCloseTo(dp / plain, within(1e-9));
     assertThat(json.get("examples_per_s").asDouble()).isCloseTo(8 * 1000 / dp, within(1e-6));
     assertThat(json.get("model").asText()).isEqualTo("mlp");
+    io.dp4j.nn.CpuKernels kernels = io.dp4j.nn.CpuKernels.current();
+    assertThat(json.get("onednn").asBoolean()).isEqualTo(kernels.oneDnn());
+    assertThat(json.get("onednn_decided_by").asText()).isEqualTo(kernels.decidedBy());
+    assertThat(json.get("cpu").asText()).isEqualTo(kernels.cpu()).isNotBlank();
   }
 
   @Test

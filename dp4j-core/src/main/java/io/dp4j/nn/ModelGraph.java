@@ -121,6 +121,7 @@ final class ModelGraph implements AutoCloseable {
       boolean secureNoise) {
     this.dp = dp;
     this.secureNoise = secureNoise && dp != null;
+    CpuKernels.adviseOnce();
     graph = new Graph();
     boolean built = false;
     try {

@@ -1,9 +1,15 @@
 package io.dp4j.privacy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.dp4j.data.Dataset;
 import io.dp4j.nn.Sequential;
+import io.dp4j.nn.losses.Loss;
+import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
+import io.dp4j.testing.Float32RoundOff;
 import io.dp4j.testing.TestData;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Per-example (per-microbatch) clipped gradient sums computed one small batch at a time. */
@@ -14,6 +20,23 @@ final class BruteForce {
   private BruteForce(double[] squaredNorms, List<double[]> clippedSums) {
     this.squaredNorms = squaredNorms;
     this.clippedSums = clippedSums;
+  }
+
+  /** Another float32 computation's unit norms and clipped sums, to compare as a reference. */
+  static BruteForce of(float[] squaredNorms, List<float[]> clippedSums) {
+    double[] norms = new double[squaredNorms.length];
+    for (int u = 0; u < norms.length; u++) {
+      norms[u] = squaredNorms[u];
+    }
+    List<double[]> sums = new ArrayList<>();
+    for (float[] p : clippedSums) {
+      double[] sum = new double[p.length];
+      for (int i = 0; i < p.length; i++) {
+        sum[i] = p[i];
+      }
+      sums.add(sum);
+    }
+    return new BruteForce(norms, sums);
   }
 
   /**
@@ -84,6 +107,91 @@ final class BruteForce {
       }
     }
     return new BruteForce(norms, sums);
+  }
+
+  /**
+   * Asserts that a DP step's per-unit squared norms and clipped sums equal these up to both sides'
+   * float32 round-off ({@link Float32RoundOff}): each unit's gradient carries a normwise relative
+   * error of {@code γ_pathTerms} times its loss condition; units of norm 0 (empty microbatches)
+   * must be 0.
+   *
+   * @param pathTerms the terms accumulated from the input to a parameter gradient: forward
+   *     contractions, the loss, backward contractions, the sum over a unit's positions and examples
+   * @param lossCondition each unit's {@link #lossCondition}
+   * @return the largest relative difference, and the largest fraction of its bound
+   */
+  Agreement assertMatches(
+      String label,
+      float[] actualNorms,
+      List<float[]> actualSums,
+      long pathTerms,
+      double[] lossCondition,
+      double clip) {
+    long parameters = clippedSums.stream().mapToLong(p -> p.length).sum();
+    double worst = 0;
+    double worstFraction = 0;
+    for (int u = 0; u < squaredNorms.length; u++) {
+      if (squaredNorms[u] == 0) {
+        assertThat(actualNorms[u]).as(label + " squared norm of empty unit " + u).isZero();
+        continue;
+      }
+      double rel = Math.abs(actualNorms[u] - squaredNorms[u]) / squaredNorms[u];
+      double gradientError = Float32RoundOff.gamma(pathTerms) * lossCondition[u];
+      double bound = Float32RoundOff.squaredNormDifference(gradientError, parameters);
+      assertThat(rel).as(label + " squared norm of unit " + u).isLessThan(bound);
+      worst = Math.max(worst, rel);
+      worstFraction = Math.max(worstFraction, rel / bound);
+    }
+    double[] unitErrors = new double[squaredNorms.length];
+    double[] clippedNorms = new double[squaredNorms.length];
+    for (int u = 0; u < unitErrors.length; u++) {
+      unitErrors[u] = Float32RoundOff.gamma(pathTerms) * lossCondition[u];
+      double norm = Math.sqrt(squaredNorms[u]);
+      clippedNorms[u] = Math.min(1, clip / (norm + 1e-6)) * norm;
+    }
+    for (int p = 0; p < clippedSums.size(); p++) {
+      double rel = relativeError(actualSums.get(p), clippedSums.get(p));
+      double bound =
+          Float32RoundOff.clippedSumDifference(
+              unitErrors, clippedNorms, maxAbs(clippedSums.get(p)));
+      assertThat(rel).as(label + " clipped sum of parameter " + p).isLessThan(bound);
+      worst = Math.max(worst, rel);
+      worstFraction = Math.max(worstFraction, rel / bound);
+    }
+    return new Agreement(worst, worstFraction);
+  }
+
+  /** How close a DP step came to its reference: error, and error over its round-off bound. */
+  record Agreement(double worstRelativeError, double worstFractionOfBound) {}
+
+  /**
+   * Each unit's largest {@link Float32RoundOff#softmaxCrossEntropyCondition} over its examples (1
+   * for an empty unit); 1 for the other losses, whose gradients in these tests are exact (MAE's
+   * signs) or far from cancelling.
+   *
+   * @param unitOf each example's unit
+   */
+  static double[] lossCondition(
+      Sequential model, Dataset data, Loss loss, int[] unitOf, int units) {
+    double[] condition = new double[units];
+    Arrays.fill(condition, 1);
+    if (loss instanceof SparseCategoricalCrossentropy && data.size() > 0) {
+      float[][] logits = model.predict(data);
+      for (int i = 0; i < unitOf.length; i++) {
+        double c = Float32RoundOff.softmaxCrossEntropyCondition(logits[i], (int) data.labels()[i]);
+        condition[unitOf[i]] = Math.max(condition[unitOf[i]], c);
+      }
+    }
+    return condition;
+  }
+
+  /** max_i |x_i|. */
+  static double maxAbs(double[] x) {
+    double max = 0;
+    for (double v : x) {
+      max = Math.max(max, Math.abs(v));
+    }
+    return max;
   }
 
   /** max_i |actual_i - expected_i| / max_i |expected_i|. */

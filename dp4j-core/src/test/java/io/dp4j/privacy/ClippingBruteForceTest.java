@@ -14,16 +14,36 @@ import io.dp4j.nn.layers.Padding;
 import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
+import io.dp4j.testing.Float32RoundOff;
 import java.util.Arrays;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The one-graph clipped sums equal per-example gradients computed one example at a time. */
+/**
+ * The one-graph clipped sums equal per-example gradients computed one example at a time.
+ *
+ * <p>Both sides are float32 TensorFlow computations of the same exact values (the brute force sums
+ * and squares them in float64), so they may differ by both sides' round-off: the bounds come from
+ * {@link Float32RoundOff}, given for each model the number of terms accumulated along its longest
+ * chain from the input to a parameter gradient ({@code pathTerms}: forward contractions, the loss,
+ * backward contractions, and the sum over a unit's positions and examples).
+ */
 class ClippingBruteForceTest {
   private static final Logger LOG = LoggerFactory.getLogger(ClippingBruteForceTest.class);
-  private static final double TOLERANCE = 1e-5;
+
+  /** Forward 4 + 5, loss 3, backward 3, kernel gradient over a unit's ≤ 3 examples. */
+  private static final long DENSE_TERMS = 4 + 5 + 3 + 3 + 3;
+
+  /** Forward 5 + 12, loss 3, backward 3, first kernel over 3 steps × ≤ 4 examples. */
+  private static final long SEQUENCE_DENSE_TERMS = 5 + 12 + 3 + 3 + 3 * 4;
+
+  /**
+   * Forward 3·3·2 + 2·3·3 + 4, loss 3, backward 3 and 2·3·2 (second convolution to its input),
+   * first kernel over 4·4 positions × ≤ 2 examples.
+   */
+  private static final long CONV_TERMS = 18 + 18 + 4 + 3 + 3 + 12 + 16 * 2;
 
   /** Example scales: gradient norms far above and far below C. */
   private static final float[] SCALES = {30f, 0.01f, 1f, 5f, 0.1f, 50f};
@@ -74,24 +94,34 @@ class ClippingBruteForceTest {
   }
 
   private static double check(
-      String label, Supplier<Sequential> factory, long[] shape, int batch, int microbatches) {
+      String label,
+      long pathTerms,
+      Supplier<Sequential> factory,
+      long[] shape,
+      int batch,
+      int microbatches) {
     int perUnit = microbatches == 0 ? 1 : batch / microbatches;
     Dataset data = io.dp4j.testing.TestData.scaled(batch, shape, 3, 99, perUnit, SCALES);
-    return check(label, factory, data, microbatches, 9);
+    return check(label, pathTerms, factory, data, microbatches, 9);
   }
 
   /**
    * Compares with the brute force, C chosen between the smallest and largest unit norms, which must
    * differ by at least {@code minSpread}.
+   *
+   * @param pathTerms the terms accumulated from the input to a parameter gradient (see the class
+   *     comment)
    */
   static double check(
       String label,
+      long pathTerms,
       Supplier<Sequential> factory,
       Dataset data,
       int microbatches,
       double minSpread) {
     return check(
         label,
+        pathTerms,
         factory,
         data,
         microbatches,
@@ -99,9 +129,10 @@ class ClippingBruteForceTest {
         () -> new SparseCategoricalCrossentropy(true, Reduction.NONE));
   }
 
-  /** As {@link #check(String, Supplier, Dataset, int, double)} with a per-example loss. */
+  /** As {@link #check(String, long, Supplier, Dataset, int, double)} with a per-example loss. */
   static double check(
       String label,
+      long pathTerms,
       Supplier<Sequential> factory,
       Dataset data,
       int microbatches,
@@ -121,46 +152,69 @@ class ClippingBruteForceTest {
       BruteForce expected = BruteForce.compute(model, data, perUnit, clip);
       DpStepInspection actual = model.inspectDpStep(data, 1.0);
 
-      double worst = 0;
-      for (int u = 0; u < expected.squaredNorms.length; u++) {
-        double rel =
-            Math.abs(actual.unitSquaredNorms()[u] - expected.squaredNorms[u])
-                / expected.squaredNorms[u];
-        worst = Math.max(worst, rel);
-      }
-      assertThat(worst).as(label + " squared norms").isLessThan(TOLERANCE);
+      BruteForce.Agreement agreement =
+          expected.assertMatches(
+              label,
+              actual.unitSquaredNorms(),
+              actual.clippedSums(),
+              pathTerms,
+              lossCondition(model, data, perUnit, losses.get()),
+              clip);
       for (int p = 0; p < expected.clippedSums.size(); p++) {
-        double rel =
-            BruteForce.relativeError(actual.clippedSums().get(p), expected.clippedSums.get(p));
-        assertThat(rel).as(label + " clipped sum of parameter " + p).isLessThan(TOLERANCE);
         // σ = 0: the gradient is the clipped sum over the normalizer
         assertThat(actual.noisyGradients().get(p)).containsExactly(actual.clippedSums().get(p));
-        worst = Math.max(worst, rel);
       }
-      LOG.info("{}: max relative error {}", label, worst);
-      return worst;
+      LOG.info(
+          "{}: max relative error {}, {} of its round-off bound",
+          label,
+          agreement.worstRelativeError(),
+          agreement.worstFractionOfBound());
+      return agreement.worstRelativeError();
     }
+  }
+
+  /** Each unit's loss condition ({@link BruteForce#lossCondition}), units consecutive. */
+  private static double[] lossCondition(Sequential model, Dataset data, int perUnit, Loss loss) {
+    int units = data.size() / perUnit;
+    int[] unitOf = new int[units * perUnit];
+    for (int i = 0; i < unitOf.length; i++) {
+      unitOf[i] = i / perUnit;
+    }
+    return BruteForce.lossCondition(model, data, loss, unitOf, units);
   }
 
   @Test
   void denseMatchesBruteForce() {
-    check("dense", ClippingBruteForceTest::denseModel, new long[] {4}, 12, 0);
+    check("dense", DENSE_TERMS, ClippingBruteForceTest::denseModel, new long[] {4}, 12, 0);
   }
 
   @Test
   void denseWithMicrobatchesMatchesBruteForce() {
-    check("dense microbatches", ClippingBruteForceTest::denseModel, new long[] {4}, 12, 4);
+    check(
+        "dense microbatches",
+        DENSE_TERMS,
+        ClippingBruteForceTest::denseModel,
+        new long[] {4},
+        12,
+        4);
   }
 
   @Test
   void denseOnSequencesMatchesBruteForce() {
-    check("dense sequence", ClippingBruteForceTest::sequenceDenseModel, new long[] {3, 5}, 12, 0);
+    check(
+        "dense sequence",
+        SEQUENCE_DENSE_TERMS,
+        ClippingBruteForceTest::sequenceDenseModel,
+        new long[] {3, 5},
+        12,
+        0);
   }
 
   @Test
   void denseOnSequencesWithMicrobatchesMatchesBruteForce() {
     check(
         "dense sequence microbatches",
+        SEQUENCE_DENSE_TERMS,
         ClippingBruteForceTest::sequenceDenseModel,
         new long[] {3, 5},
         12,
@@ -182,6 +236,12 @@ class ClippingBruteForceTest {
         .setSeed(14);
   }
 
+  /** Forward 3·3·4 + 64, loss 3, backward 3, kernel over 4·4 positions × ≤ 3 examples. */
+  private static final long SINGLE_CHANNEL_TERMS = 9 + 64 + 3 + 3 + 16 * 3;
+
+  /** Forward 3·3·120 + 8, loss 3, backward 3, kernel over 2·2 positions. */
+  private static final long WIDE_PATCH_TERMS = 1080 + 8 + 3 + 3 + 4;
+
   /** A wide input (3x3x120 patches). */
   private static Sequential widePatchConvModel() {
     return new Sequential(
@@ -200,11 +260,21 @@ class ClippingBruteForceTest {
   void widePatchConvMatchesBruteForce() {
     check(
         "conv wide patches",
+        WIDE_PATCH_TERMS,
         ClippingBruteForceTest::widePatchConvModel,
         new long[] {4, 4, 120},
         6,
         0);
   }
+
+  /** Forward 3·3·64 + 512, loss 3, backward 3, kernel over 2·2 positions × ≤ 2 examples. */
+  private static final long LARGE_KERNEL_TERMS = 576 + 512 + 3 + 3 + 4 * 2;
+
+  /**
+   * Forward 8·8 + 4·4·16 + 512 + 32, loss 10, backward 10 + 32 + 4·4·32 (second convolution to its
+   * input), first kernel over 14·14 positions × ≤ 2 examples.
+   */
+  private static final long TUTORIAL_CNN_TERMS = 64 + 256 + 512 + 32 + 10 + 10 + 32 + 512 + 196 * 2;
 
   /** 3·3·64·128 = 73,728 kernel floats: above the materializing limit, so clipped by backprop. */
   private static Sequential largeKernelConvModel() {
@@ -224,12 +294,14 @@ class ClippingBruteForceTest {
   void largeKernelConvMatchesBruteForce() {
     check(
         "conv large kernel",
+        LARGE_KERNEL_TERMS,
         ClippingBruteForceTest::largeKernelConvModel,
         new long[] {4, 4, 64},
         6,
         0);
     check(
         "conv large kernel microbatches",
+        LARGE_KERNEL_TERMS,
         ClippingBruteForceTest::largeKernelConvModel,
         new long[] {4, 4, 64},
         6,
@@ -240,12 +312,14 @@ class ClippingBruteForceTest {
   void singleChannelConvMatchesBruteForce() {
     check(
         "conv 1 channel",
+        SINGLE_CHANNEL_TERMS,
         ClippingBruteForceTest::singleChannelConvModel,
         new long[] {8, 8, 1},
         12,
         0);
     check(
         "conv 1 channel microbatches",
+        SINGLE_CHANNEL_TERMS,
         ClippingBruteForceTest::singleChannelConvModel,
         new long[] {8, 8, 1},
         12,
@@ -260,19 +334,119 @@ class ClippingBruteForceTest {
   void tutorialCnnMatchesBruteForce() {
     Supplier<Sequential> cnn =
         () -> new Sequential(io.dp4j.tutorial.MnistTutorial.cnn()).setSeed(16);
-    check("tutorial CNN", cnn, new long[] {28, 28, 1}, 6, 0);
-    check("tutorial CNN microbatches", cnn, new long[] {28, 28, 1}, 6, 3);
+    check("tutorial CNN", TUTORIAL_CNN_TERMS, cnn, new long[] {28, 28, 1}, 6, 0);
+    check("tutorial CNN microbatches", TUTORIAL_CNN_TERMS, cnn, new long[] {28, 28, 1}, 6, 3);
   }
 
   @Test
   void convMatchesBruteForce() {
-    check("conv", ClippingBruteForceTest::convModel, new long[] {7, 7, 2}, 12, 0);
+    check("conv", CONV_TERMS, ClippingBruteForceTest::convModel, new long[] {7, 7, 2}, 12, 0);
   }
 
   @Test
   void convWithMicrobatchesMatchesBruteForce() {
-    check("conv microbatches", ClippingBruteForceTest::convModel, new long[] {7, 7, 2}, 12, 6);
+    check(
+        "conv microbatches",
+        CONV_TERMS,
+        ClippingBruteForceTest::convModel,
+        new long[] {7, 7, 2},
+        12,
+        6);
   }
+
+  /**
+   * Unequal row and column strides, which TensorFlow's non-oneDNN depthwise convolutions refuse:
+   * 1x2 SAME and 2x1 VALID on two channels.
+   */
+  private static Sequential unequalStridesConvModel() {
+    return new Sequential(
+            Conv2D.builder()
+                .setFilters(3)
+                .setKernelSize(3, 2)
+                .optStrides(1, 2)
+                .optPadding(Padding.SAME)
+                .optActivation(ActivationFunction.RELU)
+                .optInputShape(6, 7, 2)
+                .build(),
+            Conv2D.builder()
+                .setFilters(2)
+                .setKernelSize(2)
+                .optStrides(2, 1)
+                .optPadding(Padding.VALID)
+                .optActivation(ActivationFunction.RELU)
+                .build(),
+            new Flatten(),
+            new Dense(3))
+        .setSeed(19);
+  }
+
+  /**
+   * Forward 3·2·2 + 2·2·3 + 18, loss 3, backward 3 and 2·2·2, first kernel over 6·4 positions × ≤ 2
+   * examples.
+   */
+  private static final long UNEQUAL_STRIDES_TERMS = 12 + 12 + 18 + 3 + 3 + 8 + 24 * 2;
+
+  /** A single channel, strides 2x1. */
+  private static Sequential unequalStridesSingleChannelConvModel() {
+    return new Sequential(
+            Conv2D.builder()
+                .setFilters(4)
+                .setKernelSize(3)
+                .optStrides(2, 1)
+                .optPadding(Padding.VALID)
+                .optActivation(ActivationFunction.RELU)
+                .optInputShape(7, 6, 1)
+                .build(),
+            new Flatten(),
+            new Dense(3))
+        .setSeed(20);
+  }
+
+  /** Forward 3·3 + 48, loss 3, backward 3, kernel over 3·4 positions × ≤ 3 examples. */
+  private static final long UNEQUAL_STRIDES_SINGLE_CHANNEL_TERMS = 9 + 48 + 3 + 3 + 12 * 3;
+
+  @Test
+  void unequalStridesConvMatchesBruteForce() {
+    long[] shape = {6, 7, 2};
+    check(
+        "unequal strides",
+        UNEQUAL_STRIDES_TERMS,
+        ClippingBruteForceTest::unequalStridesConvModel,
+        shape,
+        12,
+        0);
+    check(
+        "unequal strides microbatches",
+        UNEQUAL_STRIDES_TERMS,
+        ClippingBruteForceTest::unequalStridesConvModel,
+        shape,
+        12,
+        6);
+    long[] single = {7, 6, 1};
+    check(
+        "unequal strides 1 channel",
+        UNEQUAL_STRIDES_SINGLE_CHANNEL_TERMS,
+        ClippingBruteForceTest::unequalStridesSingleChannelConvModel,
+        single,
+        12,
+        0);
+    check(
+        "unequal strides 1 channel microbatches",
+        UNEQUAL_STRIDES_SINGLE_CHANNEL_TERMS,
+        ClippingBruteForceTest::unequalStridesSingleChannelConvModel,
+        single,
+        12,
+        4);
+  }
+
+  /**
+   * Forward 3·3·2 + 2·3·3 + 40, loss 3, backward 3 and 2·3·2, first kernel over 9·9 positions × ≤ 3
+   * examples.
+   */
+  private static final long DILATED_TERMS = 18 + 18 + 40 + 3 + 3 + 12 + 81 * 3;
+
+  /** Forward 3·2 + 80, loss 3, backward 3, kernel over 4·5 positions × ≤ 2 examples. */
+  private static final long DILATED_SINGLE_CHANNEL_TERMS = 6 + 80 + 3 + 3 + 20 * 2;
 
   /** Dilated convolutions: SAME and VALID, multi-channel and single-channel inputs. */
   private static Sequential dilatedConvModel() {
@@ -316,9 +490,16 @@ class ClippingBruteForceTest {
 
   @Test
   void dilatedConvMatchesBruteForce() {
-    check("dilated conv", ClippingBruteForceTest::dilatedConvModel, new long[] {9, 9, 2}, 12, 0);
+    check(
+        "dilated conv",
+        DILATED_TERMS,
+        ClippingBruteForceTest::dilatedConvModel,
+        new long[] {9, 9, 2},
+        12,
+        0);
     check(
         "dilated conv microbatches",
+        DILATED_TERMS,
         ClippingBruteForceTest::dilatedConvModel,
         new long[] {9, 9, 2},
         12,
@@ -329,12 +510,14 @@ class ClippingBruteForceTest {
   void dilatedSingleChannelConvMatchesBruteForce() {
     check(
         "dilated conv 1 channel",
+        DILATED_SINGLE_CHANNEL_TERMS,
         ClippingBruteForceTest::dilatedSingleChannelConvModel,
         new long[] {8, 8, 1},
         12,
         0);
     check(
         "dilated conv 1 channel microbatches",
+        DILATED_SINGLE_CHANNEL_TERMS,
         ClippingBruteForceTest::dilatedSingleChannelConvModel,
         new long[] {8, 8, 1},
         12,

@@ -21,6 +21,32 @@ import org.junit.jupiter.api.Test;
 class MoreLayersBruteForceTest {
   private static final float[] SCALES = {30f, 0.01f, 1f, 5f, 0.1f, 50f};
 
+  // Terms accumulated from the input to a parameter gradient (ClippingBruteForceTest's bounds).
+
+  /**
+   * Forward 3·3 + 2·4 + 4, loss 3, backward 3 and 2·2 (second convolution to its input), first
+   * kernel over 3 positions × ≤ 3 examples.
+   */
+  private static final long CONV1D_TERMS = 9 + 8 + 4 + 3 + 3 + 4 + 3 * 3;
+
+  /**
+   * Forward 5, normalization 4 + 4, 12, loss 3, backward 3 and 4 + 4, first kernel over 3 steps × ≤
+   * 4 examples.
+   */
+  private static final long LAYER_NORM_TERMS = 5 + 8 + 12 + 3 + 3 + 8 + 3 * 4;
+
+  /** Normalization 4 + 4, forward 20, loss 3, backward 3 and 4 + 4, rows over 5 ids × ≤ 3. */
+  private static final long EMBEDDING_TERMS = 8 + 20 + 3 + 3 + 8 + 5 * 3;
+
+  /** Forward 120, loss 3, backward 3, rows over ≤ 40 ids × ≤ 9 examples. */
+  private static final long LONG_EMBEDDING_TERMS = 120 + 3 + 3 + 40 * 9;
+
+  /**
+   * Forward 2·2·2 + average 4 + global average 9 + 3, loss 3, backward 3 and 4, kernel over 3·3
+   * positions.
+   */
+  private static final long POOLING_TERMS = 8 + 4 + 9 + 3 + 3 + 3 + 4 + 9;
+
   private static Sequential conv1d() {
     return new Sequential(
             new Conv1D(new long[] {6, 3}, 4, 3, 2, Padding.SAME, ActivationFunction.RELU),
@@ -83,26 +109,39 @@ class MoreLayersBruteForceTest {
   @Test
   void conv1dMatchesBruteForce() {
     Dataset data = TestData.scaled(12, new long[] {6, 3}, 3, 7, 1, SCALES);
-    ClippingBruteForceTest.check("conv1d", MoreLayersBruteForceTest::conv1d, data, 0, 9);
+    ClippingBruteForceTest.check(
+        "conv1d", CONV1D_TERMS, MoreLayersBruteForceTest::conv1d, data, 0, 9);
     Dataset grouped = TestData.scaled(12, new long[] {6, 3}, 3, 7, 3, SCALES);
     ClippingBruteForceTest.check(
-        "conv1d microbatches", MoreLayersBruteForceTest::conv1d, grouped, 4, 9);
+        "conv1d microbatches", CONV1D_TERMS, MoreLayersBruteForceTest::conv1d, grouped, 4, 9);
   }
 
   @Test
   void layerNormalizationMatchesBruteForce() {
     Dataset data = TestData.scaled(12, new long[] {3, 5}, 3, 8, 1, SCALES);
-    ClippingBruteForceTest.check("layernorm", MoreLayersBruteForceTest::layerNorm, data, 0, 1.5);
     ClippingBruteForceTest.check(
-        "layernorm microbatches", MoreLayersBruteForceTest::layerNorm, data, 3, 1.05);
+        "layernorm", LAYER_NORM_TERMS, MoreLayersBruteForceTest::layerNorm, data, 0, 1.5);
+    ClippingBruteForceTest.check(
+        "layernorm microbatches",
+        LAYER_NORM_TERMS,
+        MoreLayersBruteForceTest::layerNorm,
+        data,
+        3,
+        1.05);
   }
 
   @Test
   void embeddingMatchesBruteForce() {
     Dataset data = ids(12);
-    ClippingBruteForceTest.check("embedding", MoreLayersBruteForceTest::embedding, data, 0, 1.2);
     ClippingBruteForceTest.check(
-        "embedding microbatches", MoreLayersBruteForceTest::embedding, data, 4, 1.05);
+        "embedding", EMBEDDING_TERMS, MoreLayersBruteForceTest::embedding, data, 0, 1.2);
+    ClippingBruteForceTest.check(
+        "embedding microbatches",
+        EMBEDDING_TERMS,
+        MoreLayersBruteForceTest::embedding,
+        data,
+        4,
+        1.05);
   }
 
   @Test
@@ -123,14 +162,17 @@ class MoreLayersBruteForceTest {
         () ->
             new Sequential(new Embedding(50, 3, new long[] {40}), new Flatten(), new Dense(3))
                 .setSeed(24);
-    ClippingBruteForceTest.check("long embedding", model, data, 0, 0.5);
-    ClippingBruteForceTest.check("long embedding one unit", model, data, 1, 0.5);
-    ClippingBruteForceTest.check("long embedding microbatches", model, data, 3, 0.5);
+    ClippingBruteForceTest.check("long embedding", LONG_EMBEDDING_TERMS, model, data, 0, 0.5);
+    ClippingBruteForceTest.check(
+        "long embedding one unit", LONG_EMBEDDING_TERMS, model, data, 1, 0.5);
+    ClippingBruteForceTest.check(
+        "long embedding microbatches", LONG_EMBEDDING_TERMS, model, data, 3, 0.5);
   }
 
   @Test
   void poolingAndReshapeModelMatchesBruteForce() {
     Dataset data = TestData.scaled(12, new long[] {32}, 3, 9, 1, SCALES);
-    ClippingBruteForceTest.check("pooling", MoreLayersBruteForceTest::pooling, data, 0, 9);
+    ClippingBruteForceTest.check(
+        "pooling", POOLING_TERMS, MoreLayersBruteForceTest::pooling, data, 0, 9);
   }
 }

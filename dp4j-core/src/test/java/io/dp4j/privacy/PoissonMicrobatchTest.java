@@ -30,7 +30,18 @@ import org.junit.jupiter.api.Test;
 class PoissonMicrobatchTest {
   private static final SparseCategoricalCrossentropy PER_EXAMPLE =
       new SparseCategoricalCrossentropy(true, Reduction.NONE);
-  private static final double TOLERANCE = 1e-5;
+
+  /**
+   * Terms accumulated from the input to a parameter gradient of {@link #dense()} (the bounds of
+   * {@link BruteForce#assertMatches}): forward 4 + 5, loss 3, backward 3, the kernel gradient over
+   * a unit's examples.
+   */
+  private static long denseTerms(int examplesPerUnit) {
+    return 4 + 5 + 3 + 3 + examplesPerUnit;
+  }
+
+  /** {@link #conv()}: forward 3·3 + 50, loss 3, backward 3, kernel over 5·5 positions × ≤ 7. */
+  private static final long CONV_TERMS = 9 + 50 + 3 + 3 + 25 * 7;
 
   /** Example scales: gradient norms far above and far below C = 1. */
   private static final float[] SCALES = {30f, 0.01f, 1f, 5f, 0.1f, 50f, 0.3f};
@@ -80,17 +91,14 @@ class PoissonMicrobatchTest {
         assertThat(actual.microbatchSize()).isEqualTo(1.0);
         assertThat(actual.microbatchOf()).containsExactly(TestData.range(0, b));
         assertThat(actual.unitSquaredNorms()).hasSize(b);
-        for (int u = 0; u < b; u++) {
-          assertThat((double) actual.unitSquaredNorms()[u])
-              .isCloseTo(expected.unitSquaredNorms()[u], relative(expected.unitSquaredNorms()[u]));
-        }
-        for (int p = 0; p < expected.clippedSums().size(); p++) {
-          assertThat(
-                  BruteForce.relativeError(
-                      actual.clippedSums().get(p), toDouble(expected.clippedSums().get(p))))
-              .as("b=%d parameter %d", b, p)
-              .isLessThan(TOLERANCE);
-        }
+        BruteForce.of(expected.unitSquaredNorms(), expected.clippedSums())
+            .assertMatches(
+                "b=" + b,
+                actual.unitSquaredNorms(),
+                actual.clippedSums(),
+                denseTerms(1),
+                BruteForce.lossCondition(perExample, batch, PER_EXAMPLE, TestData.range(0, b), b),
+                clip);
       }
       // and training on batches whose sizes are not multiples of M works
       Dataset data = TestData.scaled(12, new long[] {4}, 3, 7, SCALES);
@@ -124,7 +132,6 @@ class PoissonMicrobatchTest {
         int clipped = 0;
         for (int u = 0; u < 4; u++) {
           double sq = expected.squaredNorms[u];
-          assertThat((double) step.unitSquaredNorms()[u]).isCloseTo(sq, relative(sq));
           // each microbatch's clipped gradient has norm <= C
           double clippedNorm = Math.min(1, clip / (Math.sqrt(sq) + 1e-6)) * Math.sqrt(sq);
           assertThat(clippedNorm).isLessThanOrEqualTo(clip);
@@ -144,12 +151,13 @@ class PoissonMicrobatchTest {
         } else {
           assertThat(clipped).as("some microbatch actually clipped").isPositive();
         }
-        for (int p = 0; p < expected.clippedSums.size(); p++) {
-          assertThat(
-                  BruteForce.relativeError(step.clippedSums().get(p), expected.clippedSums.get(p)))
-              .as("b=%d parameter %d", b, p)
-              .isLessThan(TOLERANCE);
-        }
+        expected.assertMatches(
+            "b=" + b,
+            step.unitSquaredNorms(),
+            step.clippedSums(),
+            denseTerms(b),
+            BruteForce.lossCondition(model, batch, PER_EXAMPLE, of, 4),
+            clip);
         // the fixed test seed reproduces the assignment of the same step; inspecting trains nothing
         assertThat(model.inspectDpStep(batch, poisson(12)).microbatchOf()).containsExactly(of);
         assertThat(model.getWeights().get(0)).containsExactly(weights.get(0));
@@ -164,11 +172,13 @@ class PoissonMicrobatchTest {
       model.compile(new DPKerasSGDOptimizer(1.0, 0.0, 2, 0.1f), PER_EXAMPLE);
       DpStepInspection step = model.inspectDpStep(batch, poisson(6));
       BruteForce expected = BruteForce.computeAssigned(model, batch, step.microbatchOf(), 2, 1.0);
-      for (int p = 0; p < expected.clippedSums.size(); p++) {
-        assertThat(BruteForce.relativeError(step.clippedSums().get(p), expected.clippedSums.get(p)))
-            .as("parameter %d", p)
-            .isLessThan(TOLERANCE);
-      }
+      expected.assertMatches(
+          "conv",
+          step.unitSquaredNorms(),
+          step.clippedSums(),
+          CONV_TERMS,
+          BruteForce.lossCondition(model, batch, PER_EXAMPLE, step.microbatchOf(), 2),
+          1.0);
       DpStepInspection empty = model.inspectDpStep(batch.gather(new int[0]), poisson(6));
       assertThat(empty.unitSquaredNorms()).containsOnly(0f);
       assertThat(empty.microbatchOf()).isEmpty();
@@ -294,10 +304,14 @@ class PoissonMicrobatchTest {
       assertThat(step.microbatchOf()).containsExactly(0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3);
       assertThat(step.microbatchSize()).isEqualTo(3.0);
       BruteForce expected = BruteForce.compute(model, batch, 3, 1.0);
-      for (int p = 0; p < expected.clippedSums.size(); p++) {
-        assertThat(BruteForce.relativeError(step.clippedSums().get(p), expected.clippedSums.get(p)))
-            .isLessThan(TOLERANCE);
-      }
+      expected.assertMatches(
+          "shuffled",
+          step.unitSquaredNorms(),
+          step.clippedSums(),
+          denseTerms(3),
+          BruteForce.lossCondition(
+              model, batch, PER_EXAMPLE, new int[] {0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3}, 4),
+          1.0);
       assertThatThrownBy(
               () ->
                   model.inspectDpStep(
@@ -330,17 +344,5 @@ class PoissonMicrobatchTest {
       }
     }
     return false;
-  }
-
-  private static org.assertj.core.data.Offset<Double> relative(double expected) {
-    return org.assertj.core.api.Assertions.within(TOLERANCE * Math.max(expected, 1e-12));
-  }
-
-  private static double[] toDouble(float[] values) {
-    double[] out = new double[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = values[i];
-    }
-    return out;
   }
 }

@@ -18,6 +18,12 @@ import org.junit.jupiter.api.Test;
 class RegressionLossDpTest {
   private static final float[] SCALES = {30f, 0.01f, 1f, 5f, 0.1f, 50f};
 
+  /**
+   * Terms accumulated from the input to a parameter gradient (ClippingBruteForceTest's bounds):
+   * forward 4 + 5, loss 2, backward 2, kernel over a unit's ≤ 3 examples.
+   */
+  private static final long TERMS = 4 + 5 + 2 + 2 + 3;
+
   /** Features scaled per example, targets {@code [2, 1]} of a fixed linear map plus noise. */
   private static Dataset regression(int n, long seed, boolean scaled) {
     Random r = new Random(seed);
@@ -50,15 +56,17 @@ class RegressionLossDpTest {
     Dataset data = regression(12, 5, true);
     ClippingBruteForceTest.check(
         "mae",
+        TERMS,
         RegressionLossDpTest::model,
         data,
         0,
         2,
         () -> new MeanAbsoluteError(Reduction.NONE));
     ClippingBruteForceTest.check(
-        "huber", RegressionLossDpTest::model, data, 0, 2, () -> new Huber(Reduction.NONE));
+        "huber", TERMS, RegressionLossDpTest::model, data, 0, 2, () -> new Huber(Reduction.NONE));
     ClippingBruteForceTest.check(
         "huber microbatches",
+        TERMS,
         RegressionLossDpTest::model,
         data,
         4,
@@ -76,6 +84,7 @@ class RegressionLossDpTest {
         }) {
       ClippingBruteForceTest.check(
           f.name(),
+          TERMS,
           () ->
               new Sequential(
                       Dense.builder().setUnits(5).optActivation(f).optInputShape(4).build(),

@@ -56,9 +56,14 @@ public final class Conv1D extends ParametricLayer {
     return padding;
   }
 
-  /** The strides attribute of the equivalent 2-D convolution. */
+  /**
+   * The strides attribute of the equivalent 2-D convolution: the row stride equals the column
+   * stride, which changes nothing on inputs and kernels of height 1 but lets the clipping rules'
+   * depthwise convolutions run on TensorFlow's non-oneDNN CPU kernels, which refuse unequal
+   * strides.
+   */
   public List<Long> stridesAttribute() {
-    return List.of(1L, 1L, (long) strides, 1L);
+    return List.of(1L, (long) strides, (long) strides, 1L);
   }
 
   @Override

@@ -46,10 +46,52 @@ record Conv2DUnitGradients(Operand<TFloat32> perUnit, UnaryOperator<Operand<TFlo
       int kernelWidth,
       List<Long> strides,
       String padding) {
+    if (!strides.get(1).equals(strides.get(2))) {
+      return fromImagePatches(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+    }
     long channels = a.shape().size(4);
     return channels == 1
         ? singleChannel(tf, a, g, kernelHeight, kernelWidth, strides, padding)
         : fromPatches(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+  }
+
+  /**
+   * Unequal row and column strides, which TensorFlow's non-oneDNN CPU kernels of the depthwise
+   * convolutions refuse: the patches come from {@code ExtractImagePatches} ({@code [m, kh·kw·c]},
+   * tap-major), and the unit's kernel gradient is {@code GᵀP} as in {@link #fromPatches}.
+   */
+  private static Conv2DUnitGradients fromImagePatches(
+      Ops tf,
+      Operand<TFloat32> a,
+      Operand<TFloat32> g,
+      int kernelHeight,
+      int kernelWidth,
+      List<Long> strides,
+      String padding) {
+    int channels = (int) a.shape().size(4);
+    int filters = (int) g.shape().size(4);
+    long kernelSize = (long) kernelHeight * kernelWidth * channels;
+    Operand<TFloat32> patches =
+        tf.image.extractImagePatches(
+            GroupShapes.mergeUnits(tf, a),
+            List.of(1L, (long) kernelHeight, (long) kernelWidth, 1L),
+            strides,
+            List.of(1L, 1L, 1L, 1L),
+            padding);
+    Operand<TFloat32> rowsP = GroupShapes.unitRowsOfMerged(tf, a, patches);
+    Operand<TFloat32> rowsG = GroupShapes.toUnitRows(tf, g);
+    Operand<TFloat32> perUnit =
+        tf.reshape(
+            tf.train.batchMatMul(rowsG, rowsP, TFloat32.class, BatchMatMul.adjX(true)),
+            tf.constant(new long[] {-1, kernelSize * filters}));
+    return new Conv2DUnitGradients(
+        perUnit,
+        sum ->
+            tf.reshape(
+                tf.linalg.transpose(
+                    tf.reshape(sum, tf.constant(new long[] {filters, kernelSize})),
+                    tf.constant(new int[] {1, 0})),
+                tf.constant(new long[] {kernelHeight, kernelWidth, channels, filters})));
   }
 
   /**
