@@ -823,7 +823,7 @@ final class TrainModelCommand implements Callable<Integer> {
               + " run's epsilon covers its own data only%n",
           model,
           earlier,
-          InspectCommand.number(history.privacySpent(d, factory).epsilon()),
+          EpsilonFormat.text(history.privacySpent(d, factory).epsilon(), 3),
           accountantName,
           d);
       history.continueOnDisjointData();
@@ -854,7 +854,7 @@ final class TrainModelCommand implements Callable<Integer> {
             + " if this data shares no individual with the earlier data)%n",
         model,
         earlier,
-        InspectCommand.number(history.privacySpent(d, factory).epsilon()),
+        EpsilonFormat.text(history.privacySpent(d, factory).epsilon(), 3),
         accountantName,
         d);
     if (ledgerOptions.ledger != null) {
