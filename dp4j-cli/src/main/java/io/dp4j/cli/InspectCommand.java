@@ -115,7 +115,7 @@ final class InspectCommand implements Callable<Integer> {
               "%n  Earlier training on data declared disjoint (a separate entry, not composed into"
                   + " the epsilon above): epsilon %s at delta %s (%s), %d steps, noise multiplier"
                   + " %s, sampling rate %s%s",
-              number(e.epsilon()),
+              EpsilonFormat.bounded(e.epsilon()) ? number(e.epsilon()) : EpsilonFormat.NO_BOUND,
               number(r.delta()),
               e.accountant(),
               e.steps(),
