@@ -78,7 +78,7 @@ class NonFiniteClippingTest {
 
   private static Sequential conv1d() {
     return new Sequential(
-            new Conv1D(new long[] {6, 3}, 4, 3, 2, Padding.SAME, ActivationFunction.RELU),
+            new Conv1D(new long[] {6, 3}, 4, 3, 1, Padding.SAME, ActivationFunction.RELU),
             new Flatten(),
             new Dense(3))
         .setSeed(34);
