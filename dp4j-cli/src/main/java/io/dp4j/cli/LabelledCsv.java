@@ -81,18 +81,20 @@ final class LabelledCsv {
             }
             labels.add((float) y);
           } else {
-            row[j++] = Float.parseFloat(cell) * scale;
+            float value = Float.parseFloat(cell) * scale;
+            if (!Float.isFinite(value)) {
+              throw new IllegalArgumentException(
+                  where(file, n, header, i)
+                      + ": not a finite number (NaN and infinities cannot be trained on; a value"
+                      + " that overflows float32 after --scale neither)");
+            }
+            row[j++] = value;
           }
         } catch (NumberFormatException e) {
+          // the cell is private data: name where it is, never what it holds
           throw new IllegalArgumentException(
-              file
-                  + " line "
-                  + (n + 1)
-                  + ", column \""
-                  + header[i].strip()
-                  + "\": \""
-                  + cell
-                  + "\" is not "
+              where(file, n, header, i)
+                  + ": not "
                   + (i == label ? "a class index (0, 1, ...)" : "a number"));
         }
       }
@@ -108,5 +110,10 @@ final class LabelledCsv {
       y[i] = labels.get(i);
     }
     return new Dataset(x, inputShape, y, new long[0]);
+  }
+
+  /** {@code file line L, column C "name"} for the 0-based line index n and column index i. */
+  private static String where(Path file, int n, String[] header, int i) {
+    return file + " line " + (n + 1) + ", column " + (i + 1) + " \"" + header[i].strip() + "\"";
   }
 }

@@ -113,6 +113,16 @@ final class PredictCommand implements Callable<Integer> {
     if (scale != 1f) {
       for (int i = 0; i < values.length; i++) {
         values[i] *= scale;
+        if (!Float.isFinite(values[i])) {
+          throw new IllegalArgumentException(
+              file
+                  + ": value "
+                  + (i % per + 1)
+                  + " of example "
+                  + (i / per + 1)
+                  + " is beyond float32 after --scale "
+                  + scale);
+        }
       }
     }
     return values;
@@ -128,16 +138,27 @@ final class PredictCommand implements Callable<Integer> {
       }
       String[] cells = line.split(",");
       float[] row = new float[cells.length];
+      int i = 0;
       try {
-        for (int i = 0; i < cells.length; i++) {
+        for (; i < cells.length; i++) {
           row[i] = Float.parseFloat(cells[i].strip());
+          if (!Float.isFinite(row[i])) {
+            throw new IllegalArgumentException(
+                file
+                    + " line "
+                    + (n + 1)
+                    + ", column "
+                    + (i + 1)
+                    + ": not a finite number (NaN and infinities have no prediction)");
+          }
         }
       } catch (NumberFormatException e) {
         if (rows.isEmpty() && n == 0) {
           continue; // a header
         }
+        // the cell may be private data: name where it is, never what it holds
         throw new IllegalArgumentException(
-            file + " line " + (n + 1) + ": not a number: " + e.getMessage());
+            file + " line " + (n + 1) + ", column " + (i + 1) + ": not a number");
       }
       if (row.length != per) {
         throw new IllegalArgumentException(

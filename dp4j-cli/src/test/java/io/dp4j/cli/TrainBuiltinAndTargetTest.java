@@ -199,7 +199,8 @@ class TrainBuiltinAndTargetTest {
             "--label",
             "label");
     assertThat(bad.exitCode()).isEqualTo(2);
-    assertThat(bad.err()).contains("\"one\" is not a class index");
+    assertThat(bad.err()).contains("line 2, column 2 \"label\": not a class index");
+    assertThat(bad.err()).as("a private cell's value is not echoed").doesNotContain("\"one\"");
     assertThat(
             CommandRun.of("train", "--model", MODEL.toString(), "--data", train.toString())
                 .exitCode())

@@ -72,6 +72,17 @@ public final class IdxArray {
     } else {
       for (int i = 0; i < n; i++) {
         out[i] = (float) (get(i) * scale);
+        if (!Float.isFinite(out[i])) {
+          // a non-finite input would make a DP step's update NaN; the value itself is not shown
+          throw new IllegalArgumentException(
+              source
+                  + ": element "
+                  + i
+                  + " (example "
+                  + (dims.length < 2 ? i : i / (n / dims[0]))
+                  + ") is not a finite float32 number (NaN, an infinity, or beyond float32 after"
+                  + " scaling)");
+        }
       }
     }
     return out;

@@ -28,13 +28,18 @@ import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.OptimizerOptions;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
 /** The graph of a compiled model: forward passes, loss, metrics and one training step. */
 final class ModelGraph implements AutoCloseable {
+  /** C' / C: the margin that keeps clipped norms at most C under float32 rounding (2^-21 = 8u). */
+  static final double CLIP_MARGIN = 1 - 0x1p-21;
+
   final Graph graph;
   final Session session;
   final Ops tf;
@@ -330,28 +335,36 @@ final class ModelGraph implements AutoCloseable {
     Output<?>[] zs = preActivations.stream().map(Operand::asOutput).toArray(Output<?>[]::new);
     Output<?>[] gs =
         graph.addGradients("dp_grads", new Output<?>[] {objective.asOutput()}, zs, null);
-
+    List<Operand<TFloat32>> outputGradients = new ArrayList<>();
+    for (Output<?> g : gs) {
+      @SuppressWarnings("unchecked")
+      Operand<TFloat32> gl = (Operand<TFloat32>) g;
+      outputGradients.add(gl);
+    }
+    Operand<TBool> finite = finiteExamples(trainLoss, inputs, outputGradients);
     List<LayerClipping> clippings = new ArrayList<>();
-    Operand<TFloat32> norms = null;
+    Operand<TFloat64> norms = null;
+    Operand<TFloat32> reportedNorms = null;
     for (int t = 0; t < trainable.size(); t++) {
       int l = trainable.get(t);
       Layer layer = layers.get(l);
       ClippingRule<Layer> rule = ruleFor(layer, names.get(l));
-      @SuppressWarnings("unchecked")
-      Operand<TFloat32> g = (Operand<TFloat32>) gs[t];
-      Operand<TFloat32> a = group(inputs.get(t), n, k, inputShapes.get(l));
-      Operand<TFloat32> gg = group(g, n, k, layer.outputShape(inputShapes.get(l)));
+      Operand<TFloat32> a = group(zeroUnless(finite, inputs.get(t)), n, k, inputShapes.get(l));
+      Operand<TFloat32> gg =
+          group(
+              zeroUnless(finite, outputGradients.get(t)),
+              n,
+              k,
+              layer.outputShape(inputShapes.get(l)));
       LayerClipping clipping = rule.clipping(tf, layer, a, gg);
       clippings.add(clipping);
       Operand<TFloat32> layerNorms = clipping.squaredNorms();
-      norms = norms == null ? layerNorms : tf.math.add(norms, layerNorms);
+      Operand<TFloat64> layerNorms64 = tf.dtypes.cast(layerNorms, TFloat64.class);
+      norms = norms == null ? layerNorms64 : tf.math.add(norms, layerNorms64);
+      reportedNorms = reportedNorms == null ? layerNorms : tf.math.add(reportedNorms, layerNorms);
     }
-    unitSquaredNorms = tf.withName("unit_squared_norms").identity(norms);
-    float clip = (float) dp.l2NormClip();
-    Operand<TFloat32> factors =
-        tf.math.minimum(
-            tf.constant(1f),
-            tf.math.div(tf.constant(clip), tf.math.add(tf.math.sqrt(norms), tf.constant(1e-6f))));
+    unitSquaredNorms = tf.withName("unit_squared_norms").identity(reportedNorms);
+    Operand<TFloat32> factors = tf.withName("clip_factors").identity(clipFactors(norms));
     float noiseStd = (float) (dp.noiseMultiplier() * dp.l2NormClip());
     int paramIndex = 0;
     for (int t = 0; t < trainable.size(); t++) {
@@ -392,6 +405,68 @@ final class ModelGraph implements AutoCloseable {
         paramIndex++;
       }
     }
+  }
+
+  /**
+   * Per example {@code [b]}: whether its loss, every trainable layer's input a_l and every output
+   * gradient G_l are finite. A NaN or infinite value would otherwise escape clipping (a clip factor
+   * of 0 times an infinite gradient is NaN) and make the whole noisy update NaN, which would reveal
+   * that the example was sampled; an example that is not finite contributes exactly zero instead.
+   * Elementwise on tensors the step already has, no further backward pass.
+   */
+  private Operand<TBool> finiteExamples(
+      Operand<TFloat32> losses, List<Operand<TFloat32>> inputs, List<Operand<TFloat32>> grads) {
+    Operand<TBool> finite = tf.math.isFinite(losses);
+    for (List<Operand<TFloat32>> tensors : List.of(inputs, grads)) {
+      for (Operand<TFloat32> x : tensors) {
+        finite = tf.math.logicalAnd(finite, finiteRows(x));
+      }
+    }
+    return finite;
+  }
+
+  /** {@code [b, ...]} to {@code [b]}: whether every value of the example's slice is finite. */
+  private Operand<TBool> finiteRows(Operand<TFloat32> x) {
+    int rank = x.shape().numDimensions();
+    int[] axes = new int[rank - 1];
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = i + 1;
+    }
+    return tf.reduceAll(tf.math.isFinite(x), tf.constant(axes));
+  }
+
+  /**
+   * {@code x} ({@code [b, ...]}) with the slices of the examples that are not {@code keep} zero.
+   */
+  private Operand<TFloat32> zeroUnless(Operand<TBool> keep, Operand<TFloat32> x) {
+    int[] shape = new int[x.shape().numDimensions()];
+    Arrays.fill(shape, 1);
+    shape[0] = -1;
+    return tf.select(tf.reshape(keep, tf.constant(shape)), x, tf.constant(0f));
+  }
+
+  /**
+   * The clip factors {@code min(1, C' / (sqrt(n_u) + 1e-6))} from the per-layer squared norms
+   * summed in float64, 0 for a unit whose norm is not finite (it overflowed, or a rule produced
+   * NaN): such a unit contributes nothing.
+   *
+   * <p>C' = C·(1 - 2^-21) bounds the clipped per-unit gradient by C despite rounding. Each rule
+   * accumulates its squares in float64 and rounds its [n] result to float32 once, so its value is
+   * at least (1 - u)(1 - 3·ε) times the exact squared norm of the per-unit gradient as the rule
+   * computes it (u = 2^-24, ε = K·2^-53 ≤ u/8 for reductions of K ≤ 2^26 terms; the Dense Gram path
+   * adds its own bound on the Gram entries' round-off). Summing layers, sqrt and division in
+   * float64 cost a further (1 + 2^-50) at most; the factor's rounding to float32 and its product
+   * with each gradient value at most (1 + u) each. So c·||g_u|| ≤ C(1 - 8u)(1 + u)²(1 + 2^-50) /
+   * sqrt((1 - u)(1 - 3ε)) ≤ C(1 - 4u) < C. See docs/accounting.md, "Clipping under float32".
+   */
+  private Operand<TFloat32> clipFactors(Operand<TFloat64> norms) {
+    double clip = dp.l2NormClip() * CLIP_MARGIN;
+    Operand<TFloat64> factors =
+        tf.math.minimum(
+            tf.constant(1.0),
+            tf.math.div(tf.constant(clip), tf.math.add(tf.math.sqrt(norms), tf.constant(1e-6))));
+    Operand<TFloat64> guarded = tf.select(tf.math.isFinite(norms), factors, tf.constant(0.0));
+    return tf.dtypes.cast(guarded, TFloat32.class);
   }
 
   @SuppressWarnings("unchecked")

@@ -219,6 +219,19 @@ public final class ColumnSpec {
     }
     for (int row = 0; row < numbers.size(); row++) {
       double x = numbers.getDouble(row);
+      if (Double.isNaN(x) || kind == Kind.NUMERIC && !Double.isFinite((float) x)) {
+        // a non-finite input would turn the DP step's update into NaN (revealing that the row was
+        // sampled); the value itself is private, so only its place is named
+        throw new IllegalArgumentException(
+            "column \""
+                + name
+                + "\", row "
+                + (row + 1)
+                + " (line "
+                + (row + 2)
+                + " of a CSV file with a header): not a finite number (the value is not shown:"
+                + " it is private data); NaN and infinities cannot be trained on");
+      }
       if (kind == Kind.SCALED) {
         x = (Math.min(max, Math.max(min, x)) - min) / (max - min);
       }

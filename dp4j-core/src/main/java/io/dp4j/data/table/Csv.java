@@ -24,7 +24,13 @@ public final class Csv {
     try {
       return Table.read().csv(CsvReadOptions.builder(csv.toFile()).header(true).build());
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("cannot read " + csv + " as CSV: " + e.getMessage(), e);
+      // the parser's message can quote a cell, which is private data: it is not passed on
+      throw new IllegalArgumentException(
+          "cannot read "
+              + csv
+              + " as CSV with a header row (every row needs the header's cells, and a column"
+              + " whose first rows are numbers needs numbers in every row; the parser's message is"
+              + " not shown as it may quote private data)");
     }
   }
 

@@ -17,6 +17,11 @@ import org.tensorflow.types.TFloat32;
  * without microbatches). The gradient of unit j with respect to a parameter is the sum over its k
  * examples of the per-example parameter gradients computed from {@code a} and {@code g}.
  *
+ * <p>Examples whose loss, inputs or output gradients are not finite arrive as zero rows, and a unit
+ * whose squared norm is not finite gets clip factor 0. The step clips to C·(1 - 2^-21), which
+ * covers one float32 rounding of each unit's squared norm: accumulate sums of squares in float64
+ * and round once ({@link GroupShapes#squaredNormPerUnit}), or the clipped norm may exceed C.
+ *
  * @param <L> the layer type
  */
 public interface ClippingRule<L extends Layer> {

@@ -8,6 +8,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 
 /**
  * Per-example clipping for {@link Conv2D}, exact.
@@ -174,21 +175,21 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
       List<Long> dilations,
       String padding,
       boolean useBias) {
-    Operand<TFloat32> norms =
+    Operand<TFloat64> norms =
         NO_DILATION.equals(dilations)
             ? GroupShapes.squaredNormPerUnit(
                 tf,
                 Conv2DUnitGradients.of(tf, a, g, kernelHeight, kernelWidth, strides, padding)
                     .perUnit())
             : patchFilterNorms(tf, a, g, kernelHeight, kernelWidth, strides, dilations, padding);
-    if (!useBias) {
-      return norms;
+    if (useBias) {
+      norms = tf.math.add(norms, GroupShapes.squaredNormPerUnit(tf, biasGradients(tf, g)));
     }
-    return tf.math.add(norms, GroupShapes.squaredNormPerUnit(tf, biasGradients(tf, g)));
+    return GroupShapes.toFloat32(tf, norms);
   }
 
   /** Filter-gradient norms of a dilated convolution from patches: {@code ||PᵀG||²} per unit. */
-  private static Operand<TFloat32> patchFilterNorms(
+  private static Operand<TFloat64> patchFilterNorms(
       Ops tf,
       Operand<TFloat32> a,
       Operand<TFloat32> g,

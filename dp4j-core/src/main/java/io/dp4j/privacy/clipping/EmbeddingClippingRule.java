@@ -6,6 +6,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Unique;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
@@ -49,11 +50,13 @@ public class EmbeddingClippingRule implements ClippingRule<Embedding> {
     Operand<TFloat32> rows = tf.reshape(g, tf.constant(new long[] {-1, layer.outputDim()}));
     Operand<TFloat32> pairSums =
         tf.math.unsortedSegmentSum(rows, pairs.idx(), tf.size(pairs.y(), TInt32.class));
-    Operand<TFloat32> pairSquaredNorms = GroupShapes.squaredNormPerUnit(tf, pairSums);
+    Operand<TFloat64> pairSquaredNorms = GroupShapes.squaredNormPerUnit(tf, pairSums);
     Operand<TInt32> unitOfPair =
         tf.dtypes.cast(tf.math.floorDiv(pairs.y(), tf.constant(vocabulary)), TInt32.class);
-    return tf.math.unsortedSegmentSum(
-        pairSquaredNorms, unitOfPair, tf.reshape(units, tf.constant(new int[0])));
+    return GroupShapes.toFloat32(
+        tf,
+        tf.math.unsortedSegmentSum(
+            pairSquaredNorms, unitOfPair, tf.reshape(units, tf.constant(new int[0]))));
   }
 
   @Override

@@ -19,15 +19,18 @@ public class LayerNormalizationClippingRule implements ClippingRule<LayerNormali
     Operand<TFloat32> gamma =
         tf.sum(GroupShapes.toUnitRows(tf, tf.math.mul(g, layer.normalize(tf, a))), tf.constant(1));
     Operand<TFloat32> beta = tf.sum(GroupShapes.toUnitRows(tf, g), tf.constant(1));
-    return tf.math.add(
-        GroupShapes.squaredNormPerUnit(tf, gamma), GroupShapes.squaredNormPerUnit(tf, beta));
+    return GroupShapes.toFloat32(
+        tf,
+        tf.math.add(
+            GroupShapes.squaredNormPerUnit(tf, gamma), GroupShapes.squaredNormPerUnit(tf, beta)));
   }
 
   @Override
   public List<Operand<TFloat32>> clippedSum(
       Ops tf, LayerNormalization layer, Operand<TFloat32> a, Operand<TFloat32> scaledG) {
     return List.of(
-        GroupShapes.sumToLastAxis(tf, tf.math.mul(scaledG, layer.normalize(tf, a))),
+        // a unit with factor 0 contributes 0 even where its normalized input is not finite
+        GroupShapes.sumToLastAxis(tf, tf.math.mulNoNan(layer.normalize(tf, a), scaledG)),
         GroupShapes.sumToLastAxis(tf, scaledG));
   }
 }

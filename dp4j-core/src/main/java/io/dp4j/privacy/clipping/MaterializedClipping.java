@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 
 /**
  * Clipping from materialized per-unit gradients {@code [n, K]} of each parameter: the norms are
@@ -30,21 +32,23 @@ final class MaterializedClipping implements LayerClipping {
 
   @Override
   public Operand<TFloat32> squaredNorms() {
-    Operand<TFloat32> norms = null;
+    Operand<TFloat64> norms = null;
     for (Operand<TFloat32> rows : perUnit) {
-      Operand<TFloat32> n = GroupShapes.squaredNormPerUnit(tf, rows);
+      Operand<TFloat64> n = GroupShapes.squaredNormPerUnit(tf, rows);
       norms = norms == null ? n : tf.math.add(norms, n);
     }
-    return norms;
+    return GroupShapes.toFloat32(tf, norms);
   }
 
   @Override
   public List<Operand<TFloat32>> clippedSum(Operand<TFloat32> factors) {
     Operand<TFloat32> row = tf.expandDims(factors, tf.constant(0));
+    // a unit whose materialized gradient overflowed has factor 0, and 0 times infinity is NaN
+    Operand<TBool> kept = tf.expandDims(tf.math.greater(factors, tf.constant(0f)), tf.constant(1));
     List<Operand<TFloat32>> sums = new ArrayList<>();
     for (int i = 0; i < perUnit.size(); i++) {
-      Operand<TFloat32> sum =
-          tf.reshape(tf.linalg.matMul(row, perUnit.get(i)), tf.constant(new long[] {-1}));
+      Operand<TFloat32> rows = tf.select(kept, perUnit.get(i), tf.constant(0f));
+      Operand<TFloat32> sum = tf.reshape(tf.linalg.matMul(row, rows), tf.constant(new long[] {-1}));
       sums.add(toParameter.get(i).apply(sum));
     }
     return sums;
