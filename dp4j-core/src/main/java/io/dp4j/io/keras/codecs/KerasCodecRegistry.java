@@ -67,8 +67,8 @@ public final class KerasCodecRegistry {
   }
 
   /**
-   * Refuses Keras layers of class {@code kerasClassName} with {@code why}, completing "layer NAME
-   * (CLASS) ...".
+   * Refuses Keras layers of class {@code kerasClassName} with {@code why}, which completes "layer
+   * NAME: Keras layer class 'CLASS' ...".
    */
   public KerasCodecRegistry refuse(String kerasClassName, String why) {
     refused.put(kerasClassName, why);
