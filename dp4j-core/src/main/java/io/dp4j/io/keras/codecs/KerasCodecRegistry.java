@@ -115,15 +115,6 @@ public final class KerasCodecRegistry {
     return names;
   }
 
-  /** A copy of this registry. */
-  public KerasCodecRegistry copy() {
-    KerasCodecRegistry copy = new KerasCodecRegistry();
-    copy.byType.putAll(byType);
-    copy.byClassName.putAll(byClassName);
-    copy.refused.putAll(refused);
-    return copy;
-  }
-
   @Override
   public String toString() {
     return "KerasCodecRegistry" + classNames();

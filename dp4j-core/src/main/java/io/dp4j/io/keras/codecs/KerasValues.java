@@ -57,7 +57,7 @@ public final class KerasValues {
   }
 
   /** A Keras 3 initializer object of class {@code cls}, as Keras writes its default one. */
-  static ObjectNode initializer(String cls) {
+  private static ObjectNode initializer(String cls) {
     ObjectNode i = JSON.objectNode();
     i.put("module", "keras.initializers");
     i.put("class_name", cls);

@@ -107,11 +107,6 @@ public final class LayerConfig {
     return name;
   }
 
-  /** True if the config has a non-null {@code key}; does not read it. */
-  public boolean has(String key) {
-    return config.hasNonNull(key);
-  }
-
   /** Reads option {@code key}: null if absent. */
   public JsonNode consume(String key) {
     used.add(key);
