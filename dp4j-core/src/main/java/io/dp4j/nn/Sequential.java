@@ -309,12 +309,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
       Layer layer = layers.get(l);
       if (layer.mixesExamples()) {
         throw new IllegalArgumentException(
-            "layer "
-                + layerNames.get(l)
-                + " ("
-                + layer.typeName()
-                + ") mixes the examples of a batch, so per-example gradients and DP-SGD are not"
-                + " defined for it; use LayerNormalization (per example) instead");
+            "layer " + layerNames.get(l) + " (" + layer.typeName() + ") " + Layer.MIXES_EXAMPLES);
       }
       if (!layer.parameters(shapes.get(l)).isEmpty() && dp.registry().ruleFor(layer).isEmpty()) {
         throw new IllegalArgumentException(

@@ -248,6 +248,19 @@ class DpStepTest {
     }
   }
 
+  @Test
+  void batchNormalizationRefusalSaysWhyPerExampleGradientsFail() {
+    try (Sequential model =
+        new Sequential(
+            Dense.builder().setUnits(2).optInputShape(2).build(), new BatchCentering())) {
+      assertThatThrownBy(() -> model.compile(new DPKerasSGDOptimizer(1, 1, 0, 0.1f), PER_EXAMPLE))
+          .hasMessageContaining("its output for one example depends on the other examples")
+          .hasMessageContaining("a per-example gradient is not defined")
+          .hasMessageContaining("use LayerNormalization instead")
+          .hasMessageNotContaining("GroupNormalization");
+    }
+  }
+
   private static float maxAbs(float[] values) {
     float max = 0;
     for (float v : values) {

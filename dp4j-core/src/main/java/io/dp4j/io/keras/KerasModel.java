@@ -56,7 +56,7 @@ public final class KerasModel implements AutoCloseable {
     List<String> names = new ArrayList<>();
     Map<String, Integer> counts = new HashMap<>();
     for (Layer layer : model.layers()) {
-      String base = KerasLayers.snakeCase(KerasLayers.kerasClassName(layer));
+      String base = KerasModelConfig.snakeCase(ModelIO.CODECS.kerasClassName(layer));
       int n = counts.merge(base, 1, Integer::sum);
       names.add(n == 1 ? base : base + "_" + (n - 1));
     }
@@ -141,7 +141,7 @@ public final class KerasModel implements AutoCloseable {
       }
       shape = layer.outputShape(shape);
       out.add(
-          new LayerSummary(layerNames.get(l), KerasLayers.kerasClassName(layer), shape, params));
+          new LayerSummary(layerNames.get(l), ModelIO.CODECS.kerasClassName(layer), shape, params));
     }
     return out;
   }

@@ -87,7 +87,7 @@ final class KerasWeights {
    * layer's class ({@code dense}, {@code dense_1}, ...).
    */
   static List<float[]> readKeras3(
-      HdfFile file, List<KerasLayers.KerasLayer> kerasLayers, List<Layer> layers, long[] in) {
+      HdfFile file, List<KerasModelConfig.KerasLayer> kerasLayers, List<Layer> layers, long[] in) {
     Node layersNode = file.getChild("layers");
     if (!(layersNode instanceof Group layersGroup)) {
       if (file.getChild("_layer_checkpoint_dependencies") != null) {
@@ -97,12 +97,12 @@ final class KerasWeights {
       }
       throw new KerasFormatException("model.weights.h5 has no 'layers' group");
     }
-    List<List<ParameterSpec>> specs = KerasLayers.parameterSpecs(layers, in);
+    List<List<ParameterSpec>> specs = KerasModelConfig.parameterSpecs(layers, in);
     Map<String, Integer> used = new HashMap<>();
     Set<String> matched = new HashSet<>();
     List<float[]> out = new ArrayList<>();
-    for (KerasLayers.KerasLayer k : kerasLayers) {
-      String base = KerasLayers.snakeCase(k.className());
+    for (KerasModelConfig.KerasLayer k : kerasLayers) {
+      String base = KerasModelConfig.snakeCase(k.className());
       Integer n = used.get(base);
       String path = n == null ? base : base + "_" + (n + 1);
       used.put(base, n == null ? 0 : n + 1);
@@ -169,14 +169,14 @@ final class KerasWeights {
   /** Writes the Keras 3 layout for {@code model}. */
   static void writeKeras3(Path file, KerasModel model) {
     List<Layer> layers = model.sequential().layers();
-    List<List<ParameterSpec>> specs = KerasLayers.parameterSpecs(layers, model.inputShape());
+    List<List<ParameterSpec>> specs = KerasModelConfig.parameterSpecs(layers, model.inputShape());
     List<float[]> weights = model.sequential().getWeights();
     try (WritableHdfFile h = HdfFile.write(file)) {
       WritableGroup layersGroup = h.putGroup("layers");
       Map<String, Integer> used = new HashMap<>();
       int w = 0;
       for (int l = 0; l < layers.size(); l++) {
-        String base = KerasLayers.snakeCase(KerasLayers.kerasClassName(layers.get(l)));
+        String base = KerasModelConfig.snakeCase(ModelIO.CODECS.kerasClassName(layers.get(l)));
         Integer n = used.get(base);
         String path = n == null ? base : base + "_" + (n + 1);
         used.put(base, n == null ? 0 : n + 1);
@@ -203,7 +203,7 @@ final class KerasWeights {
       Map<String, Integer> used = new HashMap<>();
       int w = 0;
       for (int l = 0; l < layers.size(); l++) {
-        String base = KerasLayers.snakeCase(KerasLayers.kerasClassName(layers.get(l)));
+        String base = KerasModelConfig.snakeCase(ModelIO.CODECS.kerasClassName(layers.get(l)));
         Integer n = used.get(base);
         String path = n == null ? base : base + "_" + (n + 1);
         used.put(base, n == null ? 0 : n + 1);
@@ -254,7 +254,7 @@ final class KerasWeights {
   // ------------------------------------------------------------ common
 
   private static List<Target> targets(List<Layer> layers, List<String> names, long[] in) {
-    List<List<ParameterSpec>> specs = KerasLayers.parameterSpecs(layers, in);
+    List<List<ParameterSpec>> specs = KerasModelConfig.parameterSpecs(layers, in);
     List<Target> targets = new ArrayList<>();
     for (int l = 0; l < layers.size(); l++) {
       if (!specs.get(l).isEmpty()) {

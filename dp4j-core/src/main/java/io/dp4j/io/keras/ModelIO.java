@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dp4j.io.keras.codecs.KerasCodecRegistry;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.losses.MeanSquaredError;
@@ -54,6 +55,9 @@ public final class ModelIO {
   private static final Logger LOG = LoggerFactory.getLogger(ModelIO.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
+  /** The layer codecs every read and write goes through. */
+  static final KerasCodecRegistry CODECS = KerasCodecRegistry.defaults();
+
   /** The dp4j version recorded in exported metadata. */
   public static final String PRODUCER = "dp4j 0.1.0";
 
@@ -86,7 +90,7 @@ public final class ModelIO {
       throw new KerasFormatException(
           "the model config is not valid JSON: " + e.getOriginalMessage(), e);
     }
-    return build(KerasLayers.parse(root), null, null);
+    return build(KerasModelConfig.parse(root, CODECS), null, null);
   }
 
   /** The Keras 3 {@code config.json} of {@code model} (what {@link #save} writes). */
@@ -94,7 +98,7 @@ public final class ModelIO {
     try {
       return MAPPER
           .writerWithDefaultPrettyPrinter()
-          .writeValueAsString(KerasLayers.toConfig(model));
+          .writeValueAsString(KerasModelConfig.toConfig(model, CODECS));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -160,7 +164,8 @@ public final class ModelIO {
               KerasWeights.readLegacy(
                   group, model.sequential().layers(), model.layerNames(), model.inputShape());
         } else {
-          KerasLayers.Parsed parsed = KerasLayers.parse(MAPPER.readTree(toJson(model)));
+          KerasModelConfig.Parsed parsed =
+              KerasModelConfig.parse(MAPPER.readTree(toJson(model)), CODECS);
           weights =
               KerasWeights.readKeras3(
                   h5, parsed.kerasLayers(), parsed.layers(), parsed.inputShape());
@@ -191,7 +196,7 @@ public final class ModelIO {
   }
 
   private static KerasModel loadH5(Path file) throws IOException {
-    KerasLayers.Parsed parsed;
+    KerasModelConfig.Parsed parsed;
     List<float[]> weights;
     try (HdfFile h5 = openHdf(file)) {
       String config = KerasWeights.string(h5, "model_config");
@@ -209,7 +214,7 @@ public final class ModelIO {
           file,
           KerasWeights.string(h5, "keras_version"),
           KerasWeights.string(h5, "backend"));
-      parsed = KerasLayers.parse(readTree(config, file + " model_config"));
+      parsed = KerasModelConfig.parse(readTree(config, file + " model_config"), CODECS);
       Node weightsNode = h5.getChild("model_weights");
       if (!(weightsNode instanceof Group weightsGroup)) {
         throw new KerasFormatException(file + " has a model_config but no model_weights group");
@@ -238,8 +243,9 @@ public final class ModelIO {
     } catch (ZipException e) {
       throw new KerasFormatException(file + " is not a readable zip archive: " + e.getMessage(), e);
     }
-    KerasLayers.Parsed parsed =
-        KerasLayers.parse(readTree(new String(config, StandardCharsets.UTF_8), "config.json"));
+    KerasModelConfig.Parsed parsed =
+        KerasModelConfig.parse(
+            readTree(new String(config, StandardCharsets.UTF_8), "config.json"), CODECS);
     PrivacyRecord privacy = null;
     if (metadata != null) {
       JsonNode meta = readTree(new String(metadata, StandardCharsets.UTF_8), "metadata.json");
@@ -342,7 +348,7 @@ public final class ModelIO {
 
   /** Compiles the parsed model and sets the weights; closes it if anything fails. */
   private static KerasModel build(
-      KerasLayers.Parsed parsed, List<float[]> weights, PrivacyRecord privacy) {
+      KerasModelConfig.Parsed parsed, List<float[]> weights, PrivacyRecord privacy) {
     Sequential model = new Sequential(parsed.layers().toArray(Layer[]::new));
     model.setInputShape(parsed.inputShape());
     try {

@@ -12,6 +12,16 @@ import org.tensorflow.types.TFloat32;
  * batch axis.
  */
 public abstract class Layer {
+  /**
+   * Why a layer that {@link #mixesExamples() mixes examples} (BatchNormalization) cannot be trained
+   * with DP-SGD, and what to use instead; completes "layer NAME (TYPE) ...". DP compile and the
+   * Keras importer both refuse such a layer with it.
+   */
+  public static final String MIXES_EXAMPLES =
+      "mixes the examples of a batch: its output for one example depends on the other examples,"
+          + " so a per-example gradient is not defined and DP-SGD cannot clip it; use"
+          + " LayerNormalization instead, which normalizes each example on its own";
+
   private final String name;
   private final long[] inputShape;
 

@@ -251,6 +251,20 @@ class ModelConfigTest {
   }
 
   @Test
+  void batchNormalizationIsRefusedSayingWhyAndWhatToUseInstead() {
+    String bn =
+        """
+        {"class_name": "BatchNormalization", "config": {"name": "bn", "axis": -1}}
+        """;
+    assertThatThrownBy(() -> ModelIO.fromJson(keras3(bn)))
+        .isInstanceOf(KerasFormatException.class)
+        .hasMessageContaining("layer bn: Keras layer class 'BatchNormalization' mixes the examples")
+        .hasMessageContaining("a per-example gradient is not defined")
+        .hasMessageContaining("use LayerNormalization")
+        .hasMessageNotContaining("GroupNormalization");
+  }
+
+  @Test
   void unsupportedOptionsAreNamedNeverDropped() {
     assertThatThrownBy(
             () ->
