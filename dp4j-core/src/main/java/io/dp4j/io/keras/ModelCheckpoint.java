@@ -2,6 +2,7 @@ package io.dp4j.io.keras;
 
 import io.dp4j.nn.train.EarlyStopping;
 import io.dp4j.nn.train.EpochEvent;
+import io.dp4j.nn.train.PrivateMonitorRule;
 import io.dp4j.nn.train.TrainableModel;
 import io.dp4j.nn.train.TrainingListener;
 import java.io.IOException;
@@ -64,6 +65,9 @@ public final class ModelCheckpoint implements TrainingListener {
 
   @Override
   public void onTrainingBegin(TrainableModel trained) {
+    if (saveBestOnly) {
+      PrivateMonitorRule.require("ModelCheckpoint(saveBestOnly)", monitor, trained);
+    }
     if (trained != model.sequential()) {
       LOG.warn("ModelCheckpoint is attached to a model other than the one it saves");
     }

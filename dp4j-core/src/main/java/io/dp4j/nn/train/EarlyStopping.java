@@ -153,7 +153,7 @@ public final class EarlyStopping implements TrainingListener {
    */
   @Override
   public void onTrainingBegin(TrainableModel model) {
-    requireNonPrivateMonitor(model);
+    PrivateMonitorRule.require("EarlyStopping", monitor, model);
     this.model = model;
     wait = 0;
     best = maximize ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
@@ -214,30 +214,6 @@ public final class EarlyStopping implements TrainingListener {
   @Override
   public void onTrainingEnd(TrainableModel model, History history) {
     this.model = null;
-  }
-
-  private void requireNonPrivateMonitor(TrainableModel model) {
-    if (!model.isDifferentiallyPrivate()) {
-      return;
-    }
-    if (!monitor.startsWith("val_")) {
-      throw new IllegalArgumentException(
-          "EarlyStopping monitor \""
-              + monitor
-              + "\" is computed without noise on the private training batches, so under DP"
-              + " training the stopping epoch and restored weights would leak past epsilon;"
-              + " monitor a val_ metric of validation data declared not private"
-              + " (fit(..., validationData.declaredNotPrivate()))");
-    }
-    if (!model.validationDeclaredNotPrivate()) {
-      throw new IllegalArgumentException(
-          "EarlyStopping monitor \""
-              + monitor
-              + "\" under DP training needs validationData declared not private: pass"
-              + " validationData.declaredNotPrivate() to fit if no one in it needs DP's"
-              + " protection; DP does not cover the validation data, so its statistics must not"
-              + " steer training otherwise");
-    }
   }
 
   private boolean isImprovement(double value, double reference) {

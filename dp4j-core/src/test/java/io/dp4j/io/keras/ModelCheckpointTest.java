@@ -1,15 +1,18 @@
 package io.dp4j.io.keras;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dp4j.data.Dataset;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.losses.MeanSquaredError;
+import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.nn.train.EarlyStopping;
 import io.dp4j.nn.train.EpochEvent;
 import io.dp4j.nn.train.TrainingListener;
+import io.dp4j.privacy.DPKerasSGDOptimizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +69,23 @@ class ModelCheckpointTest {
       assertThat(best.lastSaved()).contains(dir.resolve("best.keras"));
       assertThat(Files.list(dir).filter(p -> p.getFileName().toString().startsWith("best")))
           .hasSize(1);
+    }
+  }
+
+  /** Under DP, "the best epoch" by a training figure would pick weights by unnoised statistics. */
+  @Test
+  void underDpSaveBestOnlyRefusesATrainingMetricBeforeAnyStep() {
+    try (Sequential m =
+        new Sequential(Dense.builder().setUnits(1).optUseBias(false).optInputShape(1).build())) {
+      m.compile(new DPKerasSGDOptimizer(1.0, 1.0, 0, 0.05f), new MeanSquaredError(Reduction.NONE));
+      KerasModel k = KerasModel.of(m);
+      m.addTrainingListener(
+          new ModelCheckpoint(k, dir.resolve("best.keras"), "loss", true, EarlyStopping.Mode.AUTO));
+      assertThatThrownBy(() -> m.fit(line(2f), 9, 3, line(-1f).declaredNotPrivate()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("ModelCheckpoint(saveBestOnly) monitor \"loss\"");
+      assertThat(m.steps()).isZero();
+      assertThat(dir.resolve("best.keras")).doesNotExist();
     }
   }
 }
