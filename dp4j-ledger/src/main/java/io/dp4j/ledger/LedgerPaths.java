@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -135,8 +136,11 @@ final class LedgerPaths {
         LedgerException.Problem.DAMAGED,
         "the ledger file "
             + db
-            + " is damaged ("
-            + reason.replaceFirst("^\\[SQLITE_[A-Z_]+\\]\\s*", "")
+            + " is damaged (SQLite: "
+            + reason
+                .replaceFirst("^\\[SQLITE_[A-Z_]+\\]\\s*", "")
+                .replaceFirst("\\s*\\([^()]*\\)$", "")
+                .toLowerCase(Locale.ROOT)
             + "); nothing was written to it. Restore it from a copy (a backup of "
             + db
             + " taken while no run was writing); dp4j does not repair or replace it",

@@ -58,7 +58,7 @@ class LedgerFileTest {
       assertThat(damaged.problem()).isEqualTo(LedgerException.Problem.DAMAGED);
       assertThat(damaged.getMessage())
           .contains(db.toString())
-          .contains("is damaged")
+          .contains("is damaged (SQLite: the database disk image is malformed)")
           .contains("nothing was written")
           .contains("Restore it from a copy")
           .doesNotContain("SQLITE_CORRUPT");
