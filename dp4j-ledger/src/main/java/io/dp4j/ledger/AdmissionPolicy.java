@@ -81,7 +81,8 @@ final class AdmissionPolicy {
       String runAccountant) {
     Charge planned = new Charge(stepEvent, plannedSteps);
     double plannedEpsilon = Composition.epsilonOf(List.of(planned), runAccountant, budget.delta());
-    double spent = Composition.epsilonOf(Composition.charged(runs), budget.accountant(), budget.delta());
+    double spent =
+        Composition.epsilonOf(Composition.charged(runs), budget.accountant(), budget.delta());
     List<Charge> committed = Composition.committed(runs);
     double committedEpsilon = Composition.epsilonOf(committed, budget.accountant(), budget.delta());
     List<Charge> after = new ArrayList<>(committed);

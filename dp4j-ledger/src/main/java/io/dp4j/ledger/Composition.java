@@ -73,7 +73,8 @@ final class Composition {
     List<AdmissionPolicy.Reservation> reservations = new ArrayList<>();
     for (StoredRun run : runs) {
       double epsilon =
-          epsilonOf(List.of(new Charge(run.event(), run.steps())), run.accountant(), dataset.delta());
+          epsilonOf(
+              List.of(new Charge(run.event(), run.steps())), run.accountant(), dataset.delta());
       records.add(
           new RunRecord(
               run.id(),

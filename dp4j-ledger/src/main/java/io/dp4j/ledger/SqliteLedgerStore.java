@@ -96,6 +96,27 @@ final class SqliteLedgerStore implements LedgerStore {
    * is new; read-only, an existing ledger is only checked.
    */
   static SqliteLedgerStore open(Path db, boolean readOnly) {
+    if (!readOnly) {
+      return open(db, "jdbc:sqlite:" + db, false);
+    }
+    try {
+      return open(db, "jdbc:sqlite:" + db, true);
+    } catch (LedgerException e) {
+      if (e.problem() != LedgerException.Problem.READ_ONLY) {
+        throw e;
+      }
+      // A WAL database is read through its shared-memory file (-shm); where that cannot be
+      // created (a folder this user may not write), SQLite reads it only as immutable: without
+      // locks, so the snapshot assumes nobody writes the file meanwhile.
+      LOG.warn(
+          "ledger {}: the folder is not writable either; reading the ledger as an immutable file"
+              + " (a run writing to it meanwhile can make this read fail or be out of date)",
+          db);
+      return open(db, "jdbc:sqlite:file:" + db.toUri().getRawPath() + "?immutable=1", true);
+    }
+  }
+
+  private static SqliteLedgerStore open(Path db, String url, boolean readOnly) {
     SQLiteConfig config = new SQLiteConfig();
     if (readOnly) {
       // the file already records its WAL journal mode; setting it would be a write
@@ -108,7 +129,7 @@ final class SqliteLedgerStore implements LedgerStore {
     config.setBusyTimeout(60_000);
     Connection connection;
     try {
-      connection = DriverManager.getConnection("jdbc:sqlite:" + db, config.toProperties());
+      connection = DriverManager.getConnection(url, config.toProperties());
     } catch (SQLException e) {
       throw translate(db, e, "cannot open the ledger " + db);
     }

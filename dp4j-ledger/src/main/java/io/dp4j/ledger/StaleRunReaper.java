@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
  * Finds runs left {@code running} by processes of this host that are gone, and ends them as
  * interrupted, charged the steps they recorded, so that their unspent plans stop being reserved.
  *
- * <p>Liveness is by process id and start time: a pid that is not alive, or alive with another
- * start time (reused), is dead. Where the start time is unknown, a live pid keeps its reservation
- * (the safe direction). Runs of other hosts are never touched; they are closed with {@link
+ * <p>Liveness is by process id and start time: a pid that is not alive, or alive with another start
+ * time (reused), is dead. Where the start time is unknown, a live pid keeps its reservation (the
+ * safe direction). Runs of other hosts are never touched; they are closed with {@link
  * PrivacyLedger#interruptRun}.
  */
 final class StaleRunReaper {

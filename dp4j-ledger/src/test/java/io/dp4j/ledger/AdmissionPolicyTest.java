@@ -32,7 +32,8 @@ class AdmissionPolicyTest {
 
     assertThat(decision.admitted()).isTrue();
     assertThat(decision.epsilonSpent()).isEqualTo(rdp(STEP, 500));
-    assertThat(decision.epsilonCommitted()).isEqualTo(rdp(STEP, 500)); // a finished run holds no plan
+    assertThat(decision.epsilonCommitted())
+        .isEqualTo(rdp(STEP, 500)); // a finished run holds no plan
     assertThat(decision.epsilonPlannedRun()).isEqualTo(rdp(STEP, 300));
     assertThat(decision.epsilonAfterRun()).isEqualTo(rdp(STEP, 800)).isLessThan(3.0);
     assertThatThrownBy(() -> decision.refusal("d")).isInstanceOf(IllegalStateException.class);
@@ -94,7 +95,8 @@ class AdmissionPolicyTest {
   void aRunOverItsOwnBudgetIsRefusedEvenOnAnEmptyDataset() {
     var budget = new AdmissionPolicy.Budget(1.0, DELTA, "rdp");
     assertThat(rdp(STEP, 5000)).isGreaterThan(1.0);
-    AdmissionPolicy.Decision decision = AdmissionPolicy.decide(budget, List.of(), STEP, 5000, "rdp");
+    AdmissionPolicy.Decision decision =
+        AdmissionPolicy.decide(budget, List.of(), STEP, 5000, "rdp");
     assertThat(decision.admitted()).isFalse();
     assertThat(decision.epsilonSpent()).isZero();
     assertThat(decision.epsilonCommitted()).isZero();

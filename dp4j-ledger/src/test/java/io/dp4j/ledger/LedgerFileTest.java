@@ -98,7 +98,8 @@ class LedgerFileTest {
     for (boolean forReading : new boolean[] {false, true}) {
       LedgerException refused =
           catchThrowableOfType(
-              () -> (forReading ? PrivacyLedger.openForReading(db) : PrivacyLedger.open(db)).close(),
+              () ->
+                  (forReading ? PrivacyLedger.openForReading(db) : PrivacyLedger.open(db)).close(),
               LedgerException.class);
       assertThat(refused.problem()).isEqualTo(LedgerException.Problem.EMPTY_FILE);
       assertThat(refused.getMessage())

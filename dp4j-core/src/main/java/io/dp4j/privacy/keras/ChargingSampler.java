@@ -14,9 +14,8 @@ import java.util.OptionalLong;
  * RunCharge#recordSteps} has durably recorded s steps. An engine that took a whole epoch's batches
  * at once would be charged for all of them up front, which errs in the safe direction.
  *
- * <p>A charging sampler always has a run to charge (the constructor refuses null); training that
- * is not charged to a ledger uses the plain sampler, so no sampler looks charged and charges
- * nothing.
+ * <p>A charging sampler always has a run to charge (the constructor refuses null); training that is
+ * not charged to a ledger uses the plain sampler, so no sampler looks charged and charges nothing.
  *
  * <p><b>Coupling that remains.</b> The charge is a side effect of {@code List.get} on the epoch's
  * batch list. It is the before-step hook only because {@code Sequential.fit} fetches the batch of
