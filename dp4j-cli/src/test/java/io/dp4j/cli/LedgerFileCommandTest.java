@@ -142,4 +142,45 @@ class LedgerFileCommandTest {
     assertThat(created.exitCode()).as(created.all()).isZero();
     assertThat(fresh).exists();
   }
+
+  @Test
+  void aTrainingRunChargedToAReadOnlyOrEmptyLedgerStopsBeforeTraining() throws Exception {
+    Path readOnly = dir.resolve("ro.db");
+    try (PrivacyLedger ledger = PrivacyLedger.open(readOnly)) {
+      ledger.createDataset("breast-cancer", 4.0, 1e-5);
+    }
+    byte[] before = Files.readAllBytes(readOnly);
+    Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r--r--r--"));
+    Path empty = Files.createFile(dir.resolve("empty.db"));
+    Path example = Path.of("..", "examples", "breast-cancer");
+
+    for (Path db : new Path[] {readOnly, empty}) {
+      ProcessRun run =
+          ProcessRun.of(
+              TIMEOUT_SECONDS,
+              "private-train",
+              "--csv",
+              example.resolve("breast_cancer.csv").toString(),
+              "--schema",
+              example.resolve("schema.json").toString(),
+              "--noise-multiplier",
+              "3",
+              "--epochs",
+              "2",
+              "--batch-size",
+              "64",
+              "--ledger",
+              "breast-cancer",
+              "--db",
+              db.toString());
+      assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
+      assertThat(run.err())
+          .contains(db.toString())
+          .contains(db == empty ? "is empty (0 bytes)" : "is read-only");
+      assertThat(run.out()).doesNotContain("epoch");
+      assertNoStackTrace(run);
+    }
+    assertThat(Files.readAllBytes(readOnly)).isEqualTo(before);
+    assertThat(Files.size(empty)).isZero();
+  }
 }
