@@ -4,6 +4,7 @@ import io.dp4j.accounting.DpEvent;
 import io.dp4j.accounting.GaussianDpEvent;
 import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.PrivacyAccountants;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -230,7 +231,7 @@ final class SqliteLedgerStore implements LedgerStore {
       return LedgerPaths.damaged(db, e);
     }
     if (primary == SQLiteErrorCode.SQLITE_READONLY.code
-        || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code && java.nio.file.Files.exists(db)) {
+        || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code && Files.isReadable(db)) {
       return LedgerPaths.readOnly(db, e);
     }
     return new LedgerException(otherwise, e);
