@@ -54,6 +54,12 @@ public final class Dp4jCommand implements Callable<Integer> {
             commandLine.getErr().flush();
             return 1;
           }
+          if (ex instanceof io.dp4j.ledger.LedgerException) {
+            // the ledger file is damaged, empty or read-only: the message names it and the remedy
+            commandLine.getErr().println("dp4j: " + ex.getMessage());
+            commandLine.getErr().flush();
+            return 1;
+          }
           if (ex instanceof IllegalArgumentException) {
             commandLine.getErr().println("dp4j: " + ex.getMessage());
             return 2;

@@ -39,7 +39,16 @@ public final class LedgerCommand implements Callable<Integer> {
     Path db;
 
     PrivacyLedger open() {
-      return PrivacyLedger.open(db != null ? db : PrivacyLedger.defaultPath());
+      return PrivacyLedger.open(path());
+    }
+
+    /** Opens the ledger to read it: a write-protected file can still be listed and shown. */
+    PrivacyLedger openForReading() {
+      return PrivacyLedger.openForReading(path());
+    }
+
+    private Path path() {
+      return db != null ? db : PrivacyLedger.defaultPath();
     }
   }
 }

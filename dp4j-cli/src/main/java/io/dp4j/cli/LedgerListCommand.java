@@ -31,7 +31,7 @@ final class LedgerListCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     List<DatasetStatus> datasets;
-    try (PrivacyLedger ledger = db.open()) {
+    try (PrivacyLedger ledger = db.openForReading()) {
       datasets = ledger.datasets();
     }
     PrintWriter out = spec.commandLine().getOut();

@@ -33,7 +33,7 @@ final class LedgerShowCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DatasetStatus status;
-    try (PrivacyLedger ledger = db.open()) {
+    try (PrivacyLedger ledger = db.openForReading()) {
       status = ledger.dataset(name);
     }
     PrintWriter out = spec.commandLine().getOut();

@@ -5,6 +5,7 @@ import io.dp4j.data.SamplingMode;
 import io.dp4j.ledger.RunCharge;
 import java.util.AbstractList;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
@@ -12,6 +13,17 @@ import java.util.OptionalLong;
  * obtain the batch of step s (and so cannot compute or release its noisy gradient) before {@link
  * RunCharge#recordSteps} has durably recorded s steps. An engine that took a whole epoch's batches
  * at once would be charged for all of them up front, which errs in the safe direction.
+ *
+ * <p>A charging sampler always has a run to charge (the constructor refuses null); training that is
+ * not charged to a ledger uses the plain sampler, so no sampler looks charged and charges nothing.
+ *
+ * <p><b>Coupling that remains.</b> The charge is a side effect of {@code List.get} on the epoch's
+ * batch list. It is the before-step hook only because {@code Sequential.fit} fetches the batch of
+ * step s with {@code batches.get(s)} right before running that step; the order holds because the
+ * step needs the batch, not because {@code fit} promises it. An engine that called {@code get}
+ * ahead of time would over-charge (safe); one that iterated the list by another path than {@code
+ * get} (a copy, {@code toArray}) would not be charged at all. This goes away when the training loop
+ * has an explicit before-step hook that the ledger charge is installed on (issue 17, item 3).
  */
 final class ChargingSampler implements BatchSampler {
   private final BatchSampler delegate;
@@ -20,8 +32,8 @@ final class ChargingSampler implements BatchSampler {
   private long epochStart;
 
   ChargingSampler(BatchSampler delegate, RunCharge run) {
-    this.delegate = delegate;
-    this.run = run;
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    this.run = Objects.requireNonNull(run, "run: a charging sampler needs a ledger run to charge");
   }
 
   @Override
@@ -35,7 +47,7 @@ final class ChargingSampler implements BatchSampler {
       public int[] get(int index) {
         int[] batch = batches.get(index);
         long step = start + index + 1;
-        if (run != null && step > run.stepsCharged()) {
+        if (step > run.stepsCharged()) {
           run.recordSteps(step);
         }
         return batch;

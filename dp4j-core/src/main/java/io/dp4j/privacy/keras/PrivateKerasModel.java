@@ -227,7 +227,7 @@ public final class PrivateKerasModel implements AutoCloseable {
     model.setTargetDelta(targetDelta);
     if (charge == null) {
       rememberSchemas(loader);
-      return model.fit(loader.dataset(), new ChargingSampler(sampler, null), epochs);
+      return model.fit(loader.dataset(), sampler, epochs);
     }
     rememberSchemas(loader);
     LedgerFit.ChargedRun run = LedgerFit.fit(model, loader.dataset(), sampler, epochs, charge);

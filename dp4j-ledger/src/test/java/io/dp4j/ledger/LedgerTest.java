@@ -57,7 +57,7 @@ class LedgerTest {
       assertThat(ledger.pragma("foreign_keys")).isEqualTo("1");
       assertThat(ledger.pragma("user_version")).isEqualTo("1");
       assertThat(ledger.pragma("application_id"))
-          .isEqualTo(Integer.toString(PrivacyLedger.APPLICATION_ID));
+          .isEqualTo(Integer.toString(SqliteLedgerStore.APPLICATION_ID));
     }
   }
 
@@ -165,8 +165,8 @@ class LedgerTest {
   @Test
   void aPldDatasetFallsBackToTheRdpBoundWherePldHasNone() {
     DpEvent noiseless = new PoissonSampledDpEvent(250.0 / 60000, new GaussianDpEvent(1e-6));
-    List<PrivacyLedger.Charge> charges = List.of(new PrivacyLedger.Charge(noiseless, 6));
-    assertThat(PrivacyLedger.epsilonOf(charges, "pld", DELTA))
+    List<Charge> charges = List.of(new Charge(noiseless, 6));
+    assertThat(Composition.epsilonOf(charges, "pld", DELTA))
         .isEqualTo(epsilonAlone(noiseless, 6))
         .isFinite();
   }
