@@ -37,11 +37,12 @@ public final class Dp4jCommand implements Callable<Integer> {
   }
 
   /**
-   * The command line with dp4j's error handling: user errors exit 2 with one line, no trace; a run
-   * that fails on I/O (missing data, unreadable file) exits 1 with one line.
+   * The command line with dp4j's error handling: user errors (a bad option value, a file that does
+   * not exist) exit 2 with one line, no trace; a run that fails (an unreadable file, weights that
+   * became non-finite) exits 1 with one line.
    */
   static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Dp4jCommand());
+    CommandLine cli = NumberOptions.register(new CommandLine(new Dp4jCommand()));
     cli.setParameterExceptionHandler(
         (ex, args) -> {
           ex.getCommandLine().getErr().println("dp4j: " + ex.getMessage());
@@ -51,6 +52,18 @@ public final class Dp4jCommand implements Callable<Integer> {
         (ex, commandLine, parseResult) -> {
           if (ex instanceof io.dp4j.ledger.BudgetExceededException) {
             commandLine.getErr().println("dp4j: refused by the ledger: " + ex.getMessage());
+            commandLine.getErr().flush();
+            return 1;
+          }
+          java.nio.file.NoSuchFileException missing = missingFile(ex);
+          if (missing != null) {
+            // a path the user typed that does not exist: bad usage, whichever reader met it
+            commandLine.getErr().println("dp4j: file not found: " + missing.getFile());
+            commandLine.getErr().flush();
+            return 2;
+          }
+          if (ex instanceof io.dp4j.nn.train.NonFiniteWeightsException) {
+            commandLine.getErr().println("dp4j: " + ex.getMessage());
             commandLine.getErr().flush();
             return 1;
           }
@@ -66,5 +79,15 @@ public final class Dp4jCommand implements Callable<Integer> {
           throw ex;
         });
     return cli;
+  }
+
+  /** The missing file behind {@code ex} (itself, or a cause: readers wrap I/O errors), or null. */
+  private static java.nio.file.NoSuchFileException missingFile(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof java.nio.file.NoSuchFileException missing) {
+        return missing;
+      }
+    }
+    return null;
   }
 }

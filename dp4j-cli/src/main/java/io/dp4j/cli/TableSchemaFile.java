@@ -24,8 +24,9 @@ record TableSchemaFile(TableSchema features, ColumnSpec label) {
 
   static TableSchemaFile read(Path file) {
     JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(file.toFile());
+    // NIO, whose NoSuchFileException the CLI reports as "file not found" (bad usage)
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      root = Json.MAPPER.readTree(in);
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "cannot read the schema " + file + " as JSON: " + e.getMessage(), e);

@@ -19,7 +19,10 @@ public final class Csv {
    */
   public static Table read(Path csv) {
     if (!Files.isRegularFile(csv)) {
-      throw new IllegalArgumentException("no such CSV file: " + csv.toAbsolutePath());
+      // the cause lets a caller tell a path that does not exist (the CLI: bad usage)
+      throw new IllegalArgumentException(
+          "no such CSV file: " + csv.toAbsolutePath(),
+          Files.exists(csv) ? null : new java.nio.file.NoSuchFileException(csv.toString()));
     }
     try {
       return Table.read().csv(CsvReadOptions.builder(csv.toFile()).header(true).build());
