@@ -17,7 +17,7 @@ final class StepsOption {
       names = "--steps",
       required = true,
       converter = NumberOptions.NonNegativeLong.class,
-      description = "Training steps (0: none, epsilon 0).")
+      description = "Training steps. 0: none (epsilon 0).")
   Long steps;
 
   /** Steps of a run over {@code n} examples with batches of {@code batchSize}. */

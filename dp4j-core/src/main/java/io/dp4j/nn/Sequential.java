@@ -560,6 +560,9 @@ public class Sequential implements AutoCloseable, TrainableModel {
    * @param validationData held-out examples, or null for none; not protected or accounted for by DP
    *     training
    * @return the loss and metrics of every epoch run (and ε when a target δ is set)
+   * @throws InvalidLabelException before the first step, for a label the loss cannot take
+   * @throws IllegalArgumentException if the model has no trainable parameters
+   * @throws NonFiniteWeightsException when a weight becomes NaN or infinite after a step, naming it
    */
   public History fit(Dataset data, BatchSampler sampler, int epochs, Dataset validationData) {
     ModelGraph g = requireCompiled();
