@@ -1,5 +1,6 @@
 package io.dp4j.cli;
 
+import io.dp4j.data.Dataset;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.losses.InvalidLabelException;
 import java.io.IOException;
@@ -25,13 +26,15 @@ final class DataLines {
    * @param header whether the CSV's first line is always a header ({@code --data FILE.csv})
    * @throws IllegalArgumentException (exit 2) naming the file and line, never the value
    */
-  static void checkLabels(Sequential model, io.dp4j.data.Dataset train, Path labelFile, boolean header)
+  static void checkLabels(Sequential model, Dataset train, Path labelFile, boolean header)
       throws IOException {
     try {
       model.checkLabels(train);
     } catch (InvalidLabelException e) {
       String where =
-          labelFile == null ? "example " + (e.example() + 1) : where(labelFile, e.example(), header);
+          labelFile == null
+              ? "example " + (e.example() + 1)
+              : where(labelFile, e.example(), header);
       throw new IllegalArgumentException(
           where
               + ": the label is not one the model can be trained on: the loss takes "

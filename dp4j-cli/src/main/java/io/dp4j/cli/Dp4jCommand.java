@@ -1,5 +1,7 @@
 package io.dp4j.cli;
 
+import io.dp4j.nn.train.NonFiniteWeightsException;
+import java.nio.file.NoSuchFileException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -55,14 +57,14 @@ public final class Dp4jCommand implements Callable<Integer> {
             commandLine.getErr().flush();
             return 1;
           }
-          java.nio.file.NoSuchFileException missing = missingFile(ex);
+          NoSuchFileException missing = missingFile(ex);
           if (missing != null) {
             // a path the user typed that does not exist: bad usage, whichever reader met it
             commandLine.getErr().println("dp4j: file not found: " + missing.getFile());
             commandLine.getErr().flush();
             return 2;
           }
-          if (ex instanceof io.dp4j.nn.train.NonFiniteWeightsException) {
+          if (ex instanceof NonFiniteWeightsException) {
             commandLine.getErr().println("dp4j: " + ex.getMessage());
             commandLine.getErr().flush();
             return 1;
@@ -82,9 +84,9 @@ public final class Dp4jCommand implements Callable<Integer> {
   }
 
   /** The missing file behind {@code ex} (itself, or a cause: readers wrap I/O errors), or null. */
-  private static java.nio.file.NoSuchFileException missingFile(Throwable ex) {
+  private static NoSuchFileException missingFile(Throwable ex) {
     for (Throwable t = ex; t != null; t = t.getCause()) {
-      if (t instanceof java.nio.file.NoSuchFileException missing) {
+      if (t instanceof NoSuchFileException missing) {
         return missing;
       }
     }

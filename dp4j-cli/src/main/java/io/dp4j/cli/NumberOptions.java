@@ -5,8 +5,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * The one place where dp4j's numeric options are parsed (issue 19, C.7/C.8): every number a
- * command takes is a count, a size, a rate, a norm, a scale or a privacy parameter, so by default a
+ * The one place where dp4j's numeric options are parsed (issue 19, C.7/C.8): every number a command
+ * takes is a count, a size, a rate, a norm, a scale or a privacy parameter, so by default a
  * floating-point option must be finite and &gt; 0 and an integer option &gt;= 1. The few options
  * with another range name their converter here ({@link NonNegativeInt}, {@link NonNegativeLong},
  * {@link AnyLong}, {@link Fraction}). A refused value ends the command before it starts, with exit
@@ -38,7 +38,8 @@ final class NumberOptions {
     static double parse(String value) {
       double x = number(value);
       if (!(x > 0) || !Double.isFinite(x)) {
-        throw new TypeConversionException("'" + value + "' is not allowed: give a finite number > 0");
+        throw new TypeConversionException(
+            "'" + value + "' is not allowed: give a finite number > 0");
       }
       return x;
     }
@@ -61,7 +62,8 @@ final class NumberOptions {
     public Double convert(String value) {
       double x = number(value);
       if (!(x >= 0 && x < 1)) {
-        throw new TypeConversionException("'" + value + "' is not allowed: give a number in [0, 1)");
+        throw new TypeConversionException(
+            "'" + value + "' is not allowed: give a number in [0, 1)");
       }
       return x;
     }

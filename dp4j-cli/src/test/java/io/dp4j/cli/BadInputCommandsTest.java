@@ -109,7 +109,9 @@ class BadInputCommandsTest {
             train(missing, y),
             train(SOFTMAX3, missingCsv),
             new String[] {"predict", "--model", missing.toString(), "--input", x.toString()},
-            new String[] {"predict", "--model", SOFTMAX3.toString(), "--input", missingCsv.toString()},
+            new String[] {
+              "predict", "--model", SOFTMAX3.toString(), "--input", missingCsv.toString()
+            },
             new String[] {"inspect", missing.toString()},
             new String[] {"bench", "--model", missing.toString(), "--steps", "1"},
             new String[] {"private-train", "--csv", missingCsv.toString(), "--label", "y"},
@@ -179,30 +181,62 @@ class BadInputCommandsTest {
             new Case(
                 "--scale",
                 new String[] {
-                  "predict", "--model", SOFTMAX3.toString(), "--input", x.toString(), "--scale", "-2"
+                  "predict",
+                  "--model",
+                  SOFTMAX3.toString(),
+                  "--input",
+                  x.toString(),
+                  "--scale",
+                  "-2"
                 }),
             new Case(
                 "--noise-multiplier",
                 new String[] {
-                  "budget", "--n", "100", "--batch-size", "10", "--epochs", "1",
-                  "--noise-multiplier", "NaN"
+                  "budget",
+                  "--n",
+                  "100",
+                  "--batch-size",
+                  "10",
+                  "--epochs",
+                  "1",
+                  "--noise-multiplier",
+                  "NaN"
                 }),
             new Case(
                 "--target-epsilon",
                 new String[] {
-                  "calibrate", "--n", "100", "--batch-size", "10", "--epochs", "1",
-                  "--target-epsilon", "-1"
+                  "calibrate",
+                  "--n",
+                  "100",
+                  "--batch-size",
+                  "10",
+                  "--epochs",
+                  "1",
+                  "--target-epsilon",
+                  "-1"
                 }),
             new Case(
                 "--hidden",
                 new String[] {
-                  "private-train", "--csv", breastCsv, "--schema", schema, "--hidden", "0",
+                  "private-train",
+                  "--csv",
+                  breastCsv,
+                  "--schema",
+                  schema,
+                  "--hidden",
+                  "0",
                   "--dry-run"
                 }),
             new Case(
                 "--holdout",
                 new String[] {
-                  "private-train", "--csv", breastCsv, "--schema", schema, "--holdout", "1",
+                  "private-train",
+                  "--csv",
+                  breastCsv,
+                  "--schema",
+                  schema,
+                  "--holdout",
+                  "1",
                   "--dry-run"
                 }));
     for (Case c : cases) {
@@ -210,7 +244,8 @@ class BadInputCommandsTest {
       assertThat(run.err())
           .as(String.join(" ", c.command()))
           .contains("Invalid value for option '" + c.option() + "'")
-          .containsPattern("give a (finite number > 0|whole number in \\[1, |number in \\[0, 1\\))");
+          .containsPattern(
+              "give a (finite number > 0|whole number in \\[1, |number in \\[0, 1\\))");
     }
     // the options whose range includes 0 or negatives still take them
     ProcessRun dryRun =

@@ -16,6 +16,7 @@ import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.ndarray.Shape;
@@ -623,7 +624,7 @@ final class ModelGraph implements AutoCloseable {
 
   /** Whether every weight is finite now: one small Session.run reading the variables. */
   boolean weightsFinite() {
-    try (org.tensorflow.Result result = session.runner().fetch(weightsFinite).run()) {
+    try (Result result = session.runner().fetch(weightsFinite).run()) {
       return ((TBool) result.get(0)).getBoolean();
     }
   }

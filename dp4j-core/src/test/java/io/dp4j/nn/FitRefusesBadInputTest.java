@@ -96,7 +96,8 @@ class FitRefusesBadInputTest {
         new Sequential(Dense.builder().setUnits(1).optUseBias(false).optInputShape(1).build())) {
       m.compile(new SGD(1e37f), new MeanSquaredError());
       m.setWeights(List.of(new float[] {1f}));
-      Dataset data = new Dataset(new float[] {10, 10}, new long[] {1}, new float[] {0, 0}, new long[] {1});
+      Dataset data =
+          new Dataset(new float[] {10, 10}, new long[] {1}, new float[] {0, 0}, new long[] {1});
       assertThatThrownBy(() -> m.fit(data, 1, 3))
           .isInstanceOfSatisfying(
               NonFiniteWeightsException.class, e -> assertThat(e.step()).isEqualTo(1))
@@ -110,7 +111,8 @@ class FitRefusesBadInputTest {
     try (Sequential m =
         new Sequential(Dense.builder().setUnits(1).optUseBias(false).optInputShape(1).build())) {
       m.compile(new SGD(0.01f), new MeanSquaredError());
-      Dataset data = new Dataset(new float[] {1, 2}, new long[] {1}, new float[] {2, 4}, new long[] {1});
+      Dataset data =
+          new Dataset(new float[] {1, 2}, new long[] {1}, new float[] {2, 4}, new long[] {1});
       m.fit(data, 1, 3);
       assertThat(m.steps()).isEqualTo(6);
     }

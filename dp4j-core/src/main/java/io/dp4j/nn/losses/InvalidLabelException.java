@@ -1,11 +1,11 @@
 package io.dp4j.nn.losses;
 
 /**
- * A training label the compiled loss cannot take for the model's output (a class index outside
- * the model's classes, a one-hot or binary target outside [0, 1]). Thrown by {@code
- * Sequential.fit} before its first step. The message names the example (0-based) and the rule,
- * never the value, which may be private data; a caller that read the examples from a file maps
- * {@link #example()} to its line.
+ * A training label the compiled loss cannot take for the model's output (a class index outside the
+ * model's classes, a one-hot or binary target outside [0, 1]). Thrown by {@code Sequential.fit}
+ * before its first step. The message names the example (0-based) and the rule, never the value,
+ * which may be private data; a caller that read the examples from a file maps {@link #example()} to
+ * its line.
  */
 public final class InvalidLabelException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
