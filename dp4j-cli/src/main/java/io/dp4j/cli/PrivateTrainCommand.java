@@ -264,9 +264,7 @@ public final class PrivateTrainCommand implements Callable<Integer> {
     long[] inputShape = {features.width()};
     List<Integer> units = hidden == null || hidden.isEmpty() ? List.of(16) : hidden;
     for (int u : units) {
-      if (u < 1) {
-        throw new IllegalArgumentException("--hidden must be >= 1, got " + u);
-      }
+      // u >= 1: NumberOptions refuses --hidden 0 when parsing, before --dry-run
       model.add(Dense.builder().setUnits(u).optActivation(ActivationFunction.RELU).build());
     }
     model.add(Dense.builder().setUnits(classes).optActivation(ActivationFunction.SOFTMAX).build());
