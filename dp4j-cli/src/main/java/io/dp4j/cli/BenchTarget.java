@@ -47,6 +47,9 @@ interface BenchTarget {
       if (Files.isRegularFile(file)) {
         return KerasBenchTarget.of(file);
       }
+      if (value.contains(".") || value.contains(file.getFileSystem().getSeparator())) {
+        throw new TypeConversionException("file not found: " + value);
+      }
       throw new TypeConversionException(
           "unknown model '"
               + value

@@ -1,5 +1,7 @@
 package io.dp4j.cli;
 
+import io.dp4j.nn.train.NonFiniteWeightsException;
+import java.nio.file.NoSuchFileException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,11 +39,12 @@ public final class Dp4jCommand implements Callable<Integer> {
   }
 
   /**
-   * The command line with dp4j's error handling: user errors exit 2 with one line, no trace; a run
-   * that fails on I/O (missing data, unreadable file) exits 1 with one line.
+   * The command line with dp4j's error handling: user errors (a bad option value, a file that does
+   * not exist) exit 2 with one line, no trace; a run that fails (an unreadable file, weights that
+   * became non-finite) exits 1 with one line.
    */
   static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Dp4jCommand());
+    CommandLine cli = NumberOptions.register(new CommandLine(new Dp4jCommand()));
     cli.setParameterExceptionHandler(
         (ex, args) -> {
           ex.getCommandLine().getErr().println("dp4j: " + ex.getMessage());
@@ -54,8 +57,17 @@ public final class Dp4jCommand implements Callable<Integer> {
             commandLine.getErr().flush();
             return 1;
           }
-          if (ex instanceof io.dp4j.ledger.LedgerException) {
-            // the ledger file is damaged, empty or read-only: the message names it and the remedy
+          NoSuchFileException missing = missingFile(ex);
+          if (missing != null) {
+            // a path the user typed that does not exist: bad usage, whichever reader met it
+            commandLine.getErr().println("dp4j: file not found: " + missing.getFile());
+            commandLine.getErr().flush();
+            return 2;
+          }
+          // a damaged, empty or read-only ledger file, or a step that made a weight non-finite: the
+          // message names the file or the step and the remedy
+          if (ex instanceof io.dp4j.ledger.LedgerException
+              || ex instanceof NonFiniteWeightsException) {
             commandLine.getErr().println("dp4j: " + ex.getMessage());
             commandLine.getErr().flush();
             return 1;
@@ -72,5 +84,15 @@ public final class Dp4jCommand implements Callable<Integer> {
           throw ex;
         });
     return cli;
+  }
+
+  /** The missing file behind {@code ex} (itself, or a cause: readers wrap I/O errors), or null. */
+  private static NoSuchFileException missingFile(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof NoSuchFileException missing) {
+        return missing;
+      }
+    }
+    return null;
   }
 }

@@ -132,6 +132,7 @@ public final class PrivateTrainCommand implements Callable<Integer> {
   @Option(
       names = "--holdout",
       defaultValue = "0.2",
+      converter = NumberOptions.Fraction.class,
       description =
           "Fraction of rows held out for the accuracy report, and the AUC of class 1 for two"
               + " classes (not trained on; both are released without DP). 0 for none. Default:"
@@ -141,10 +142,14 @@ public final class PrivateTrainCommand implements Callable<Integer> {
   @Option(
       names = "--split-seed",
       defaultValue = "0",
+      converter = NumberOptions.AnyLong.class,
       description = "Seed of the (data-independent) hold-out split. Default: ${DEFAULT-VALUE}.")
   long splitSeed;
 
-  @Option(names = "--seed", description = "Weight initialization seed (default: random).")
+  @Option(
+      names = "--seed",
+      converter = NumberOptions.AnyLong.class,
+      description = "Weight initialization seed (default: random).")
   Long seed;
 
   @Mixin LedgerOptions ledgerOptions;
@@ -187,7 +192,11 @@ public final class PrivateTrainCommand implements Callable<Integer> {
     }
     Collections.shuffle(order, new Random(splitSeed));
     int testRows = (int) Math.round(holdout * table.rowCount());
-    Table test = table.rows(order.subList(0, testRows).stream().mapToInt(i -> i).toArray());
+    // Tablesaw's rows() refuses an empty selection (a message-less exception): --holdout 0
+    Table test =
+        testRows == 0
+            ? table.emptyCopy()
+            : table.rows(order.subList(0, testRows).stream().mapToInt(i -> i).toArray());
     Table train =
         table.rows(order.subList(testRows, order.size()).stream().mapToInt(i -> i).toArray());
     TableSchema labels = TableSchema.of(labelSpec);
@@ -255,9 +264,7 @@ public final class PrivateTrainCommand implements Callable<Integer> {
     long[] inputShape = {features.width()};
     List<Integer> units = hidden == null || hidden.isEmpty() ? List.of(16) : hidden;
     for (int u : units) {
-      if (u < 1) {
-        throw new IllegalArgumentException("--hidden must be >= 1, got " + u);
-      }
+      // u >= 1: NumberOptions refuses --hidden 0 when parsing, before --dry-run
       model.add(Dense.builder().setUnits(u).optActivation(ActivationFunction.RELU).build());
     }
     model.add(Dense.builder().setUnits(classes).optActivation(ActivationFunction.SOFTMAX).build());

@@ -13,7 +13,11 @@ final class StepsOption {
               + " steps `dp4j train` runs.")
   Double epochs;
 
-  @Option(names = "--steps", required = true, description = "Training steps.")
+  @Option(
+      names = "--steps",
+      required = true,
+      converter = NumberOptions.NonNegativeLong.class,
+      description = "Training steps. 0: none (epsilon 0).")
   Long steps;
 
   /** Steps of a run over {@code n} examples with batches of {@code batchSize}. */

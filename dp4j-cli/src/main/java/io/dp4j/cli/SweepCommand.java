@@ -103,7 +103,7 @@ final class SweepCommand implements Callable<Integer> {
     double delta = Double.NaN;
     for (double target : targets) {
       TrainModelCommand train = new TrainModelCommand();
-      CommandLine cli = new CommandLine(train);
+      CommandLine cli = NumberOptions.register(new CommandLine(train));
       cli.setOut(log);
       cli.setErr(err);
       List<String> args = new ArrayList<>(trainArgs);

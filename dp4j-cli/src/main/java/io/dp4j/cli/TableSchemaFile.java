@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.dp4j.data.table.ColumnSpec;
 import io.dp4j.data.table.TableSchema;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +26,9 @@ record TableSchemaFile(TableSchema features, ColumnSpec label) {
 
   static TableSchemaFile read(Path file) {
     JsonNode root;
-    try {
-      root = Json.MAPPER.readTree(file.toFile());
+    // NIO, whose NoSuchFileException the CLI reports as "file not found" (bad usage)
+    try (InputStream in = Files.newInputStream(file)) {
+      root = Json.MAPPER.readTree(in);
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "cannot read the schema " + file + " as JSON: " + e.getMessage(), e);

@@ -36,6 +36,7 @@ import io.dp4j.nn.optimizers.RMSprop;
 import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Metric;
+import io.dp4j.nn.train.NonFiniteWeightsException;
 import io.dp4j.privacy.DPKerasAdagradOptimizer;
 import io.dp4j.privacy.DPKerasAdamOptimizer;
 import io.dp4j.privacy.DPKerasRMSpropOptimizer;
@@ -276,6 +277,7 @@ final class TrainModelCommand implements Callable<Integer> {
   @Option(
       names = "--microbatches",
       paramLabel = "M",
+      converter = NumberOptions.NonNegativeInt.class,
       description =
           "TF Privacy's num_microbatches; 0 (default) clips per example. Microbatches of more"
               + " than one example are accounted with sigma/2.")
@@ -305,6 +307,7 @@ final class TrainModelCommand implements Callable<Integer> {
   @Option(
       names = "--seed",
       defaultValue = "1",
+      converter = NumberOptions.AnyLong.class,
       description =
           "Seed of the weight initialization of tutorial-cnn (default: ${DEFAULT-VALUE});"
               + " sampling and noise always come from SecureRandom.")
@@ -553,6 +556,8 @@ final class TrainModelCommand implements Callable<Integer> {
       if (resume != null) {
         TrainingCheckpoint.restoreOptimizerState(s, resume);
       }
+      // before the ledger admits the run: a label the model cannot take is bad input, not a run
+      DataLines.checkLabels(s, train, isCsv(data) ? Path.of(data) : labels, isCsv(data));
       if (keras == null) {
         keras = KerasModel.of(s, inputShape);
       }
@@ -569,7 +574,24 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       s.addTrainingListener(new EpochLines(log, epochs, stepsPerEpoch, modelStepsBefore));
       long start = System.nanoTime();
-      History history = ledgerOptions.fit(s, train, sampler, epochs, "train " + modelName, log);
+      History history;
+      try {
+        history = ledgerOptions.fit(s, train, sampler, epochs, "train " + modelName, log);
+      } catch (NonFiniteWeightsException e) {
+        log.flush();
+        err.println(
+            "dp4j: "
+                + e.getMessage()
+                + (out == null ? "" : "; " + out + " was not written")
+                + (checkpoint == null
+                    ? ""
+                    : "; the checkpoint "
+                        + checkpoint
+                        + ", if written, holds the last finished epoch, whose weights were"
+                        + " finite"));
+        err.flush();
+        return refused();
+      }
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> evaluation = test == null ? Map.of() : s.evaluate(test);
       double testAccuracy = evaluation.getOrDefault(Metric.ACCURACY.key(), Double.NaN);

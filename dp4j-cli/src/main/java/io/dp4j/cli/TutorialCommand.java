@@ -71,6 +71,7 @@ final class TutorialCommand implements Callable<Integer> {
   @Option(
       names = "--seed",
       defaultValue = "1",
+      converter = NumberOptions.AnyLong.class,
       description =
           "Seed of the weight initialization (default: ${DEFAULT-VALUE}); sampling and noise"
               + " always come from SecureRandom.")

@@ -16,6 +16,7 @@ import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.ndarray.Shape;
@@ -62,6 +63,9 @@ final class ModelGraph implements AutoCloseable {
   final Operand<TFloat32> aucLabels;
 
   final Operand<TFloat32> trainLoss;
+
+  /** Whether every variable holds only finite values (a scalar; true without variables). */
+  final Operand<TBool> weightsFinite;
 
   /** Per-example values {@code [b]} of each compiled metric, training graph. */
   final List<Operand<TFloat32>> trainMetrics = new ArrayList<>();
@@ -159,6 +163,7 @@ final class ModelGraph implements AutoCloseable {
         out = layers.get(l).call(tf, out, params.get(l), false, seed + l);
       }
       prediction = tf.withName("prediction").identity(out);
+      weightsFinite = allFinite(tf, variables);
       evalLoss = loss.perExample(tf, y, prediction);
       for (io.dp4j.nn.train.Metric metric : metrics) {
         evalMetrics.add(metric(tf, metric, loss, prediction, y, outputShape));
@@ -615,6 +620,26 @@ final class ModelGraph implements AutoCloseable {
                     OptimizerOptions.newBuilder()
                         .setGlobalJitLevel(OptimizerOptions.GlobalJitLevel.ON_1)))
         .build();
+  }
+
+  /** Whether every weight is finite now: one small Session.run reading the variables. */
+  boolean weightsFinite() {
+    try (Result result = session.runner().fetch(weightsFinite).run()) {
+      return ((TBool) result.get(0)).getBoolean();
+    }
+  }
+
+  private static Operand<TBool> allFinite(Ops tf, List<Variable<TFloat32>> variables) {
+    if (variables.isEmpty()) {
+      return tf.constant(true);
+    }
+    List<Operand<TBool>> each = new ArrayList<>();
+    for (Variable<TFloat32> v : variables) {
+      each.add(
+          tf.reduceAll(
+              tf.math.isFinite(tf.reshape(v, tf.constant(new int[] {-1}))), tf.constant(0)));
+    }
+    return tf.withName("weights_finite").reduceAll(tf.stack(each), tf.constant(0));
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.dp4j.data.Dataset;
 import io.dp4j.data.SamplingMode;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.layers.ParameterSpec;
+import io.dp4j.nn.losses.InvalidLabelException;
 import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.optimizers.Optimizer;
@@ -14,6 +15,7 @@ import io.dp4j.nn.train.BatchEvent;
 import io.dp4j.nn.train.EpochEvent;
 import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Metric;
+import io.dp4j.nn.train.NonFiniteWeightsException;
 import io.dp4j.nn.train.TrainableModel;
 import io.dp4j.nn.train.TrainingListener;
 import io.dp4j.privacy.DpOptimizer;
@@ -68,6 +70,11 @@ import org.tensorflow.types.TInt64;
  */
 public class Sequential implements AutoCloseable, TrainableModel {
   private static final Logger LOG = LoggerFactory.getLogger(Sequential.class);
+
+  private static final String NOTHING_TO_TRAIN =
+      "the model has no trainable parameters (its layers, e.g. InputLayer, Flatten, Reshape or"
+          + " pooling, hold no weights): there is nothing to train; add a layer with weights such"
+          + " as Dense";
 
   private final List<Layer> layers = new ArrayList<>();
   private final List<TrainingListener> listeners = new ArrayList<>();
@@ -305,6 +312,13 @@ public class Sequential implements AutoCloseable, TrainableModel {
   }
 
   private void validateForDp(DpSettings dp, List<long[]> shapes, List<String> layerNames) {
+    boolean anyParameter = false;
+    for (int l = 0; l < layers.size(); l++) {
+      anyParameter |= !layers.get(l).parameters(shapes.get(l)).isEmpty();
+    }
+    if (!anyParameter) {
+      throw new IllegalArgumentException(NOTHING_TO_TRAIN);
+    }
     for (int l = 0; l < layers.size(); l++) {
       Layer layer = layers.get(l);
       if (layer.mixesExamples()) {
@@ -541,6 +555,9 @@ public class Sequential implements AutoCloseable, TrainableModel {
    * @param validationData held-out examples, or null for none; not protected or accounted for by DP
    *     training
    * @return the loss and metrics of every epoch run (and ε when a target δ is set)
+   * @throws InvalidLabelException before the first step, for a label the loss cannot take
+   * @throws IllegalArgumentException if the model has no trainable parameters
+   * @throws NonFiniteWeightsException when a weight becomes NaN or infinite after a step, naming it
    */
   public History fit(Dataset data, BatchSampler sampler, int epochs, Dataset validationData) {
     ModelGraph g = requireCompiled();
@@ -560,6 +577,10 @@ public class Sequential implements AutoCloseable, TrainableModel {
           "validationData is empty; pass null to train without validation, or at least one"
               + " example");
     }
+    if (g.variables.isEmpty()) {
+      throw new IllegalArgumentException(NOTHING_TO_TRAIN);
+    }
+    checkLabels(data);
     History history = new History();
     stopRequested = false;
     validationDeclaredNotPrivate = validationData != null && validationData.isDeclaredNotPrivate();
@@ -579,6 +600,13 @@ public class Sequential implements AutoCloseable, TrainableModel {
       for (int step = 0; step < batches.size() && !stopRequested; step++) {
         Dataset batch = data.gather(batches.get(step));
         float batchLoss = trainStep(g, batch, sampler, accumulators);
+        // Checked on the weights, never on the loss: under DP a private example whose loss is not
+        // finite contributes zero to the step, so stopping on the training loss would reveal that
+        // the example was sampled. The weights after every step are covered by the DP guarantee
+        // already; testing them is post-processing.
+        if (!g.weightsFinite()) {
+          throw new NonFiniteWeightsException(steps, epoch, step);
+        }
         lossSum += batchLoss;
         examples += batch.size();
         for (TrainingListener listener : listeners) {
@@ -609,6 +637,24 @@ public class Sequential implements AutoCloseable, TrainableModel {
     }
     listeners.forEach(l -> l.onTrainingEnd(this, history));
     return history;
+  }
+
+  /**
+   * Refuses a training label the compiled loss cannot take for this model (a class index outside
+   * its classes for a sparse loss, a one-hot or binary target outside [0, 1]); {@link #fit} calls
+   * it before its first step. The exception names the first such example, never its value.
+   *
+   * @throws InvalidLabelException naming the first refused example
+   */
+  public void checkLabels(Dataset data) {
+    requireCompiled();
+    float[] labels = data.labels();
+    int per = (int) product(data.labelShape());
+    for (int i = 0; i < data.size(); i++) {
+      if (!loss.acceptsLabel(labels, i * per, per, outputShape)) {
+        throw new InvalidLabelException(i, loss.labelRule(outputShape));
+      }
+    }
   }
 
   /**

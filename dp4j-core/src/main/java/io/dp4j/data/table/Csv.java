@@ -3,6 +3,7 @@ package io.dp4j.data.table;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import tech.tablesaw.api.Table;
 import tech.tablesaw.io.csv.CsvReadOptions;
@@ -19,7 +20,10 @@ public final class Csv {
    */
   public static Table read(Path csv) {
     if (!Files.isRegularFile(csv)) {
-      throw new IllegalArgumentException("no such CSV file: " + csv.toAbsolutePath());
+      // the cause lets a caller tell a path that does not exist (the CLI: bad usage)
+      throw new IllegalArgumentException(
+          "no such CSV file: " + csv.toAbsolutePath(),
+          Files.exists(csv) ? null : new NoSuchFileException(csv.toString()));
     }
     try {
       return Table.read().csv(CsvReadOptions.builder(csv.toFile()).header(true).build());

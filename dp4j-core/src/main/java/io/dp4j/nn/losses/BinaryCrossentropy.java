@@ -18,6 +18,17 @@ public final class BinaryCrossentropy implements Loss {
     this.reduction = reduction;
   }
 
+  /** One-hot or probability targets: every value in [0, 1]. */
+  @Override
+  public boolean acceptsLabel(float[] labels, int offset, int length, long[] outputShape) {
+    return Loss.inUnitInterval(labels, offset, length);
+  }
+
+  @Override
+  public String labelRule(long[] outputShape) {
+    return "values in [0, 1]";
+  }
+
   @Override
   public Reduction reduction() {
     return reduction;

@@ -23,6 +23,30 @@ public interface Loss {
   /** How the per-example values are reduced for a plain optimizer. */
   Reduction reduction();
 
+  /**
+   * Whether one example's label, {@code labels[offset, offset + length)}, is one this loss takes
+   * for a model whose output has {@code outputShape} ({@code Sequential.fit} checks every label
+   * before its first step). Any label by default.
+   */
+  default boolean acceptsLabel(float[] labels, int offset, int length, long[] outputShape) {
+    return true;
+  }
+
+  /** What {@link #acceptsLabel} takes, for the message of a refused label. */
+  default String labelRule(long[] outputShape) {
+    return "any label";
+  }
+
+  /** Whether every value of the label lies in [0, 1] (a one-hot, probability or binary target). */
+  static boolean inUnitInterval(float[] labels, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      if (!(labels[i] >= 0 && labels[i] <= 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The mean over all axes but the first, or the input itself for a vector. */
   static Operand<TFloat32> meanPerExample(Ops tf, Operand<TFloat32> values) {
     int rank = values.shape().numDimensions();

@@ -35,6 +35,23 @@ public final class SparseCategoricalCrossentropy implements Loss {
     this.reduction = reduction;
   }
 
+  /** A whole class index in [0, k), k the model's last output dimension. */
+  @Override
+  public boolean acceptsLabel(float[] labels, int offset, int length, long[] outputShape) {
+    float y = labels[offset];
+    return length == 1 && y >= 0 && y < classes(outputShape) && y == Math.rint(y);
+  }
+
+  @Override
+  public String labelRule(long[] outputShape) {
+    long k = classes(outputShape);
+    return "one class index, a whole number in [0, " + k + ") (the model's " + k + " classes)";
+  }
+
+  private static long classes(long[] outputShape) {
+    return outputShape.length == 0 ? 1 : outputShape[outputShape.length - 1];
+  }
+
   public boolean fromLogits() {
     return fromLogits;
   }
