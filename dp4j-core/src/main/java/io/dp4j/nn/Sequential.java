@@ -2,6 +2,7 @@ package io.dp4j.nn;
 
 import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.accounting.RdpAccountant;
+import io.dp4j.accounting.RunShape;
 import io.dp4j.data.BatchSampler;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.SamplingMode;
@@ -1293,7 +1294,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
   /**
    * The event every DP step of a {@code fit} with {@code sampler} will record: {@code
    * PoissonSampled(q, Gaussian(σ))}, or Gaussian(σ/2) when microbatches can hold more than one
-   * example (the rule of {@link DpSettings}). A ledger admits or refuses a run with it before the
+   * example ({@link RunShape}'s microbatch rule). A ledger admits or refuses a run with it before the
    * run starts.
    *
    * @throws IllegalStateException if the model is not compiled for DP training
@@ -1303,14 +1304,13 @@ public class Sequential implements AutoCloseable, TrainableModel {
     if (g.dp == null) {
       throw new IllegalStateException("the model is not compiled for DP training");
     }
-    int m = g.dp.numMicrobatches();
-    double expected = sampler.expectedBatchSize();
-    boolean perExample =
-        m == 0 || (sampler.mode() == SamplingMode.POISSON && isPerExample(m, expected));
-    double sigma = g.dp.noiseMultiplier();
-    double effective = !perExample && expected / m > 1 ? sigma / 2 : sigma;
-    return new io.dp4j.accounting.PoissonSampledDpEvent(
-        sampler.samplingRate(), new io.dp4j.accounting.GaussianDpEvent(effective));
+    double microbatchSize =
+        RunShape.microbatchSize(
+            g.dp.numMicrobatches(),
+            sampler.expectedBatchSize(),
+            sampler.mode() == SamplingMode.POISSON);
+    return RunShape.step(sampler.samplingRate(), g.dp.noiseMultiplier(), microbatchSize)
+        .stepEvent();
   }
 
   /** The ε spent so far at {@code delta}, from a fresh accountant of the configured kind. */
