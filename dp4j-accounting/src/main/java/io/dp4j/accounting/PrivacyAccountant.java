@@ -34,8 +34,13 @@ public interface PrivacyAccountant {
   /** The δ this accountant certifies at {@code epsilon} &gt;= 0. */
   double delta(double epsilon);
 
-  /** Short name of the method ("rdp", "pld"). */
+  /** Short name of the method ("rdp", "pld"): its {@link AccountantKind#serializedName()}. */
   String method();
+
+  /** The kind of this accountant. */
+  default AccountantKind kind() {
+    return AccountantKind.fromSerializedName(method());
+  }
 
   /** The accountant's settings and ledger as a JSON object. */
   String toJson();

@@ -8,8 +8,8 @@ package io.dp4j.accounting;
  * holds one example, and σ/2 when a unit can hold more than one ({@code microbatchSize} &gt; 1).
  * Under Poisson sampling with examples assigned to random microbatches (or fixed-size batches split
  * into b/M consecutive groups), adding or removing one example changes one microbatch's clipped
- * gradient by up to 2C, not C: the sensitivity is 2C under add-or-remove adjacency, so the noise σ·C
- * is worth a Gaussian mechanism with σ/2 at sensitivity C (TF Privacy's {@code
+ * gradient by up to 2C, not C: the sensitivity is 2C under add-or-remove adjacency, so the noise
+ * σ·C is worth a Gaussian mechanism with σ/2 at sensitivity C (TF Privacy's {@code
  * compute_dp_sgd_privacy_statement}; Ponomareva et al. 2023, "How to DP-fy ML", Sec. 5.6). Every
  * caller that needs the event, the effective σ or the doubling goes through this class.
  *
@@ -18,8 +18,8 @@ package io.dp4j.accounting;
  * #microbatchSize(int, double, boolean)}, which decides how large the clipping units are.
  *
  * @param samplingRate q, the probability of each example to be in a step's batch
- * @param noiseMultiplier σ as configured (noise standard deviation over the clipping norm C), finite
- *     and &gt;= 0; 0 means no noise and no DP event
+ * @param noiseMultiplier σ as configured (noise standard deviation over the clipping norm C),
+ *     finite and &gt;= 0; 0 means no noise and no DP event
  * @param steps the steps of the run, &gt;= 0
  * @param microbatchSize expected examples per clipping unit, finite and &gt;= 1: 1 when clipping
  *     per example, b/M for fixed-size batches, the expected (q·N)/M for Poisson batches
@@ -105,8 +105,7 @@ public record RunShape(
    * @throws IllegalArgumentException if σ = 0 (no DP event) or q is not in [0, 1]
    */
   public PoissonSampledDpEvent stepEvent() {
-    return new PoissonSampledDpEvent(
-        samplingRate, new GaussianDpEvent(effectiveNoiseMultiplier()));
+    return new PoissonSampledDpEvent(samplingRate, new GaussianDpEvent(effectiveNoiseMultiplier()));
   }
 
   /**

@@ -1,13 +1,12 @@
 package io.dp4j.ledger;
 
+import io.dp4j.accounting.AccountantKind;
 import io.dp4j.accounting.Arguments;
 import io.dp4j.accounting.DpEvent;
 import io.dp4j.accounting.GaussianDpEvent;
-import io.dp4j.accounting.PldAccountant;
 import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.accounting.PrivacyAccountants;
-import io.dp4j.accounting.RdpAccountant;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -72,7 +71,8 @@ public final class PrivacyLedger implements AutoCloseable {
   public static final String PATH_ENV = "DP4J_LEDGER";
 
   /** The accountant a dataset composes with unless told otherwise. */
-  public static final String DEFAULT_ACCOUNTANT = "rdp";
+  public static final String DEFAULT_ACCOUNTANT =
+      "rdp"; // AccountantKind.RDP, a constant for annotations
 
   static final int SCHEMA_VERSION = 1;
 
@@ -725,8 +725,8 @@ public final class PrivacyLedger implements AutoCloseable {
    */
   static double epsilonOf(List<Charge> charges, String method, double delta) {
     double epsilon = composedEpsilon(charges, method, delta);
-    if (!(epsilon < Double.POSITIVE_INFINITY) && method.equals("pld")) {
-      epsilon = composedEpsilon(charges, "rdp", delta);
+    if (!(epsilon < Double.POSITIVE_INFINITY) && accountantKind(method) == AccountantKind.PLD) {
+      epsilon = composedEpsilon(charges, AccountantKind.RDP.serializedName(), delta);
     }
     return Double.isNaN(epsilon) ? Double.POSITIVE_INFINITY : epsilon;
   }
@@ -744,20 +744,25 @@ public final class PrivacyLedger implements AutoCloseable {
   }
 
   static PrivacyAccountant newAccountant(String method) {
-    return switch (method) {
-      case "rdp" -> new RdpAccountant();
-      case "pld" -> new PldAccountant();
-      default ->
-          throw new IllegalArgumentException(
-              "accountant must be \"rdp\" or \"pld\", got \"" + method + "\"");
-    };
+    return accountantKind(method).newAccountant();
   }
 
   private static void validateAccountant(String accountant) {
-    if (!"rdp".equals(accountant) && !"pld".equals(accountant)) {
-      throw new IllegalArgumentException(
-          "accountant must be \"rdp\" or \"pld\", got \"" + accountant + "\"");
+    accountantKind(accountant);
+  }
+
+  /**
+   * The kind an accountant column holds: {@code "rdp"} or {@code "pld"} ("none" composes nothing).
+   */
+  private static AccountantKind accountantKind(String name) {
+    if (AccountantKind.RDP.serializedName().equals(name)) {
+      return AccountantKind.RDP;
     }
+    if (AccountantKind.PLD.serializedName().equals(name)) {
+      return AccountantKind.PLD;
+    }
+    throw new IllegalArgumentException(
+        "accountant must be \"rdp\" or \"pld\", got \"" + name + "\"");
   }
 
   private static void validateName(String name) {

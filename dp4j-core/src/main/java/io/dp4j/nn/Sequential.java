@@ -6,6 +6,7 @@ import io.dp4j.accounting.RunShape;
 import io.dp4j.data.BatchSampler;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.SamplingMode;
+import io.dp4j.data.ShuffledSampler;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.layers.ParameterSpec;
 import io.dp4j.nn.losses.Loss;
@@ -72,7 +73,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
 
   private final List<Layer> layers = new ArrayList<>();
   private final List<TrainingListener> listeners = new ArrayList<>();
-  private final PrivacyLog ledger = new PrivacyLog();
+  private final PrivacyLog privacyLog = new PrivacyLog();
   private final SecureRandom secureRandom = new SecureRandom();
   private long[] inputShape;
   private long seed = new SecureRandom().nextLong();
@@ -506,7 +507,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
    * {@code val_binary_accuracy}), Keras' names.
    *
    * @param validationData held-out examples, or null for none. Evaluating them is not a DP step:
-   *     they are not protected or accounted for by the model's privacy ledger
+   *     they are not protected or accounted for by the model's privacy log
    */
   public History fit(Dataset data, int batchSize, int epochs, Dataset validationData) {
     boolean dropRemainder = requireCompiled().dp != null;
@@ -516,9 +517,15 @@ public class Sequential implements AutoCloseable, TrainableModel {
           data.size() % batchSize,
           batchSize);
     }
+    // the model's seed makes the shuffles predictable, and the sampler reports them as such
+    int n = data.size();
     return fit(
         data,
-        new ShuffledBatches(data.size(), batchSize, dropRemainder, seed ^ 0x5DEECE66DL),
+        new ShuffledSampler(
+            n,
+            n > 0 ? Math.min(batchSize, n) : batchSize,
+            dropRemainder,
+            new SplittableRandom(seed ^ 0x5DEECE66DL)),
         epochs,
         validationData);
   }
@@ -569,12 +576,12 @@ public class Sequential implements AutoCloseable, TrainableModel {
     History history = new History();
     stopRequested = false;
     validationDeclaredNotPrivate = validationData != null && validationData.isDeclaredNotPrivate();
-    if (g.dp != null && ledger.restoredSteps() > 0) {
+    if (g.dp != null && privacyLog.restoredSteps() > 0) {
       LOG.info(
           "the privacy log holds {} steps the model took before it was loaded: this fit's steps are"
               + " composed with them, as training on the same data (privacyLog()"
               + ".continueOnDisjointData() declares data sharing no individual with it)",
-          ledger.restoredSteps());
+          privacyLog.restoredSteps());
     }
     listeners.forEach(l -> l.onTrainingBegin(this));
     for (int epoch = 0; epoch < epochs && !stopRequested; epoch++) {
@@ -668,10 +675,10 @@ public class Sequential implements AutoCloseable, TrainableModel {
         // before Session.run, as the ledger charges: once the run applies the update, nothing
         // that fails afterwards can leave it unrecorded (a run that fails is charged a step that
         // may not have happened, the safe direction)
-        if (sampler.isSeeded() || fixedNoiseSeed != null) {
-          ledger.markPredictable();
+        if (sampler.isPredictable() || fixedNoiseSeed != null) {
+          privacyLog.markPredictable();
         }
-        ledger.recordStep(
+        privacyLog.recordStep(
             sampler.samplingRate(), dp.noiseMultiplier(), sampler.mode(), units.microbatchSize());
       }
       int[] slots = units == null ? null : units.slots();
@@ -1186,7 +1193,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
   /**
    * Sets the step counter, to resume training from a checkpoint: the fixed test noise seed and the
    * test-seeded Poisson microbatch assignment of step s derive from s. It does not touch the
-   * privacy ledger (restore that separately).
+   * privacy log (restore that separately).
    */
   public void setSteps(long steps) {
     if (steps < 0) {
@@ -1288,14 +1295,14 @@ public class Sequential implements AutoCloseable, TrainableModel {
 
   /** The DP events of the steps taken so far. */
   public PrivacyLog privacyLog() {
-    return ledger;
+    return privacyLog;
   }
 
   /**
    * The event every DP step of a {@code fit} with {@code sampler} will record: {@code
    * PoissonSampled(q, Gaussian(σ))}, or Gaussian(σ/2) when microbatches can hold more than one
-   * example ({@link RunShape}'s microbatch rule). A ledger admits or refuses a run with it before the
-   * run starts.
+   * example ({@link RunShape}'s microbatch rule). A ledger admits or refuses a run with it before
+   * the run starts.
    *
    * @throws IllegalStateException if the model is not compiled for DP training
    */
@@ -1315,7 +1322,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
 
   /** The ε spent so far at {@code delta}, from a fresh accountant of the configured kind. */
   public PrivacySpent privacySpent(double delta) {
-    return ledger.privacySpent(delta, accountants);
+    return privacyLog.privacySpent(delta, accountants);
   }
 
   /** The loss the model was compiled with. */

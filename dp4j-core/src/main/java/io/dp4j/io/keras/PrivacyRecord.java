@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dp4j.accounting.GaussianDpEvent;
+import io.dp4j.accounting.AccountantKind;
 import io.dp4j.accounting.PldAccountant;
-import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.accounting.RdpAccountant;
+import io.dp4j.accounting.RunShape;
 import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.nn.Sequential;
 import io.dp4j.privacy.DpSettings;
@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  * @param l2NormClip C
  * @param samplingRate q of the latest steps
  * @param steps DP steps composed
- * @param accountant the accountant that computed ε ("rdp", "pld")
+ * @param accountant the accountant that computed ε (RDP, PLD; stored as {@code "rdp"}, {@code
+ *     "pld"})
  * @param sampling "poisson", or "shuffled" when fixed-size shuffled batches were used and the
  *     Poisson figure is an assumption
  * @param numMicrobatches microbatches per batch, 0 for per-example clipping
@@ -55,7 +56,7 @@ public record PrivacyRecord(
     double l2NormClip,
     double samplingRate,
     long steps,
-    String accountant,
+    AccountantKind accountant,
     String sampling,
     int numMicrobatches,
     boolean secureNoise,
@@ -93,7 +94,7 @@ public record PrivacyRecord(
         l2NormClip,
         samplingRate,
         steps,
-        accountant,
+        AccountantKind.fromSerializedName(accountant),
         sampling,
         numMicrobatches,
         secureNoise,
@@ -104,7 +105,7 @@ public record PrivacyRecord(
             noiseMultiplier,
             samplingRate,
             steps,
-            accountant,
+            AccountantKind.fromSerializedName(accountant),
             sampling,
             numMicrobatches,
             predictableRandomness),
@@ -124,7 +125,7 @@ public record PrivacyRecord(
    */
   public record DisjointDataEntry(
       double epsilon,
-      String accountant,
+      AccountantKind accountant,
       long steps,
       double noiseMultiplier,
       double samplingRate,
@@ -185,7 +186,7 @@ public record PrivacyRecord(
       double noiseMultiplier,
       double samplingRate,
       long steps,
-      String accountant,
+      AccountantKind accountant,
       String sampling,
       int numMicrobatches,
       boolean predictable) {
@@ -206,30 +207,27 @@ public record PrivacyRecord(
               + " and "
               + samplingRate);
     }
-    double sigma = noiseMultiplier;
     double microbatchSize = 1;
     if (numMicrobatches > 0
         && !reproduces(epsilon, delta, samplingRate, noiseMultiplier, steps, accountant)) {
-      sigma = noiseMultiplier / 2;
       microbatchSize = 2; // any size above 1: what matters is that the run holds σ/2
     }
     SelfComposedDpEvent run =
-        new SelfComposedDpEvent(
-            new PoissonSampledDpEvent(samplingRate, new GaussianDpEvent(sigma)), steps);
+        new RunShape(samplingRate, noiseMultiplier, steps, microbatchSize).event();
     return new PrivacyLog.Snapshot(
         List.of(run), List.of(microbatchSize), 0, Double.NaN, assumed, predictable);
   }
 
   private static boolean reproduces(
-      double epsilon, double delta, double q, double sigma, long steps, String accountant) {
+      double epsilon, double delta, double q, double sigma, long steps, AccountantKind accountant) {
     PrivacyAccountant a = accountant(accountant).get();
-    a.compose(new PoissonSampledDpEvent(q, new GaussianDpEvent(sigma)), steps);
+    a.compose(RunShape.step(q, sigma, 1).stepEvent(), steps); // per example: σ as given
     return Math.abs(a.epsilon(delta) - epsilon) <= 1e-6 * Math.max(1, epsilon);
   }
 
-  /** The accountant a record names: PLD for "pld", else RDP. */
-  static Supplier<PrivacyAccountant> accountant(String name) {
-    return "pld".equals(name) ? PldAccountant::new : RdpAccountant::new;
+  /** The accountant a record names: PLD for {@link AccountantKind#PLD}, else RDP. */
+  static Supplier<PrivacyAccountant> accountant(AccountantKind kind) {
+    return kind == AccountantKind.PLD ? PldAccountant::new : RdpAccountant::new;
   }
 
   /**
@@ -282,7 +280,7 @@ public record PrivacyRecord(
     node.put("l2_norm_clip", l2NormClip);
     node.put("sampling_rate", samplingRate);
     node.put("steps", steps);
-    node.put("accountant", accountant);
+    node.put("accountant", accountant.serializedName());
     node.put("sampling", sampling);
     node.put("num_microbatches", numMicrobatches);
     node.put("secure_noise", secureNoise);
@@ -296,7 +294,7 @@ public record PrivacyRecord(
       for (DisjointDataEntry e : disjointDataEntries) {
         ObjectNode entry = entries.addObject();
         entry.put("epsilon", e.epsilon());
-        entry.put("accountant", e.accountant());
+        entry.put("accountant", e.accountant().serializedName());
         entry.put("steps", e.steps());
         entry.put("noise_multiplier", e.noiseMultiplier());
         entry.put("sampling_rate", e.samplingRate());
@@ -321,7 +319,7 @@ public record PrivacyRecord(
       double sigma = number(node, "noise_multiplier");
       double q = number(node, "sampling_rate");
       long steps = (long) number(node, "steps");
-      String accountant = text(node, "accountant");
+      AccountantKind accountant = AccountantKind.fromSerializedName(text(node, "accountant"));
       String sampling = text(node, "sampling");
       int microbatches = (int) number(node, "num_microbatches");
       boolean predictable = optionalBoolean(node, "predictable_randomness");
@@ -336,7 +334,7 @@ public record PrivacyRecord(
         entries.add(
             new DisjointDataEntry(
                 number(e, "epsilon"),
-                text(e, "accountant"),
+                AccountantKind.fromSerializedName(text(e, "accountant")),
                 entrySteps,
                 number(e, "noise_multiplier"),
                 number(e, "sampling_rate"),
