@@ -4,13 +4,17 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * The accountant that composed a privacy figure. Its {@link #serializedName()} ({@code "rdp"},
- * {@code "pld"}, {@code "none"}) is what privacy records, checkpoints, ledger rows and JSON reports
- * store, and {@link #toString()} returns it, so text built from a kind reads as before.
+ * The built-in accountants, and "none" for a figure no accountant composed. Its {@link
+ * #serializedName()} ({@code "rdp"}, {@code "pld"}, {@code "none"}) is what privacy records,
+ * checkpoints, ledger rows and JSON reports store, and {@link #toString()} returns it, so text
+ * built from a kind reads as before. {@link PrivacyAccountant} stays open: a caller-supplied
+ * accountant (passed to a model's {@code setAccountant}) is none of these and names itself by its
+ * {@link PrivacyAccountant#method()}.
  */
 public enum AccountantKind {
   /** Rényi DP ({@link RdpAccountant}). */
@@ -33,18 +37,30 @@ public enum AccountantKind {
   }
 
   /**
+   * The built-in kind named {@code name}, or empty for another name (a caller-supplied {@link
+   * PrivacyAccountant} names itself).
+   */
+  public static Optional<AccountantKind> of(String name) {
+    for (AccountantKind kind : values()) {
+      if (kind.serializedName.equals(name)) {
+        return Optional.of(kind);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
    * The kind stored as {@code name}.
    *
    * @throws IllegalArgumentException naming the allowed names if {@code name} is none of them
    */
   @JsonCreator
   public static AccountantKind fromSerializedName(String name) {
-    for (AccountantKind kind : values()) {
-      if (kind.serializedName.equals(name)) {
-        return kind;
-      }
-    }
-    throw new IllegalArgumentException(
+    return of(name).orElseThrow(() -> unknown(name));
+  }
+
+  private static IllegalArgumentException unknown(String name) {
+    return new IllegalArgumentException(
         "accountant must be one of "
             + Arrays.stream(values())
                 .map(AccountantKind::serializedName)

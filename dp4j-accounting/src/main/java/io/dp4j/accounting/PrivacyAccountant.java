@@ -34,13 +34,11 @@ public interface PrivacyAccountant {
   /** The δ this accountant certifies at {@code epsilon} &gt;= 0. */
   double delta(double epsilon);
 
-  /** Short name of the method ("rdp", "pld"): its {@link AccountantKind#serializedName()}. */
+  /**
+   * Short name of the method: the {@link AccountantKind#serializedName()} of a built-in accountant
+   * ("rdp", "pld"); a caller-supplied accountant names itself.
+   */
   String method();
-
-  /** The kind of this accountant. */
-  default AccountantKind kind() {
-    return AccountantKind.fromSerializedName(method());
-  }
 
   /** The accountant's settings and ledger as a JSON object. */
   String toJson();

@@ -25,8 +25,10 @@ class AccountantKindTest {
 
   @Test
   void accountantsNameTheirKind() {
-    assertThat(new RdpAccountant().kind()).isEqualTo(AccountantKind.RDP);
-    assertThat(new PldAccountant().kind()).isEqualTo(AccountantKind.PLD);
+    assertThat(AccountantKind.of(new RdpAccountant().method())).hasValue(AccountantKind.RDP);
+    assertThat(AccountantKind.of(new PldAccountant().method())).hasValue(AccountantKind.PLD);
+    // a caller-supplied accountant names itself and is no built-in kind
+    assertThat(AccountantKind.of("test")).isEmpty();
     assertThat(AccountantKind.RDP.newAccountant()).isInstanceOf(RdpAccountant.class);
     assertThat(AccountantKind.PLD.factory().get()).isInstanceOf(PldAccountant.class);
     assertThatThrownBy(AccountantKind.NONE::newAccountant)

@@ -343,7 +343,7 @@ public final class PrivacyLog {
         steps,
         lastRate,
         lastSigma,
-        accountant.kind(),
+        accountant.method(),
         samplingAssumed,
         lastMicrobatchSize,
         sensitivityDoubled);
@@ -360,7 +360,7 @@ public final class PrivacyLog {
         steps,
         lastRate,
         lastSigma,
-        AccountantKind.NONE,
+        AccountantKind.NONE.serializedName(),
         samplingAssumed,
         lastMicrobatchSize,
         sensitivityDoubled);

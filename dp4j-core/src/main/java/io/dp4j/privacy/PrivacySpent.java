@@ -17,9 +17,10 @@ import java.util.Optional;
  * @param steps DP steps composed
  * @param samplingRate q of the latest steps
  * @param noiseMultiplier σ as configured (the noise std divided by the clipping norm C)
- * @param method the accountant ({@link AccountantKind#RDP}, {@link AccountantKind#PLD}), or {@link
- *     AccountantKind#NONE} when no step was composed: none ran (ε 0), or some ran without noise (ε
- *     infinite)
+ * @param method the accountant's {@link io.dp4j.accounting.PrivacyAccountant#method()} (for the
+ *     built-in ones an {@link AccountantKind#serializedName()}, "rdp" or "pld"), or "none" ({@link
+ *     AccountantKind#NONE}) when no step was composed: none ran (ε 0), or some ran without noise (ε
+ *     infinite); {@link #kind()} gives the built-in kind
  * @param samplingAssumed true if some steps used fixed-size shuffled batches, for which the
  *     Poisson-sampling figure is an assumption (as in TF Privacy's statements)
  * @param microbatchSize examples per microbatch of the latest steps: 1 when clipping per example,
@@ -33,7 +34,7 @@ public record PrivacySpent(
     long steps,
     double samplingRate,
     double noiseMultiplier,
-    AccountantKind method,
+    String method,
     boolean samplingAssumed,
     double microbatchSize,
     boolean sensitivityDoubled) {
@@ -45,9 +46,14 @@ public record PrivacySpent(
       long steps,
       double samplingRate,
       double noiseMultiplier,
-      AccountantKind method,
+      String method,
       boolean samplingAssumed) {
     this(epsilon, delta, steps, samplingRate, noiseMultiplier, method, samplingAssumed, 1.0, false);
+  }
+
+  /** The built-in accountant {@link #method()} names, empty for a caller-supplied accountant. */
+  public Optional<AccountantKind> kind() {
+    return AccountantKind.of(method);
   }
 
   /** The noise multiplier the latest steps were accounted with: σ/2 if doubled, else σ. */

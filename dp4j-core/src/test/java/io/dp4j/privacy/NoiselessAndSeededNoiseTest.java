@@ -30,7 +30,8 @@ class NoiselessAndSeededNoiseTest {
       History history = model.fit(data, PoissonSampler.seeded(60, 0.2, 3), 2);
       PrivacySpent spent = model.privacySpent(1e-5);
       assertThat(spent.epsilon()).isInfinite().isPositive();
-      assertThat(spent.method()).isEqualTo(AccountantKind.NONE);
+      assertThat(spent.method()).isEqualTo("none");
+      assertThat(spent.kind()).hasValue(AccountantKind.NONE);
       assertThat(spent.steps()).isEqualTo(10).isEqualTo(model.privacyLog().noiselessSteps());
       assertThat(history.get("epsilon")).hasSize(2).allMatch(e -> e == Double.POSITIVE_INFINITY);
       assertThatThrownBy(() -> PrivacyRecord.of(model, 1e-5))

@@ -39,7 +39,8 @@ class PrivacyLogTest {
     direct.compose(new PoissonSampledDpEvent(Q / 2, new GaussianDpEvent(SIGMA)), 1);
     PrivacySpent spent = log.privacySpent(DELTA, RdpAccountant::new);
     assertThat(spent.epsilon()).isEqualTo(direct.epsilon(DELTA));
-    assertThat(spent.method()).isEqualTo(AccountantKind.RDP);
+    assertThat(spent.method()).isEqualTo("rdp");
+    assertThat(spent.kind()).hasValue(AccountantKind.RDP);
   }
 
   @Test
@@ -71,7 +72,7 @@ class PrivacyLogTest {
     assertThat(log.samplingAssumed()).isTrue();
     PrivacySpent spent = log.privacySpent(DELTA, RdpAccountant::new);
     assertThat(spent.epsilon()).isInfinite();
-    assertThat(spent.method()).isEqualTo(AccountantKind.NONE);
+    assertThat(spent.kind()).hasValue(AccountantKind.NONE);
     assertThat(spent.steps()).isEqualTo(2);
   }
 
@@ -79,7 +80,7 @@ class PrivacyLogTest {
   void anEmptyLogHasSpentNothing() {
     PrivacySpent spent = new PrivacyLog().privacySpent(DELTA, RdpAccountant::new);
     assertThat(spent.epsilon()).isZero();
-    assertThat(spent.method()).isEqualTo(AccountantKind.NONE);
+    assertThat(spent.method()).isEqualTo("none");
   }
 
   @Test

@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dp4j.accounting.AccountantKind;
-import io.dp4j.accounting.PldAccountant;
 import io.dp4j.accounting.PrivacyAccountant;
-import io.dp4j.accounting.RdpAccountant;
 import io.dp4j.accounting.RunShape;
 import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.nn.Sequential;
@@ -28,8 +26,8 @@ import java.util.function.Supplier;
  * @param l2NormClip C
  * @param samplingRate q of the latest steps
  * @param steps DP steps composed
- * @param accountant the accountant that computed ε (RDP, PLD; stored as {@code "rdp"}, {@code
- *     "pld"})
+ * @param accountant the accountant that computed ε: an {@link AccountantKind#serializedName()}
+ *     ("rdp", "pld"), or the {@link PrivacyAccountant#method()} of a caller-supplied accountant
  * @param sampling "poisson", or "shuffled" when fixed-size shuffled batches were used and the
  *     Poisson figure is an assumption
  * @param numMicrobatches microbatches per batch, 0 for per-example clipping
@@ -56,7 +54,7 @@ public record PrivacyRecord(
     double l2NormClip,
     double samplingRate,
     long steps,
-    AccountantKind accountant,
+    String accountant,
     String sampling,
     int numMicrobatches,
     boolean secureNoise,
@@ -94,7 +92,7 @@ public record PrivacyRecord(
         l2NormClip,
         samplingRate,
         steps,
-        AccountantKind.fromSerializedName(accountant),
+        accountant,
         sampling,
         numMicrobatches,
         secureNoise,
@@ -105,7 +103,7 @@ public record PrivacyRecord(
             noiseMultiplier,
             samplingRate,
             steps,
-            AccountantKind.fromSerializedName(accountant),
+            accountant,
             sampling,
             numMicrobatches,
             predictableRandomness),
@@ -125,7 +123,7 @@ public record PrivacyRecord(
    */
   public record DisjointDataEntry(
       double epsilon,
-      AccountantKind accountant,
+      String accountant,
       long steps,
       double noiseMultiplier,
       double samplingRate,
@@ -186,7 +184,7 @@ public record PrivacyRecord(
       double noiseMultiplier,
       double samplingRate,
       long steps,
-      AccountantKind accountant,
+      String accountant,
       String sampling,
       int numMicrobatches,
       boolean predictable) {
@@ -219,15 +217,20 @@ public record PrivacyRecord(
   }
 
   private static boolean reproduces(
-      double epsilon, double delta, double q, double sigma, long steps, AccountantKind accountant) {
+      double epsilon, double delta, double q, double sigma, long steps, String accountant) {
     PrivacyAccountant a = accountant(accountant).get();
     a.compose(RunShape.step(q, sigma, 1).stepEvent(), steps); // per example: σ as given
     return Math.abs(a.epsilon(delta) - epsilon) <= 1e-6 * Math.max(1, epsilon);
   }
 
-  /** The accountant a record names: PLD for {@link AccountantKind#PLD}, else RDP. */
-  static Supplier<PrivacyAccountant> accountant(AccountantKind kind) {
-    return kind == AccountantKind.PLD ? PldAccountant::new : RdpAccountant::new;
+  /**
+   * The accountant a record names: PLD for {@link AccountantKind#PLD}'s name, else RDP (also for a
+   * caller-supplied accountant's own name, which a record cannot rebuild).
+   */
+  static Supplier<PrivacyAccountant> accountant(String name) {
+    return AccountantKind.PLD.serializedName().equals(name)
+        ? AccountantKind.PLD.factory()
+        : AccountantKind.RDP.factory();
   }
 
   /**
@@ -280,7 +283,7 @@ public record PrivacyRecord(
     node.put("l2_norm_clip", l2NormClip);
     node.put("sampling_rate", samplingRate);
     node.put("steps", steps);
-    node.put("accountant", accountant.serializedName());
+    node.put("accountant", accountant);
     node.put("sampling", sampling);
     node.put("num_microbatches", numMicrobatches);
     node.put("secure_noise", secureNoise);
@@ -294,7 +297,7 @@ public record PrivacyRecord(
       for (DisjointDataEntry e : disjointDataEntries) {
         ObjectNode entry = entries.addObject();
         entry.put("epsilon", e.epsilon());
-        entry.put("accountant", e.accountant().serializedName());
+        entry.put("accountant", e.accountant());
         entry.put("steps", e.steps());
         entry.put("noise_multiplier", e.noiseMultiplier());
         entry.put("sampling_rate", e.samplingRate());
@@ -319,7 +322,7 @@ public record PrivacyRecord(
       double sigma = number(node, "noise_multiplier");
       double q = number(node, "sampling_rate");
       long steps = (long) number(node, "steps");
-      AccountantKind accountant = AccountantKind.fromSerializedName(text(node, "accountant"));
+      String accountant = text(node, "accountant");
       String sampling = text(node, "sampling");
       int microbatches = (int) number(node, "num_microbatches");
       boolean predictable = optionalBoolean(node, "predictable_randomness");
@@ -334,7 +337,7 @@ public record PrivacyRecord(
         entries.add(
             new DisjointDataEntry(
                 number(e, "epsilon"),
-                AccountantKind.fromSerializedName(text(e, "accountant")),
+                text(e, "accountant"),
                 entrySteps,
                 number(e, "noise_multiplier"),
                 number(e, "sampling_rate"),
