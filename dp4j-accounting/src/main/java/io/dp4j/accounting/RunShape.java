@@ -58,8 +58,11 @@ public record RunShape(
     return Math.max(1, expectedBatchSize / numMicrobatches);
   }
 
-  /** Poisson batches clip per example when M is the expected batch size (up to rounding). */
-  private static boolean clipsPerExample(int numMicrobatches, double expectedBatchSize) {
+  /**
+   * Poisson batches clip per example when M is the expected batch size (up to rounding); the
+   * training step plans its clipping units with the same test.
+   */
+  public static boolean clipsPerExample(int numMicrobatches, double expectedBatchSize) {
     return Math.abs(expectedBatchSize - numMicrobatches) <= 1e-6 * Math.max(1, numMicrobatches);
   }
 

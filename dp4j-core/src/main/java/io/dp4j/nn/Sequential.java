@@ -748,7 +748,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
       DpSettings dp, int b, double expectedBatchSize, SamplingMode mode) {
     int m = dp.numMicrobatches();
     boolean perExample =
-        m == 0 || (mode == SamplingMode.POISSON && isPerExample(m, expectedBatchSize));
+        m == 0 || (mode == SamplingMode.POISSON && RunShape.clipsPerExample(m, expectedBatchSize));
     if (perExample) {
       if (b == 0) {
         return new ClippingUnits(1, new int[] {-1}, new float[1], new int[0], 1);
@@ -821,11 +821,6 @@ public class Sequential implements AutoCloseable, TrainableModel {
     Arrays.fill(slots, -1);
     return new ClippingUnits(
         count, slots, new float[count], new int[b], Math.max(1, microbatchSize));
-  }
-
-  /** Poisson batches clip per example when M is the expected batch size (up to rounding). */
-  private static boolean isPerExample(int m, double expectedBatchSize) {
-    return Math.abs(expectedBatchSize - m) <= 1e-6 * Math.max(1, m);
   }
 
   private static float sum(float[] values) {
