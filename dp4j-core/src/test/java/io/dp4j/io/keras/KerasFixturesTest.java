@@ -88,7 +88,8 @@ class KerasFixturesTest {
 
   @Test
   void weightsOnlyFileIsNotAModel() {
-    assertThatThrownBy(() -> ModelIO.load(fixture("k2.3.1_seq_dense_softmax_weights.h5")))
+    Path weightsOnly = fixture("k2.3.1_seq_dense_softmax_weights.h5");
+    assertThatThrownBy(() -> ModelIO.load(weightsOnly))
         .isInstanceOf(KerasFormatException.class)
         .hasMessageContaining("weights only");
   }

@@ -68,11 +68,9 @@ class LoadWeightsTest {
 
   @Test
   void jsonIsNotAWeightsFile() throws IOException {
+    Path config = KerasFixturesTest.fixture("k2.3.1_seq_dense_softmax_config.json");
     try (KerasModel m = ModelIO.load(keras3())) {
-      assertThatThrownBy(
-              () ->
-                  ModelIO.loadWeights(
-                      m, KerasFixturesTest.fixture("k2.3.1_seq_dense_softmax_config.json")))
+      assertThatThrownBy(() -> ModelIO.loadWeights(m, config))
           .hasMessageContaining("not a weights file");
     }
   }

@@ -477,10 +477,8 @@ class TrainingCheckpointTest {
 
   @Test
   void aPlainKerasFileIsNotACheckpoint() {
-    assertThatThrownBy(
-            () ->
-                TrainingCheckpoint.load(
-                    KerasFixturesTest.fixture("k3.1.1_seq_diabetes_dense.keras")))
+    Path plain = KerasFixturesTest.fixture("k3.1.1_seq_diabetes_dense.keras");
+    assertThatThrownBy(() -> TrainingCheckpoint.load(plain))
         .isInstanceOf(KerasFormatException.class)
         .hasMessageContaining("not a dp4j checkpoint");
   }
