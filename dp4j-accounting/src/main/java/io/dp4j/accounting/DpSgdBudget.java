@@ -4,10 +4,9 @@ package io.dp4j.accounting;
  * The privacy a DP-SGD run spends, under both accountants: ε from RDP (with its optimal order) and
  * from PLD, for Poisson sampling at rate q = batchSize / n over {@code steps} steps.
  *
- * <p>With microbatches of more than one example, one example can change a microbatch's clipped
- * gradient by up to 2C under add-or-remove adjacency, so the effective noise multiplier is σ/2
- * (Ponomareva et al. 2023, "How to DP-fy ML", Sec. 5.6); {@code effectiveNoiseMultiplier} is the σ
- * the figures were computed with.
+ * <p>With microbatches of more than one example the effective noise multiplier is σ/2 ({@link
+ * RunShape}'s microbatch rule); {@code effectiveNoiseMultiplier} is the σ the figures were computed
+ * with.
  *
  * @param epsilonRdp ε from the RDP accountant, or NaN when it was not asked for
  * @param rdpOrder the RDP order that gave {@code epsilonRdp}, or NaN
@@ -87,7 +86,7 @@ public record DpSgdBudget(
     Arguments.requireNonNegative("steps", steps);
     Arguments.requireOpenUnit("delta", delta);
     double q = (double) batchSize / n;
-    double sigma = microbatchesOfMoreThanOne ? noiseMultiplier / 2 : noiseMultiplier;
+    double sigma = RunShape.effectiveNoiseMultiplier(noiseMultiplier, microbatchesOfMoreThanOne);
     DpEvent event =
         new SelfComposedDpEvent(new PoissonSampledDpEvent(q, new GaussianDpEvent(sigma)), steps);
     double epsRdp = Double.NaN;

@@ -34,7 +34,10 @@ public interface PrivacyAccountant {
   /** The δ this accountant certifies at {@code epsilon} &gt;= 0. */
   double delta(double epsilon);
 
-  /** Short name of the method ("rdp", "pld"). */
+  /**
+   * Short name of the method: the {@link AccountantKind#serializedName()} of a built-in accountant
+   * ("rdp", "pld"); a caller-supplied accountant names itself.
+   */
   String method();
 
   /** The accountant's settings and ledger as a JSON object. */

@@ -1,10 +1,9 @@
 package io.dp4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dp4j.accounting.AccountantKind;
 import io.dp4j.accounting.NoiseCalibration;
-import io.dp4j.accounting.PldAccountant;
 import io.dp4j.accounting.PrivacyAccountant;
-import io.dp4j.accounting.RdpAccountant;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -40,12 +39,8 @@ final class CalibrateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     run.validate();
-    Supplier<PrivacyAccountant> factory =
-        switch (accountant) {
-          case rdp -> RdpAccountant::new;
-          case pld -> PldAccountant::new;
-          case all -> throw new IllegalArgumentException("--accountant must be rdp or pld");
-        };
+    AccountantKind kind = accountant.kind();
+    Supplier<PrivacyAccountant> factory = kind.factory();
     long steps = run.steps();
     double q = run.samplingRate();
     NoiseCalibration.Calibration result =
@@ -56,7 +51,7 @@ final class CalibrateCommand implements Callable<Integer> {
       node.put("noise_multiplier", result.noiseMultiplier());
       EpsilonFormat.putJson(node, "epsilon", result.epsilon());
       node.put("target_epsilon", targetEpsilon);
-      node.put("accountant", accountant.name());
+      node.put("accountant", kind.serializedName());
       node.put("delta", run.delta);
       node.put("steps", steps);
       node.put("sampling_rate", q);
@@ -68,7 +63,7 @@ final class CalibrateCommand implements Callable<Integer> {
           result.noiseMultiplier(),
           result.epsilon(),
           targetEpsilon,
-          accountant.name().toUpperCase(Locale.ROOT),
+          kind.label(),
           run.delta,
           q,
           steps);
@@ -79,7 +74,7 @@ final class CalibrateCommand implements Callable<Integer> {
             "note: %s has no bound for smaller noise multipliers (beyond its grid's work limit),"
                 + " so this one is larger than the target needs; --accountant rdp may find a"
                 + " smaller one%n",
-            accountant.name().toUpperCase(Locale.ROOT));
+            kind.label());
       }
     }
     return 0;

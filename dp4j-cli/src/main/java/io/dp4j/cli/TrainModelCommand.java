@@ -5,13 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.DpEvent;
-import io.dp4j.accounting.GaussianDpEvent;
 import io.dp4j.accounting.NoiseCalibration;
 import io.dp4j.accounting.PldAccountant;
-import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.accounting.PrivacyStatement;
 import io.dp4j.accounting.RdpAccountant;
+import io.dp4j.accounting.RunShape;
 import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.FashionMnist;
@@ -438,7 +437,9 @@ final class TrainModelCommand implements Callable<Integer> {
       double q = sampler.samplingRate();
       int stepsPerEpoch = sampler.stepsPerEpoch();
       long steps = (long) epochs * stepsPerEpoch;
-      boolean doubled = sensitivityDoubled(microbatches, sampler.expectedBatchSize());
+      double microbatchSize =
+          RunShape.microbatchSize(microbatches, sampler.expectedBatchSize(), true);
+      boolean doubled = RunShape.sensitivityDoubled(microbatchSize);
       Supplier<PrivacyAccountant> factory =
           accountant == AccountantChoice.pld ? PldAccountant::new : RdpAccountant::new;
       String accountantName = accountant.name().toUpperCase(Locale.ROOT);
@@ -467,7 +468,7 @@ final class TrainModelCommand implements Callable<Integer> {
           err.flush();
           return refused();
         }
-        sigma = doubled ? 2 * cal.noiseMultiplier() : cal.noiseMultiplier();
+        sigma = RunShape.configuredNoiseMultiplier(cal.noiseMultiplier(), doubled);
         calibration =
             String.format(
                 Locale.ROOT,
@@ -488,10 +489,11 @@ final class TrainModelCommand implements Callable<Integer> {
                 ? noiseMultiplier
                 : builtinModel ? MnistTutorial.NOISE_MULTIPLIER : 1.1;
         if (targetEpsilon != null) {
-          StepPrivacy planned = new StepPrivacy(q, doubled ? sigma / 2 : sigma, d);
+          StepPrivacy planned =
+              new StepPrivacy(q, RunShape.effectiveNoiseMultiplier(sigma, doubled), d);
           double planEpsilon =
               earlier.steps() > 0
-                  ? epsilonAfter(earlier, q, doubled ? sigma / 2 : sigma, steps, d, factory)
+                  ? epsilonAfter(earlier, new RunShape(q, sigma, steps, microbatchSize), d, factory)
                   : accountant == AccountantChoice.pld
                       ? planned.epsilonPld(steps)
                       : planned.epsilonRdp(steps);
@@ -513,7 +515,8 @@ final class TrainModelCommand implements Callable<Integer> {
           }
         }
       }
-      StepPrivacy privacy = new StepPrivacy(q, doubled ? sigma / 2 : sigma, d);
+      StepPrivacy privacy =
+          new StepPrivacy(q, RunShape.effectiveNoiseMultiplier(sigma, doubled), d);
       long stepsBefore = s.privacyLog().steps();
       long modelStepsBefore = s.steps();
       if (resume != null) {
@@ -889,19 +892,17 @@ final class TrainModelCommand implements Callable<Integer> {
     }
   }
 
-  /** ε at {@code d} of {@code earlier} composed with {@code steps} planned steps. */
+  /** ε at {@code d} of {@code earlier} composed with the {@code planned} steps. */
   private static double epsilonAfter(
       PrivacyLog.Snapshot earlier,
-      double q,
-      double effectiveSigma,
-      long steps,
+      RunShape planned,
       double d,
       Supplier<PrivacyAccountant> factory) {
     PrivacyAccountant a = factory.get();
     for (SelfComposedDpEvent run : earlier.events()) {
       a.compose(run.event(), run.count());
     }
-    a.compose(new PoissonSampledDpEvent(q, new GaussianDpEvent(effectiveSigma)), steps);
+    a.compose(planned.stepEvent(), planned.steps());
     return a.epsilon(d);
   }
 
@@ -1090,12 +1091,6 @@ final class TrainModelCommand implements Callable<Integer> {
    * Whether microbatches hold more than one example, which the model's ledger accounts with σ/2: M
    * &gt; 0 and M different from (below) the expected batch size.
    */
-  static boolean sensitivityDoubled(int microbatches, double expectedBatchSize) {
-    return microbatches > 0
-        && Math.abs(expectedBatchSize - microbatches) > 1e-6 * Math.max(1, microbatches)
-        && expectedBatchSize / microbatches > 1;
-  }
-
   private static Dataset reshape(Dataset d, long[] inputShape) {
     long per = 1;
     for (long x : inputShape) {

@@ -26,7 +26,7 @@ public interface BatchSampler {
    * <p>The default answers {@code true}, the conservative claim; samplers that draw from a {@code
    * SecureRandom} they seeded themselves override it.
    */
-  default boolean isSeeded() {
+  default boolean isPredictable() {
     return true;
   }
 

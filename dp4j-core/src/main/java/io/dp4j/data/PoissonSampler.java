@@ -25,7 +25,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>By default the randomness comes from {@link java.security.SecureRandom}: the batch membership
  * is part of what DP hides, so it must not be predictable. {@link #seeded} exists for tests, and
- * {@link #isSeeded()} tells the privacy report which kind ran. Instances are not thread-safe.
+ * {@link #isPredictable()} tells the privacy report which kind ran. Instances are not thread-safe.
  */
 public final class PoissonSampler implements BatchSampler {
   private final int n;
@@ -48,7 +48,7 @@ public final class PoissonSampler implements BatchSampler {
 
   /**
    * Poisson sampling at rate {@code samplingRate} from {@code rng}. The sampler reports itself as
-   * seeded ({@link #isSeeded()}) unless {@code rng} is a {@link java.security.SecureRandom}.
+   * seeded ({@link #isPredictable()}) unless {@code rng} is a {@link java.security.SecureRandom}.
    *
    * @param n number of examples, at least 1
    * @param samplingRate q, in (0, 1]
@@ -97,8 +97,8 @@ public final class PoissonSampler implements BatchSampler {
   }
 
   /**
-   * For tests only: a reproducible sampler from a fixed seed. It reports {@link #isSeeded()} as
-   * {@code true}, and privacy reports say the sampling was predictable.
+   * For tests only: a reproducible sampler from a fixed seed. It reports {@link #isPredictable()}
+   * as {@code true}, and privacy reports say the sampling was predictable.
    */
   public static PoissonSampler seeded(int n, double samplingRate, long seed) {
     return new PoissonSampler(
@@ -180,7 +180,7 @@ public final class PoissonSampler implements BatchSampler {
 
   /** {@code false} only when the randomness comes from a {@link java.security.SecureRandom}. */
   @Override
-  public boolean isSeeded() {
+  public boolean isPredictable() {
     return seeded;
   }
 

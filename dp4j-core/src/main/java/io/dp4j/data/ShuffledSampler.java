@@ -18,7 +18,7 @@ import java.util.random.RandomGenerator;
  * tutorial (n = 60000, batch 250) divides exactly, so both agree there.
  *
  * <p>Randomness comes from {@link java.security.SecureRandom} unless a generator or a test seed is
- * given ({@link #isSeeded()}). Instances are not thread-safe.
+ * given ({@link #isPredictable()}). Instances are not thread-safe.
  */
 public final class ShuffledSampler implements BatchSampler {
   private final int n;
@@ -80,7 +80,7 @@ public final class ShuffledSampler implements BatchSampler {
     Arrays.setAll(permutation, i -> i);
   }
 
-  /** For tests only: reproducible shuffles from a fixed seed; {@link #isSeeded()} is true. */
+  /** For tests only: reproducible shuffles from a fixed seed; {@link #isPredictable()} is true. */
   public static ShuffledSampler seeded(int n, int batchSize, boolean dropRemainder, long seed) {
     return new ShuffledSampler(
         n, batchSize, dropRemainder, Randomness.seeded(seed), true, OptionalLong.of(seed));
@@ -144,7 +144,7 @@ public final class ShuffledSampler implements BatchSampler {
   }
 
   @Override
-  public boolean isSeeded() {
+  public boolean isPredictable() {
     return seeded;
   }
 

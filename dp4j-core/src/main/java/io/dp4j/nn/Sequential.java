@@ -2,9 +2,11 @@ package io.dp4j.nn;
 
 import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.accounting.RdpAccountant;
+import io.dp4j.accounting.RunShape;
 import io.dp4j.data.BatchSampler;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.SamplingMode;
+import io.dp4j.data.ShuffledSampler;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.layers.ParameterSpec;
 import io.dp4j.nn.losses.InvalidLabelException;
@@ -78,7 +80,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
 
   private final List<Layer> layers = new ArrayList<>();
   private final List<TrainingListener> listeners = new ArrayList<>();
-  private final PrivacyLog ledger = new PrivacyLog();
+  private final PrivacyLog privacyLog = new PrivacyLog();
   private final SecureRandom secureRandom = new SecureRandom();
   private long[] inputShape;
   private long seed = new SecureRandom().nextLong();
@@ -514,7 +516,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
    * {@code val_binary_accuracy}), Keras' names.
    *
    * @param validationData held-out examples, or null for none. Evaluating them is not a DP step:
-   *     they are not protected or accounted for by the model's privacy ledger
+   *     they are not protected or accounted for by the model's privacy log
    */
   public History fit(Dataset data, int batchSize, int epochs, Dataset validationData) {
     boolean dropRemainder = requireCompiled().dp != null;
@@ -524,9 +526,15 @@ public class Sequential implements AutoCloseable, TrainableModel {
           data.size() % batchSize,
           batchSize);
     }
+    // the model's seed makes the shuffles predictable, and the sampler reports them as such
+    int n = data.size();
     return fit(
         data,
-        new ShuffledBatches(data.size(), batchSize, dropRemainder, seed ^ 0x5DEECE66DL),
+        new ShuffledSampler(
+            n,
+            n > 0 ? Math.min(batchSize, n) : batchSize,
+            dropRemainder,
+            new SplittableRandom(seed ^ 0x5DEECE66DL)),
         epochs,
         validationData);
   }
@@ -584,12 +592,12 @@ public class Sequential implements AutoCloseable, TrainableModel {
     History history = new History();
     stopRequested = false;
     validationDeclaredNotPrivate = validationData != null && validationData.isDeclaredNotPrivate();
-    if (g.dp != null && ledger.restoredSteps() > 0) {
+    if (g.dp != null && privacyLog.restoredSteps() > 0) {
       LOG.info(
           "the privacy log holds {} steps the model took before it was loaded: this fit's steps are"
               + " composed with them, as training on the same data (privacyLog()"
               + ".continueOnDisjointData() declares data sharing no individual with it)",
-          ledger.restoredSteps());
+          privacyLog.restoredSteps());
     }
     listeners.forEach(l -> l.onTrainingBegin(this));
     for (int epoch = 0; epoch < epochs && !stopRequested; epoch++) {
@@ -708,10 +716,10 @@ public class Sequential implements AutoCloseable, TrainableModel {
         // before Session.run, as the ledger charges: once the run applies the update, nothing
         // that fails afterwards can leave it unrecorded (a run that fails is charged a step that
         // may not have happened, the safe direction)
-        if (sampler.isSeeded() || fixedNoiseSeed != null) {
-          ledger.markPredictable();
+        if (sampler.isPredictable() || fixedNoiseSeed != null) {
+          privacyLog.markPredictable();
         }
-        ledger.recordStep(
+        privacyLog.recordStep(
             sampler.samplingRate(), dp.noiseMultiplier(), sampler.mode(), units.microbatchSize());
       }
       int[] slots = units == null ? null : units.slots();
@@ -781,7 +789,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
       DpSettings dp, int b, double expectedBatchSize, SamplingMode mode) {
     int m = dp.numMicrobatches();
     boolean perExample =
-        m == 0 || (mode == SamplingMode.POISSON && isPerExample(m, expectedBatchSize));
+        m == 0 || (mode == SamplingMode.POISSON && RunShape.clipsPerExample(m, expectedBatchSize));
     if (perExample) {
       if (b == 0) {
         return new ClippingUnits(1, new int[] {-1}, new float[1], new int[0], 1);
@@ -854,11 +862,6 @@ public class Sequential implements AutoCloseable, TrainableModel {
     Arrays.fill(slots, -1);
     return new ClippingUnits(
         count, slots, new float[count], new int[b], Math.max(1, microbatchSize));
-  }
-
-  /** Poisson batches clip per example when M is the expected batch size (up to rounding). */
-  private static boolean isPerExample(int m, double expectedBatchSize) {
-    return Math.abs(expectedBatchSize - m) <= 1e-6 * Math.max(1, m);
   }
 
   private static float sum(float[] values) {
@@ -1226,7 +1229,7 @@ public class Sequential implements AutoCloseable, TrainableModel {
   /**
    * Sets the step counter, to resume training from a checkpoint: the fixed test noise seed and the
    * test-seeded Poisson microbatch assignment of step s derive from s. It does not touch the
-   * privacy ledger (restore that separately).
+   * privacy log (restore that separately).
    */
   public void setSteps(long steps) {
     if (steps < 0) {
@@ -1328,14 +1331,14 @@ public class Sequential implements AutoCloseable, TrainableModel {
 
   /** The DP events of the steps taken so far. */
   public PrivacyLog privacyLog() {
-    return ledger;
+    return privacyLog;
   }
 
   /**
    * The event every DP step of a {@code fit} with {@code sampler} will record: {@code
    * PoissonSampled(q, Gaussian(σ))}, or Gaussian(σ/2) when microbatches can hold more than one
-   * example (the rule of {@link DpSettings}). A ledger admits or refuses a run with it before the
-   * run starts.
+   * example ({@link RunShape}'s microbatch rule). A ledger admits or refuses a run with it before
+   * the run starts.
    *
    * @throws IllegalStateException if the model is not compiled for DP training
    */
@@ -1344,19 +1347,18 @@ public class Sequential implements AutoCloseable, TrainableModel {
     if (g.dp == null) {
       throw new IllegalStateException("the model is not compiled for DP training");
     }
-    int m = g.dp.numMicrobatches();
-    double expected = sampler.expectedBatchSize();
-    boolean perExample =
-        m == 0 || (sampler.mode() == SamplingMode.POISSON && isPerExample(m, expected));
-    double sigma = g.dp.noiseMultiplier();
-    double effective = !perExample && expected / m > 1 ? sigma / 2 : sigma;
-    return new io.dp4j.accounting.PoissonSampledDpEvent(
-        sampler.samplingRate(), new io.dp4j.accounting.GaussianDpEvent(effective));
+    double microbatchSize =
+        RunShape.microbatchSize(
+            g.dp.numMicrobatches(),
+            sampler.expectedBatchSize(),
+            sampler.mode() == SamplingMode.POISSON);
+    return RunShape.step(sampler.samplingRate(), g.dp.noiseMultiplier(), microbatchSize)
+        .stepEvent();
   }
 
   /** The ε spent so far at {@code delta}, from a fresh accountant of the configured kind. */
   public PrivacySpent privacySpent(double delta) {
-    return ledger.privacySpent(delta, accountants);
+    return privacyLog.privacySpent(delta, accountants);
   }
 
   /** The loss the model was compiled with. */

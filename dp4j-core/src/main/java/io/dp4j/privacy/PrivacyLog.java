@@ -1,9 +1,11 @@
 package io.dp4j.privacy;
 
+import io.dp4j.accounting.AccountantKind;
 import io.dp4j.accounting.DpEvent;
 import io.dp4j.accounting.GaussianDpEvent;
 import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.PrivacyAccountant;
+import io.dp4j.accounting.RunShape;
 import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.data.SamplingMode;
 import java.util.ArrayList;
@@ -15,11 +17,10 @@ import java.util.function.Supplier;
  * The DP events of a model's training steps: one {@code PoissonSampled(q, Gaussian(σ))} per step,
  * consecutive identical steps folded into a {@link SelfComposedDpEvent}.
  *
- * <p>A step whose microbatches can hold more than one example (microbatch size k &gt; 1) is
- * recorded as {@code PoissonSampled(q, Gaussian(σ/2))}: under add-or-remove adjacency one example
- * changes a microbatch's clipped gradient by up to 2C, so the noise σ·C is worth σ/2 for
- * sensitivity 2C (TF Privacy's {@code compute_dp_sgd_privacy_statement}; Ponomareva et al. 2023,
- * "How to DP-fy ML", Sec. 5.6). Clipping per example (k = 1) keeps Gaussian(σ).
+ * <p>Each step's event is {@link RunShape#stepEvent()}: a step whose microbatches can hold more
+ * than one example (microbatch size k &gt; 1) is recorded as {@code PoissonSampled(q,
+ * Gaussian(σ/2))} (sensitivity 2C, {@link RunShape}'s microbatch rule); clipping per example (k =
+ * 1) keeps Gaussian(σ).
  *
  * <p><b>Continued training.</b> A model loaded with its history ({@link #restore}: a checkpoint, or
  * a {@code .keras} file's privacy record) composes the restored steps with every later one, which
@@ -63,26 +64,13 @@ public final class PrivacyLog {
    */
   public synchronized void recordStep(
       double samplingRate, double noiseMultiplier, SamplingMode mode, double microbatchSize) {
-    if (!(microbatchSize >= 1) || Double.isInfinite(microbatchSize)) {
-      throw new IllegalArgumentException(
-          "microbatchSize must be finite and >= 1, got " + microbatchSize);
-    }
-    if (!(noiseMultiplier >= 0) || Double.isInfinite(noiseMultiplier)) {
-      throw new IllegalArgumentException(
-          "noiseMultiplier must be finite and >= 0, got " + noiseMultiplier);
-    }
-    if (noiseMultiplier == 0) {
+    RunShape step = RunShape.step(samplingRate, noiseMultiplier, microbatchSize);
+    if (step.noisy()) {
+      appendToRuns(step.stepEvent(), microbatchSize, 1);
+      sensitivityDoubled |= step.sensitivityDoubled();
+    } else {
       noiselessSteps++; // no DP event: the Gaussian mechanism needs σ > 0
       noiselessSamplingRate = samplingRate;
-    } else {
-      boolean doubled = microbatchSize > 1;
-      double effectiveSigma = doubled ? noiseMultiplier / 2 : noiseMultiplier;
-      appendToRuns(
-          new PoissonSampledDpEvent(samplingRate, new GaussianDpEvent(effectiveSigma)),
-          microbatchSize);
-      if (doubled) {
-        sensitivityDoubled = true;
-      }
     }
     steps++;
     lastRate = samplingRate;
@@ -93,14 +81,14 @@ public final class PrivacyLog {
     }
   }
 
-  private void appendToRuns(DpEvent step, double microbatchSize) {
+  private void appendToRuns(DpEvent step, double microbatchSize, long count) {
     int last = runs.size() - 1;
     if (last >= 0
         && runs.get(last).event().equals(step)
         && runMicrobatchSizes.get(last) == microbatchSize) {
-      runs.set(last, new SelfComposedDpEvent(step, runs.get(last).count() + 1));
+      runs.set(last, new SelfComposedDpEvent(step, runs.get(last).count() + count));
     } else {
-      runs.add(new SelfComposedDpEvent(step, 1));
+      runs.add(new SelfComposedDpEvent(step, count));
       runMicrobatchSizes.add(microbatchSize);
     }
   }
@@ -252,20 +240,23 @@ public final class PrivacyLog {
       throw new IllegalStateException(
           "the privacy log already holds " + steps + " steps: restore only into a fresh log");
     }
+    // the runs as saved, events included: their σ is already the effective one (no inversion)
     for (int i = 0; i < history.events().size(); i++) {
       SelfComposedDpEvent run = history.events().get(i);
-      double size = history.microbatchSizes().get(i);
-      PoissonSampledDpEvent step = (PoissonSampledDpEvent) run.event();
-      double sigma = ((GaussianDpEvent) step.event()).noiseMultiplier();
       if (run.count() == 0) {
         continue;
       }
-      // one step through recordStep, so the bookkeeping stays in one place; the others by count
-      recordStep(
-          step.samplingProbability(), size > 1 ? 2 * sigma : sigma, SamplingMode.POISSON, size);
-      int last = runs.size() - 1;
-      runs.set(last, new SelfComposedDpEvent(step, runs.get(last).count() + run.count() - 1));
-      steps += run.count() - 1;
+      PoissonSampledDpEvent step = (PoissonSampledDpEvent) run.event();
+      double size = history.microbatchSizes().get(i);
+      appendToRuns(step, size, run.count());
+      sensitivityDoubled |= RunShape.sensitivityDoubled(size);
+      steps += run.count();
+      lastRate = step.samplingProbability();
+      lastSigma =
+          RunShape.configuredNoiseMultiplier(
+              ((GaussianDpEvent) step.event()).noiseMultiplier(),
+              RunShape.sensitivityDoubled(size));
+      lastMicrobatchSize = size;
     }
     for (long i = 0; i < history.noiselessSteps(); i++) {
       recordStep(history.noiselessSamplingRate(), 0, SamplingMode.POISSON);
@@ -332,7 +323,7 @@ public final class PrivacyLog {
 
   /**
    * Composes the events into a fresh accountant and asks it for ε at {@code delta}: infinite, with
-   * method {@code "none"}, if any step ran without noise.
+   * method {@link AccountantKind#NONE}, if any step ran without noise.
    */
   public synchronized PrivacySpent privacySpent(
       double delta, Supplier<? extends PrivacyAccountant> accountants) {
@@ -358,7 +349,10 @@ public final class PrivacyLog {
         sensitivityDoubled);
   }
 
-  /** ε without an accountant ("none"): 0 before any step, infinite after a step without noise. */
+  /**
+   * ε without an accountant ({@link AccountantKind#NONE}): 0 before any step, infinite after a step
+   * without noise.
+   */
   private PrivacySpent uncomposed(double epsilon, double delta) {
     return new PrivacySpent(
         epsilon,
@@ -366,7 +360,7 @@ public final class PrivacyLog {
         steps,
         lastRate,
         lastSigma,
-        "none",
+        AccountantKind.NONE.serializedName(),
         samplingAssumed,
         lastMicrobatchSize,
         sensitivityDoubled);

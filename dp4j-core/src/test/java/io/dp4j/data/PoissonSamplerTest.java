@@ -192,10 +192,10 @@ class PoissonSamplerTest {
 
   @Test
   void reportsWhetherTheRandomnessIsSeeded() {
-    assertThat(new PoissonSampler(10, 0.5).isSeeded()).isFalse();
-    assertThat(new PoissonSampler(10, 0.5, new SecureRandom()).isSeeded()).isFalse();
-    assertThat(new PoissonSampler(10, 0.5, new SplittableRandom(1)).isSeeded()).isTrue();
-    assertThat(PoissonSampler.seeded(10, 0.5, 1).isSeeded()).isTrue();
+    assertThat(new PoissonSampler(10, 0.5).isPredictable()).isFalse();
+    assertThat(new PoissonSampler(10, 0.5, new SecureRandom()).isPredictable()).isFalse();
+    assertThat(new PoissonSampler(10, 0.5, new SplittableRandom(1)).isPredictable()).isTrue();
+    assertThat(PoissonSampler.seeded(10, 0.5, 1).isPredictable()).isTrue();
     assertThat(PoissonSampler.seeded(10, 0.5, 1).mode()).isEqualTo(SamplingMode.POISSON);
     assertThat(PoissonSampler.seeded(10, 0.5, 77).seed()).hasValue(77);
     assertThat(PoissonSampler.seeded(10, 0.5, 77).toString()).contains("test seed 77");

@@ -45,7 +45,7 @@ class ShuffledSamplerTest {
     assertThat(sampler.samplingRate()).isEqualTo(250.0 / 60000);
     assertThat(sampler.expectedBatchSize()).isEqualTo(250.0);
     assertThat(sampler.mode()).isEqualTo(SamplingMode.SHUFFLED);
-    assertThat(sampler.isSeeded()).isFalse();
+    assertThat(sampler.isPredictable()).isFalse();
     assertThat(sampler.nextEpoch()).hasSize(240).allSatisfy(b -> assertThat(b).hasSize(250));
   }
 
@@ -68,12 +68,12 @@ class ShuffledSamplerTest {
 
   @Test
   void reportsSeeding() {
-    assertThat(new ShuffledSampler(10, 2, new SecureRandom()).isSeeded()).isFalse();
-    assertThat(new ShuffledSampler(10, 2, new SplittableRandom(3)).isSeeded()).isTrue();
-    assertThat(ShuffledSampler.seeded(10, 2, false, 3).isSeeded()).isTrue();
+    assertThat(new ShuffledSampler(10, 2, new SecureRandom()).isPredictable()).isFalse();
+    assertThat(new ShuffledSampler(10, 2, new SplittableRandom(3)).isPredictable()).isTrue();
+    assertThat(ShuffledSampler.seeded(10, 2, false, 3).isPredictable()).isTrue();
     assertThat(ShuffledSampler.seeded(10, 2, false, 3).seed()).hasValue(3);
     assertThat(new ShuffledSampler(10, 2).seed()).isEmpty();
-    assertThat(new ShuffledSampler(10, 2).isSeeded()).isFalse();
+    assertThat(new ShuffledSampler(10, 2).isPredictable()).isFalse();
   }
 
   @Test

@@ -37,6 +37,25 @@ class SequentialTest {
   }
 
   @Test
+  void fitWithABatchSizeAboveTheDataTakesOneFullBatchPerEpoch() {
+    // fit(data, batchSize, epochs) shuffles with data.ShuffledSampler, its batch size capped at n
+    Dataset data = TestData.blobs(10, 1);
+    List<EpochEvent> events = new ArrayList<>();
+    try (Sequential model = mlp(3)) {
+      model.addTrainingListener(
+          new TrainingListener() {
+            @Override
+            public void onEpoch(EpochEvent event) {
+              events.add(event);
+            }
+          });
+      model.compile(new SGD(0.1f), new SparseCategoricalCrossentropy(true));
+      model.fit(data, 32, 2);
+      assertThat(events).extracting(EpochEvent::steps).containsExactly(1L, 2L);
+    }
+  }
+
+  @Test
   void fitsSeparableBlobs() {
     Dataset data = TestData.blobs(64, 1);
     List<EpochEvent> events = new ArrayList<>();

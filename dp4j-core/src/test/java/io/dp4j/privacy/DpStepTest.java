@@ -83,7 +83,7 @@ class DpStepTest {
   }
 
   @Test
-  void secureNoiseDiffersBetweenRuns() {
+  void noiseFromFreshSecureRandomSeedsDiffersBetweenSteps() {
     Dataset data = TestData.random(4, new long[] {40}, 3, 3);
     try (Sequential model = wide()) {
       model.compile(new DPKerasSGDOptimizer(1.0, 1.0, 0, 0.1f), PER_EXAMPLE);

@@ -3,6 +3,7 @@ package io.dp4j.privacy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dp4j.accounting.AccountantKind;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.PoissonSampler;
 import io.dp4j.data.SamplingMode;
@@ -30,6 +31,7 @@ class NoiselessAndSeededNoiseTest {
       PrivacySpent spent = model.privacySpent(1e-5);
       assertThat(spent.epsilon()).isInfinite().isPositive();
       assertThat(spent.method()).isEqualTo("none");
+      assertThat(spent.kind()).hasValue(AccountantKind.NONE);
       assertThat(spent.steps()).isEqualTo(10).isEqualTo(model.privacyLog().noiselessSteps());
       assertThat(history.get("epsilon")).hasSize(2).allMatch(e -> e == Double.POSITIVE_INFINITY);
       assertThatThrownBy(() -> PrivacyRecord.of(model, 1e-5))

@@ -137,7 +137,7 @@ public final class PrivateDataLoader {
   /**
    * FOR TESTS ONLY: the same loader with batches drawn from a generator seeded with {@code seed}.
    * Batch membership is then predictable and the privacy guarantee void; samplers report it ({@link
-   * BatchSampler#isSeeded()}).
+   * BatchSampler#isPredictable()}).
    */
   public PrivateDataLoader withTestSeed(long seed) {
     return new PrivateDataLoader(data, batchSize, features, labels, seed);

@@ -14,19 +14,33 @@ import java.util.List;
 
 /**
  * The fields a {@link PrivacyLog.Snapshot} is saved as, in a checkpoint's {@code
- * dp4j_checkpoint.json} and in a privacy record: {@code ledger} (the runs of identical steps as DP
- * events), {@code ledger_microbatch_sizes} (one per run), {@code noiseless_steps} and {@code
- * noiseless_sampling_rate} (when some steps ran without noise), {@code sampling_assumed} and {@code
- * predictable_randomness}.
+ * dp4j_checkpoint.json} and in a privacy record: the runs of identical steps as DP events ({@code
+ * privacy_log} in a checkpoint, {@code ledger} in a privacy record and in checkpoints written
+ * before the rename), one microbatch size per run (the same name with {@code _microbatch_sizes}),
+ * {@code noiseless_steps} and {@code noiseless_sampling_rate} (when some steps ran without noise),
+ * {@code sampling_assumed} and {@code predictable_randomness}.
  */
 final class PrivacyHistoryJson {
+  /**
+   * The events' key in a privacy record, and in checkpoints written before {@link #PRIVACY_LOG}.
+   */
   static final String LEDGER = "ledger";
+
+  /** The events' key in a checkpoint. */
+  static final String PRIVACY_LOG = "privacy_log";
+
+  private static final String SIZES = "_microbatch_sizes";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private PrivacyHistoryJson() {}
 
-  /** Puts {@code history}'s fields into {@code node}. */
+  /** Puts {@code history}'s fields into {@code node}, its events under {@link #LEDGER}. */
   static void write(PrivacyLog.Snapshot history, ObjectNode node) {
+    write(history, node, LEDGER);
+  }
+
+  /** Puts {@code history}'s fields into {@code node}, its events under {@code eventsKey}. */
+  static void write(PrivacyLog.Snapshot history, ObjectNode node, String eventsKey) {
     node.put("sampling_assumed", history.samplingAssumed());
     node.put("predictable_randomness", history.predictable());
     if (history.noiselessSteps() > 0) {
@@ -34,12 +48,12 @@ final class PrivacyHistoryJson {
       node.put("noiseless_steps", history.noiselessSteps());
       node.put("noiseless_sampling_rate", history.noiselessSamplingRate());
     }
-    ArrayNode events = node.putArray(LEDGER);
+    ArrayNode events = node.putArray(eventsKey);
     for (SelfComposedDpEvent run : history.events()) {
       events.add(readTree(PrivacyAccountants.eventToJson(run)));
     }
     // per run its microbatch size: a restored log keeps sigma as configured and the 2C note
-    ArrayNode sizes = node.putArray("ledger_microbatch_sizes");
+    ArrayNode sizes = node.putArray(eventsKey + SIZES);
     history.microbatchSizes().forEach(sizes::add);
   }
 
@@ -51,14 +65,15 @@ final class PrivacyHistoryJson {
    * @throws KerasFormatException if a field is missing or damaged
    */
   static PrivacyLog.Snapshot read(JsonNode node, long steps, String where) {
-    JsonNode events = node.get(LEDGER);
+    String key = node.has(PRIVACY_LOG) ? PRIVACY_LOG : LEDGER;
+    JsonNode events = node.get(key);
     if (events == null || !events.isArray()) {
-      throw new KerasFormatException(where + " has no ledger array");
+      throw new KerasFormatException(where + " has no " + key + " array");
     }
-    JsonNode sizes = node.get("ledger_microbatch_sizes"); // absent in older checkpoints
+    JsonNode sizes = node.get(key + SIZES); // absent in older checkpoints
     if (sizes != null && (!sizes.isArray() || sizes.size() != events.size())) {
       throw new KerasFormatException(
-          where + ": ledger_microbatch_sizes must list one size per ledger event");
+          where + ": " + key + SIZES + " must list one size per " + key + " event");
     }
     List<SelfComposedDpEvent> runs = new ArrayList<>();
     List<Double> runSizes = new ArrayList<>();

@@ -4,11 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dp4j.accounting.GaussianDpEvent;
-import io.dp4j.accounting.PldAccountant;
-import io.dp4j.accounting.PoissonSampledDpEvent;
+import io.dp4j.accounting.AccountantKind;
 import io.dp4j.accounting.PrivacyAccountant;
-import io.dp4j.accounting.RdpAccountant;
+import io.dp4j.accounting.RunShape;
 import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.nn.Sequential;
 import io.dp4j.privacy.DpSettings;
@@ -28,7 +26,8 @@ import java.util.function.Supplier;
  * @param l2NormClip C
  * @param samplingRate q of the latest steps
  * @param steps DP steps composed
- * @param accountant the accountant that computed ε ("rdp", "pld")
+ * @param accountant the accountant that computed ε: an {@link AccountantKind#serializedName()}
+ *     ("rdp", "pld"), or the {@link PrivacyAccountant#method()} of a caller-supplied accountant
  * @param sampling "poisson", or "shuffled" when fixed-size shuffled batches were used and the
  *     Poisson figure is an assumption
  * @param numMicrobatches microbatches per batch, 0 for per-example clipping
@@ -206,16 +205,13 @@ public record PrivacyRecord(
               + " and "
               + samplingRate);
     }
-    double sigma = noiseMultiplier;
     double microbatchSize = 1;
     if (numMicrobatches > 0
         && !reproduces(epsilon, delta, samplingRate, noiseMultiplier, steps, accountant)) {
-      sigma = noiseMultiplier / 2;
       microbatchSize = 2; // any size above 1: what matters is that the run holds σ/2
     }
     SelfComposedDpEvent run =
-        new SelfComposedDpEvent(
-            new PoissonSampledDpEvent(samplingRate, new GaussianDpEvent(sigma)), steps);
+        new RunShape(samplingRate, noiseMultiplier, steps, microbatchSize).event();
     return new PrivacyLog.Snapshot(
         List.of(run), List.of(microbatchSize), 0, Double.NaN, assumed, predictable);
   }
@@ -223,13 +219,18 @@ public record PrivacyRecord(
   private static boolean reproduces(
       double epsilon, double delta, double q, double sigma, long steps, String accountant) {
     PrivacyAccountant a = accountant(accountant).get();
-    a.compose(new PoissonSampledDpEvent(q, new GaussianDpEvent(sigma)), steps);
+    a.compose(RunShape.step(q, sigma, 1).stepEvent(), steps); // per example: σ as given
     return Math.abs(a.epsilon(delta) - epsilon) <= 1e-6 * Math.max(1, epsilon);
   }
 
-  /** The accountant a record names: PLD for "pld", else RDP. */
+  /**
+   * The accountant a record names: PLD for {@link AccountantKind#PLD}'s name, else RDP (also for a
+   * caller-supplied accountant's own name, which a record cannot rebuild).
+   */
   static Supplier<PrivacyAccountant> accountant(String name) {
-    return "pld".equals(name) ? PldAccountant::new : RdpAccountant::new;
+    return AccountantKind.PLD.serializedName().equals(name)
+        ? AccountantKind.PLD.factory()
+        : AccountantKind.RDP.factory();
   }
 
   /**

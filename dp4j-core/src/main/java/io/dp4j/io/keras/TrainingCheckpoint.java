@@ -37,21 +37,22 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * A training checkpoint: the model as a {@code .keras} archive (config, weights, metadata) plus
- * {@code dp4j_checkpoint.json} holding the privacy ledger (every DP event run, replayed on load so
- * that training resumed from the checkpoint continues the same ledger), the DP settings, the
- * composed RDP accountant, the model's step counter and the optimizer's state. The file is still a
- * valid {@code .keras} for Keras, which ignores the extra entry, and for {@link ModelIO#load},
- * which restores the privacy log from it (a checkpoint trained further as a model keeps its
- * history).
+ * {@code dp4j_checkpoint.json} holding the privacy log (a {@link PrivacyLog.Snapshot} of every DP
+ * event run, restored on load so that training resumed from the checkpoint continues the same log),
+ * the DP settings, the composed RDP accountant, the model's step counter and the optimizer's state.
+ * The file is still a valid {@code .keras} for Keras, which ignores the extra entry, and for {@link
+ * ModelIO#load}, which restores the privacy log from it (a checkpoint trained further as a model
+ * keeps its history).
  *
  * <p>Format of {@code dp4j_checkpoint.json} (format_version 2; version 1, without the last three
  * fields, still loads but cannot restore an optimizer):
  *
  * <ul>
- *   <li>{@code steps}, {@code sampling_assumed}, {@code ledger}, {@code accountant}, {@code dp}:
- *       the privacy ledger (DP steps only) and settings, as in version 1;
+ *   <li>{@code steps}, {@code sampling_assumed}, {@code privacy_log} (named {@code ledger} in
+ *       checkpoints written before the rename, still read), {@code accountant}, {@code dp}: the
+ *       privacy log (DP steps only) and settings, as in version 1;
  *   <li>{@code disjoint_data_entries}: the histories set aside by {@link
- *       PrivacyLog#continueOnDisjointData()}, each with {@code steps}, {@code ledger} and the
+ *       PrivacyLog#continueOnDisjointData()}, each with {@code steps}, {@code privacy_log} and the
  *       fields beside it (absent in older checkpoints);
  *   <li>{@code model_steps}: the model's step counter ({@link Sequential#steps()}), restored by
  *       {@link #load} — the fixed test noise seed of step s derives from s;
@@ -66,8 +67,8 @@ import java.util.zip.ZipOutputStream;
  * <p>To resume: {@link #resume} (load, compile with the same kind of optimizer, restore its state),
  * or {@link #load}, {@code compile} and {@link #restoreOptimizerState}. With the same batches and a
  * fixed test noise seed (set again on the resumed model: it is a test-only setting and is not
- * saved), the resumed run computes the same weights as an uninterrupted one, and its ledger and ε
- * are the same.
+ * saved), the resumed run computes the same weights as an uninterrupted one, and its privacy log
+ * and ε are the same.
  *
  * <p>Not saved, deliberately: the random state of the samplers and of the DP noise. They draw from
  * {@code SecureRandom}; saving its state (were it possible) would let anyone holding the checkpoint
@@ -85,7 +86,7 @@ public final class TrainingCheckpoint {
 
   private TrainingCheckpoint() {}
 
-  /** Writes {@code model} (compiled, possibly trained) and its ledger to {@code file}. */
+  /** Writes {@code model} (compiled, possibly trained) and its privacy log to {@code file}. */
   public static void save(KerasModel model, Path file) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Path archive = Files.createTempFile(dir, ".checkpoint", ".keras");
@@ -115,7 +116,7 @@ public final class TrainingCheckpoint {
   /**
    * The privacy record of the model as it is now, for the archive's metadata (what {@code inspect}
    * shows): at the model's target δ; none without one, or without a finite ε. A record read with
-   * the model would be stale: the ledger beside it has the steps taken since.
+   * the model would be stale: the privacy log beside it has the steps taken since.
    */
   private static PrivacyRecord currentRecord(Sequential model) {
     if (model.dpSettings().isEmpty()
@@ -127,22 +128,22 @@ public final class TrainingCheckpoint {
   }
 
   private static ObjectNode state(KerasModel model) {
-    PrivacyLog ledger = model.sequential().privacyLog();
+    PrivacyLog privacyLog = model.sequential().privacyLog();
     ObjectNode node = MAPPER.createObjectNode();
     Sequential seq = model.sequential();
     node.put("format_version", 2);
-    node.put("steps", ledger.steps());
+    node.put("steps", privacyLog.steps());
     node.put("model_steps", seq.steps());
-    PrivacyHistoryJson.write(ledger.snapshot(), node);
+    PrivacyHistoryJson.write(privacyLog.snapshot(), node, PrivacyHistoryJson.PRIVACY_LOG);
     RdpAccountant rdp = new RdpAccountant();
-    for (SelfComposedDpEvent run : ledger.events()) {
+    for (SelfComposedDpEvent run : privacyLog.events()) {
       rdp.compose(run.event(), run.count());
     }
     ArrayNode entries = node.putArray(DISJOINT_DATA_ENTRIES);
-    for (PrivacyLog.Snapshot entry : ledger.disjointDataEntries()) {
+    for (PrivacyLog.Snapshot entry : privacyLog.disjointDataEntries()) {
       ObjectNode e = entries.addObject();
       e.put("steps", entry.steps());
-      PrivacyHistoryJson.write(entry, e);
+      PrivacyHistoryJson.write(entry, e, PrivacyHistoryJson.PRIVACY_LOG);
     }
     node.set("accountant", readTree(rdp.toJson()));
     model
@@ -177,7 +178,7 @@ public final class TrainingCheckpoint {
    * What a checkpoint records about the run that wrote it, read without loading the model: for a
    * command that resumes the run to default its settings to these and refuse contradicting ones.
    *
-   * @param steps DP steps in the privacy ledger
+   * @param steps DP steps in the privacy log
    * @param modelSteps the model's step counter ({@link Sequential#steps()})
    * @param l2NormClip C, if the model was trained with DP-SGD
    * @param noiseMultiplier σ as given to the DP optimizer, if the model was trained with DP-SGD
@@ -223,14 +224,14 @@ public final class TrainingCheckpoint {
   }
 
   /**
-   * Loads a checkpoint: the model with its weights, and its ledger replayed. Compile the model with
-   * the same DP optimizer (weights are kept) and call {@code fit} to resume.
+   * Loads a checkpoint: the model with its weights, and its privacy log restored. Compile the model
+   * with the same DP optimizer (weights are kept) and call {@code fit} to resume.
    *
    * @throws KerasFormatException if the file is not a dp4j checkpoint or is damaged
    */
   public static KerasModel load(Path file) throws IOException {
     JsonNode node = readState(file);
-    KerasModel model = ModelIO.load(file); // restores the privacy log from the checkpoint's ledger
+    KerasModel model = ModelIO.load(file); // restores the privacy log from the checkpoint's
     try {
       JsonNode steps = node.get("model_steps");
       long modelSteps = model.sequential().privacyLog().steps();
@@ -408,8 +409,8 @@ public final class TrainingCheckpoint {
   }
 
   /**
-   * Restores into {@code log} (fresh) the privacy history of a checkpoint's state: its ledger, and
-   * the entries set aside for disjoint data.
+   * Restores into {@code log} (fresh) the privacy history of a checkpoint's state: its log, and the
+   * entries set aside for disjoint data.
    */
   static void restoreLog(JsonNode state, PrivacyLog log) {
     long steps = state.path("steps").asLong(-1);

@@ -81,8 +81,8 @@ final class ChargingSampler implements BatchSampler {
   }
 
   @Override
-  public boolean isSeeded() {
-    return delegate.isSeeded();
+  public boolean isPredictable() {
+    return delegate.isPredictable();
   }
 
   @Override

@@ -221,7 +221,7 @@ public final class PrivateKerasModel implements AutoCloseable {
     }
     DeltaDefault.warnIfTooLarge(targetDelta, loader.size());
     BatchSampler sampler = loader.sampler();
-    if (sampler.isSeeded()) {
+    if (sampler.isPredictable()) {
       LOG.warn("batches come from a predictable test seed: no privacy guarantee");
     }
     model.setTargetDelta(targetDelta);

@@ -38,7 +38,7 @@ class PrivateDataLoaderTest {
     assertThat(loader.stepsPerEpoch()).isEqualTo(20);
     BatchSampler sampler = loader.sampler();
     assertThat(sampler.mode()).isEqualTo(SamplingMode.POISSON);
-    assertThat(sampler.isSeeded()).isTrue();
+    assertThat(sampler.isPredictable()).isTrue();
     int[] inclusions = new int[n];
     double sum = 0;
     double sumSq = 0;
@@ -74,7 +74,7 @@ class PrivateDataLoaderTest {
   void secureSamplingUnlessATestSeedIsSet() {
     Table t = numbers(10);
     PrivateDataLoader loader = new PrivateDataLoader(t.selectColumns("x"), t.selectColumns("y"), 3);
-    assertThat(loader.sampler().isSeeded()).isFalse();
+    assertThat(loader.sampler().isPredictable()).isFalse();
     assertThat(loader.testSeed()).isEmpty();
     assertThat(loader.withTestSeed(5).sampler().seed()).hasValue(5);
   }

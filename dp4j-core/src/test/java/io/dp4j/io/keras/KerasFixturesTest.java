@@ -33,14 +33,24 @@ class KerasFixturesTest {
     {0.4082581400871277f, 0.20941732823848724f, 0.3823245167732239f}
   };
 
+  /**
+   * A file of the shared Keras fixtures, for every test that reads one: the calling test is
+   * skipped, with a message naming the missing path, when the fixtures are not checked out beside
+   * the repository.
+   */
   static Path fixture(String name) {
-    return DIR.resolve(name);
+    Path path = DIR.resolve(name);
+    Assumptions.assumeTrue(Files.isRegularFile(path), () -> missing(path));
+    return path;
+  }
+
+  private static String missing(Path path) {
+    return "Keras fixture not found: " + path.toAbsolutePath().normalize();
   }
 
   @BeforeAll
   static void fixturesPresent() {
-    Assumptions.assumeTrue(
-        Files.isDirectory(DIR), "Keras fixtures not found at " + DIR.toAbsolutePath());
+    Assumptions.assumeTrue(Files.isDirectory(DIR), () -> missing(DIR));
   }
 
   static void assertKnownPrediction(KerasModel model) {
@@ -78,7 +88,8 @@ class KerasFixturesTest {
 
   @Test
   void weightsOnlyFileIsNotAModel() {
-    assertThatThrownBy(() -> ModelIO.load(fixture("k2.3.1_seq_dense_softmax_weights.h5")))
+    Path weightsOnly = fixture("k2.3.1_seq_dense_softmax_weights.h5");
+    assertThatThrownBy(() -> ModelIO.load(weightsOnly))
         .isInstanceOf(KerasFormatException.class)
         .hasMessageContaining("weights only");
   }

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 class LoadWeightsTest {
   @TempDir Path tmp;
 
-  static final Path KERAS3 = KerasFixturesTest.fixture("k3.1.1_seq_diabetes_dense.keras");
+  /** The Keras 3 fixture (the test is skipped, naming the path, without the shared fixtures). */
+  static Path keras3() {
+    return KerasFixturesTest.fixture("k3.1.1_seq_diabetes_dense.keras");
+  }
 
   static byte[] entry(Path zip, String name) throws IOException {
     try (ZipFile z = new ZipFile(zip.toFile())) {
@@ -28,15 +31,15 @@ class LoadWeightsTest {
   @Test
   void keras3WeightsFileAndArchiveLoadIntoAModelBuiltFromItsConfig() throws IOException {
     String config =
-        new String(entry(KERAS3, "config.json"), java.nio.charset.StandardCharsets.UTF_8);
+        new String(entry(keras3(), "config.json"), java.nio.charset.StandardCharsets.UTF_8);
     Path weights = tmp.resolve("model.weights.h5");
-    Files.write(weights, entry(KERAS3, "model.weights.h5"));
-    try (KerasModel original = ModelIO.load(KERAS3);
+    Files.write(weights, entry(keras3(), "model.weights.h5"));
+    try (KerasModel original = ModelIO.load(keras3());
         KerasModel fromConfig = ModelIO.fromJson(config);
         KerasModel fromArchive = ModelIO.fromJson(config)) {
       List<float[]> expected = original.sequential().getWeights();
       ModelIO.loadWeights(fromConfig, weights);
-      ModelIO.loadWeights(fromArchive, KERAS3);
+      ModelIO.loadWeights(fromArchive, keras3());
       for (int i = 0; i < expected.size(); i++) {
         assertThat(fromConfig.sequential().getWeights().get(i)).containsExactly(expected.get(i));
         assertThat(fromArchive.sequential().getWeights().get(i)).containsExactly(expected.get(i));
@@ -56,7 +59,7 @@ class LoadWeightsTest {
     }
     Path zip = tmp.resolve("k213.keras");
     String config =
-        new String(entry(KERAS3, "config.json"), java.nio.charset.StandardCharsets.UTF_8);
+        new String(entry(keras3(), "config.json"), java.nio.charset.StandardCharsets.UTF_8);
     MalformedFilesTest.writeZip(zip, config, Files.readAllBytes(h5));
     assertThatThrownBy(() -> ModelIO.load(zip))
         .isInstanceOf(KerasFormatException.class)
@@ -65,11 +68,9 @@ class LoadWeightsTest {
 
   @Test
   void jsonIsNotAWeightsFile() throws IOException {
-    try (KerasModel m = ModelIO.load(KERAS3)) {
-      assertThatThrownBy(
-              () ->
-                  ModelIO.loadWeights(
-                      m, KerasFixturesTest.fixture("k2.3.1_seq_dense_softmax_config.json")))
+    Path config = KerasFixturesTest.fixture("k2.3.1_seq_dense_softmax_config.json");
+    try (KerasModel m = ModelIO.load(keras3())) {
+      assertThatThrownBy(() -> ModelIO.loadWeights(m, config))
           .hasMessageContaining("not a weights file");
     }
   }

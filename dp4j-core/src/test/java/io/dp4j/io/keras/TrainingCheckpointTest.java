@@ -444,11 +444,41 @@ class TrainingCheckpointTest {
   }
 
   @Test
+  void theCheckpointNamesItsPrivacyLogAndStillReadsTheOldLedgerKey() throws IOException {
+    Path file = tmp.resolve("named.keras");
+    PrivacyLog.Snapshot trained;
+    double epsilon;
+    try (Sequential s = modelWithoutState()) {
+      s.fit(DATA, PoissonSampler.seeded(200, 0.1, 3), 1);
+      s.privacyLog().continueOnDisjointData();
+      s.fit(DATA, PoissonSampler.seeded(200, 0.05, 4), 1);
+      trained = s.privacyLog().snapshot();
+      epsilon = s.privacySpent(1e-5).epsilon();
+      TrainingCheckpoint.save(KerasModel.of(s, 3), file);
+    }
+    ObjectNode state = (ObjectNode) new ObjectMapper().readTree(readEntry(file));
+    ObjectNode entry = (ObjectNode) state.get("disjoint_data_entries").get(0);
+    for (ObjectNode node : List.of(state, entry)) {
+      assertThat(node.has("privacy_log")).isTrue();
+      assertThat(node.has("privacy_log_microbatch_sizes")).isTrue();
+      assertThat(node.has("ledger")).isFalse();
+      // the format written before the rename
+      node.set("ledger", node.remove("privacy_log"));
+      node.set("ledger_microbatch_sizes", node.remove("privacy_log_microbatch_sizes"));
+    }
+    try (KerasModel old = TrainingCheckpoint.load(rewrite(file, state))) {
+      PrivacyLog log = old.sequential().privacyLog();
+      assertThat(log.snapshot()).isEqualTo(trained);
+      assertThat(log.disjointDataEntries()).hasSize(1);
+      assertThat(log.privacySpent(1e-5, io.dp4j.accounting.RdpAccountant::new).epsilon())
+          .isEqualTo(epsilon);
+    }
+  }
+
+  @Test
   void aPlainKerasFileIsNotACheckpoint() {
-    assertThatThrownBy(
-            () ->
-                TrainingCheckpoint.load(
-                    KerasFixturesTest.fixture("k3.1.1_seq_diabetes_dense.keras")))
+    Path plain = KerasFixturesTest.fixture("k3.1.1_seq_diabetes_dense.keras");
+    assertThatThrownBy(() -> TrainingCheckpoint.load(plain))
         .isInstanceOf(KerasFormatException.class)
         .hasMessageContaining("not a dp4j checkpoint");
   }
