@@ -326,9 +326,18 @@ public final class ModelIO {
     }
   }
 
-  private static HdfFile openHdf(Path file) {
+  /**
+   * Opens an HDF5 file from its bytes in memory: jhdf then slices every structure out of them,
+   * where reading from the file would allocate a buffer of the size a (possibly damaged) header
+   * claims, up to 2 GiB, before finding out that the file is shorter.
+   */
+  private static HdfFile openHdf(Path file) throws IOException {
+    if (Files.size(file) > MAX_ENTRY_BYTES) {
+      throw new KerasFormatException(file + " is larger than 1 GiB");
+    }
+    byte[] bytes = Files.readAllBytes(file);
     try {
-      return new HdfFile(file);
+      return HdfFile.fromBytes(bytes);
     } catch (RuntimeException e) {
       throw corrupt(file, e);
     }

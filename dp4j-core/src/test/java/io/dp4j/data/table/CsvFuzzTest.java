@@ -3,6 +3,7 @@ package io.dp4j.data.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.dp4j.testing.AllocationLimit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +19,14 @@ import tech.tablesaw.api.Table;
 class CsvFuzzTest {
   private static Path file;
 
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "90s")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
-  void csv(byte[] input) throws IOException {
+  void csv(byte[] input) throws Exception {
     Path path = write(input);
+    AllocationLimit.check(() -> readAndEncode(path));
+  }
+
+  private static void readAndEncode(Path path) {
     try {
       Table table = Csv.read(path);
       TableSchema numeric = TableSchema.numericColumnsOf(table);

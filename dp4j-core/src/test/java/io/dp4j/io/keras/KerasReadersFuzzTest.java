@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dp4j.testing.AllocationLimit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,8 +17,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Fuzz targets for every Keras reader of outside input (docs/fuzzing.md). The property, per target:
  * the reader returns a model (or record) or throws the exception its javadoc documents, with a
- * message; anything else (NullPointerException, ArrayIndexOutOfBoundsException, OutOfMemoryError
- * under the fuzzing heap, a hang beyond the per-input {@link Timeout}) is a finding.
+ * message; anything else (NullPointerException, ArrayIndexOutOfBoundsException, OutOfMemoryError,
+ * more heap than {@link AllocationLimit#BYTES} for one input, a hang beyond the per-input {@link
+ * Timeout}) is a finding.
  *
  * <p>Allowed, from {@link ModelIO} and {@link TrainingCheckpoint}'s javadoc: {@link
  * KerasFormatException} (a bad, unsupported or damaged file) and {@link IOException} (the file
@@ -32,34 +34,41 @@ class KerasReadersFuzzTest {
   /**
    * ModelIO.fromJson: the {@code model.to_json()} architecture (KerasModelConfig.parse + build).
    */
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "90s")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
-  void modelConfigJson(byte[] input) {
-    try (KerasModel model = ModelIO.fromJson(new String(input, StandardCharsets.UTF_8))) {
-      assertThat(model.sequential()).isNotNull();
-    } catch (KerasFormatException e) {
-      assertHasMessage(e);
-    }
+  void modelConfigJson(byte[] input) throws Exception {
+    AllocationLimit.check(
+        () -> {
+          try (KerasModel model = ModelIO.fromJson(new String(input, StandardCharsets.UTF_8))) {
+            assertThat(model.sequential()).isNotNull();
+          } catch (KerasFormatException e) {
+            assertHasMessage(e);
+          }
+        });
   }
 
   /** ModelIO.load of a legacy {@code .h5} (jhdf). */
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "90s")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
-  void h5(byte[] input) throws IOException {
-    loadModel(input, ".h5");
+  void h5(byte[] input) throws Exception {
+    AllocationLimit.check(() -> loadModel(input, ".h5"));
   }
 
   /** ModelIO.load of a Keras 3 {@code .keras} zip (config.json, model.weights.h5, metadata). */
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "90s")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
-  void keras(byte[] input) throws IOException {
-    loadModel(input, ".keras");
+  void keras(byte[] input) throws Exception {
+    AllocationLimit.check(() -> loadModel(input, ".keras"));
   }
 
   /** TrainingCheckpoint.load (and settings) of a training checkpoint. */
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "90s")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
-  void checkpoint(byte[] input) throws IOException {
+  void checkpoint(byte[] input) throws Exception {
+    AllocationLimit.check(() -> loadCheckpoint(input));
+  }
+
+  private static void loadCheckpoint(byte[] input) throws IOException {
     Path file = FuzzFiles.write(input, ".keras");
     try {
       TrainingCheckpoint.settings(file);
@@ -74,9 +83,13 @@ class KerasReadersFuzzTest {
   }
 
   /** PrivacyRecord.fromJson: the {@code dp4j_privacy} record of a {@code .keras} metadata.json. */
-  @FuzzTest(maxDuration = "3m")
+  @FuzzTest(maxDuration = "90s")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
-  void privacyRecordJson(byte[] input) {
+  void privacyRecordJson(byte[] input) throws Exception {
+    AllocationLimit.check(() -> readPrivacyRecord(input));
+  }
+
+  private static void readPrivacyRecord(byte[] input) {
     JsonNode node;
     try {
       node = MAPPER.readTree(input);
