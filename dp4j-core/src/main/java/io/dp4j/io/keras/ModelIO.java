@@ -240,8 +240,8 @@ public final class ModelIO {
       weights = entry(zip, "model.weights.h5", file, true);
       metadata = entry(zip, "metadata.json", file, false);
       checkpoint = TrainingCheckpoint.state(zip);
-    } catch (ZipException e) {
-      throw new KerasFormatException(file + " is not a readable zip archive: " + e.getMessage(), e);
+    } catch (ZipException | java.io.EOFException e) {
+      throw notAZip(file, e);
     }
     KerasModelConfig.Parsed parsed =
         KerasModelConfig.parse(
@@ -341,6 +341,16 @@ public final class ModelIO {
     } catch (RuntimeException e) {
       throw corrupt(file, e);
     }
+  }
+
+  /**
+   * A zip that cannot be opened: {@link java.util.zip.ZipFile} throws an {@link
+   * java.io.EOFException} without a message when the end of its central directory is cut off.
+   */
+  static KerasFormatException notAZip(Path file, IOException e) {
+    String why =
+        e.getMessage() == null ? "its end (the central directory) is cut off" : e.getMessage();
+    return new KerasFormatException(file + " is not a readable zip archive: " + why, e);
   }
 
   private static KerasFormatException corrupt(Path file, RuntimeException e) {
