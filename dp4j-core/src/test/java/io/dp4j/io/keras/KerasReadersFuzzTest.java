@@ -92,11 +92,10 @@ class KerasReadersFuzzTest {
   private static void readPrivacyRecord(byte[] input) {
     JsonNode node;
     try {
-      node = MAPPER.readTree(input);
+      // as ModelIO reads metadata.json: UTF-8 text, then JSON
+      node = MAPPER.readTree(new String(input, StandardCharsets.UTF_8));
     } catch (JsonProcessingException e) {
       return; // not JSON: ModelIO refuses it before the record is read
-    } catch (IOException e) {
-      throw new AssertionError(e);
     }
     try {
       PrivacyRecord record = PrivacyRecord.fromJson(node);
