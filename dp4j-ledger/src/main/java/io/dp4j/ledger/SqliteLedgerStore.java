@@ -326,13 +326,33 @@ final class SqliteLedgerStore implements LedgerStore {
     }
 
     private StoredDataset dataset(ResultSet r) throws SQLException {
-      return new StoredDataset(
-          r.getLong(1),
-          r.getString(2),
-          r.getDouble(3),
-          r.getDouble(4),
-          r.getString(5),
-          Instant.parse(r.getString(6)));
+      try {
+        return new StoredDataset(
+            r.getLong(1),
+            r.getString(2),
+            r.getDouble(3),
+            r.getDouble(4),
+            r.getString(5),
+            Instant.parse(r.getString(6)));
+      } catch (RuntimeException e) {
+        throw undecodable("datasets", e);
+      }
+    }
+
+    /**
+     * A row SQLite reads but dp4j cannot decode (a time that is not a time, a missing value, an
+     * unknown status): the file was changed outside dp4j or damaged, as a corrupt page would be.
+     */
+    private LedgerException undecodable(String table, RuntimeException e) {
+      return LedgerPaths.damaged(
+          path,
+          new SQLException(
+              "a row of its "
+                  + table
+                  + " table cannot be read ("
+                  + e.getClass().getSimpleName()
+                  + ")",
+              e));
     }
 
     @Override
@@ -349,20 +369,24 @@ final class SqliteLedgerStore implements LedgerStore {
             Double qOrNull = r.wasNull() ? null : q;
             double sigma = r.getDouble(8);
             Double sigmaOrNull = r.wasNull() ? null : sigma;
-            rows.add(
-                new StoredRun(
-                    r.getLong(1),
-                    r.getString(2),
-                    r.getString(3),
-                    Instant.parse(r.getString(4)),
-                    ended == null ? null : Instant.parse(ended),
-                    PrivacyAccountants.eventFromJson(r.getString(6)),
-                    qOrNull,
-                    sigmaOrNull,
-                    r.getLong(9),
-                    r.getLong(10),
-                    r.getString(11),
-                    RunStatus.fromLabel(r.getString(12))));
+            try {
+              rows.add(
+                  new StoredRun(
+                      r.getLong(1),
+                      r.getString(2),
+                      r.getString(3),
+                      Instant.parse(r.getString(4)),
+                      ended == null ? null : Instant.parse(ended),
+                      PrivacyAccountants.eventFromJson(r.getString(6)),
+                      qOrNull,
+                      sigmaOrNull,
+                      r.getLong(9),
+                      r.getLong(10),
+                      r.getString(11),
+                      RunStatus.fromLabel(r.getString(12))));
+            } catch (RuntimeException e) {
+              throw undecodable("runs", e);
+            }
           }
         }
       }

@@ -124,7 +124,16 @@ final class KerasModelConfig {
       }
       int first = layers.size();
       KerasLayerCodec<?> codec = codec(codecs, layerClass, layerName);
-      int paramLayer = codec.read(o, layers);
+      int paramLayer;
+      try {
+        paramLayer = codec.read(o, layers);
+      } catch (KerasFormatException e) {
+        throw e;
+      } catch (IllegalArgumentException e) {
+        // a layer constructor refusing a value (LayerNormalization epsilon 0, ...) is a bad config
+        throw new KerasFormatException(
+            "layer '" + layerName + "' (" + layerClass + "): " + e.getMessage(), e);
+      }
       o.finish(codec.offValues());
       kerasLayers.add(new KerasLayer(layerClass, layerName, first, paramLayer));
       index++;

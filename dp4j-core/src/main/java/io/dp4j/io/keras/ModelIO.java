@@ -240,8 +240,8 @@ public final class ModelIO {
       weights = entry(zip, "model.weights.h5", file, true);
       metadata = entry(zip, "metadata.json", file, false);
       checkpoint = TrainingCheckpoint.state(zip);
-    } catch (ZipException e) {
-      throw new KerasFormatException(file + " is not a readable zip archive: " + e.getMessage(), e);
+    } catch (ZipException | java.io.EOFException e) {
+      throw notAZip(file, e);
     }
     KerasModelConfig.Parsed parsed =
         KerasModelConfig.parse(
@@ -326,12 +326,31 @@ public final class ModelIO {
     }
   }
 
-  private static HdfFile openHdf(Path file) {
+  /**
+   * Opens an HDF5 file from its bytes in memory: jhdf then slices every structure out of them,
+   * where reading from the file would allocate a buffer of the size a (possibly damaged) header
+   * claims, up to 2 GiB, before finding out that the file is shorter.
+   */
+  private static HdfFile openHdf(Path file) throws IOException {
+    if (Files.size(file) > MAX_ENTRY_BYTES) {
+      throw new KerasFormatException(file + " is larger than 1 GiB");
+    }
+    byte[] bytes = Files.readAllBytes(file);
     try {
-      return new HdfFile(file);
+      return HdfFile.fromBytes(bytes);
     } catch (RuntimeException e) {
       throw corrupt(file, e);
     }
+  }
+
+  /**
+   * A zip that cannot be opened: {@link java.util.zip.ZipFile} throws an {@link
+   * java.io.EOFException} without a message when the end of its central directory is cut off.
+   */
+  static KerasFormatException notAZip(Path file, IOException e) {
+    String why =
+        e.getMessage() == null ? "its end (the central directory) is cut off" : e.getMessage();
+    return new KerasFormatException(file + " is not a readable zip archive: " + why, e);
   }
 
   private static KerasFormatException corrupt(Path file, RuntimeException e) {

@@ -366,8 +366,8 @@ public final class TrainingCheckpoint {
         throw new KerasFormatException(file + " has no " + ENTRY + ": not a dp4j checkpoint");
       }
       return state;
-    } catch (ZipException e) {
-      throw new KerasFormatException(file + " is not a readable zip archive: " + e.getMessage(), e);
+    } catch (ZipException | java.io.EOFException e) {
+      throw ModelIO.notAZip(file, e);
     }
   }
 
