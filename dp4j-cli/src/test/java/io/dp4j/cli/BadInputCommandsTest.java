@@ -29,15 +29,7 @@ class BadInputCommandsTest {
 
   /** Ended in time, with this exit code, and without a Java stack trace. */
   private static ProcessRun run(int expectedExit, String... args) throws Exception {
-    ProcessRun run = ProcessRun.of(TIMEOUT_SECONDS, args);
-    assertThat(run.exitCode())
-        .as("exit code (-1: still running after 30 s)\n" + run.all())
-        .isEqualTo(expectedExit);
-    assertThat(run.all())
-        .doesNotContain("at io.")
-        .doesNotContain("at org.")
-        .doesNotContain("Exception");
-    return run;
+    return ProcessRun.expectEnded(TIMEOUT_SECONDS, expectedExit, args);
   }
 
   /** 40 examples of 4 features, labels 0..2 (one per line, no header). */

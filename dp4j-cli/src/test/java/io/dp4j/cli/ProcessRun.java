@@ -1,5 +1,7 @@
 package io.dp4j.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,6 +49,23 @@ record ProcessRun(int exitCode, String out, String err) {
       Files.deleteIfExists(outFile);
       Files.deleteIfExists(errFile);
     }
+  }
+
+  /**
+   * A run that must end within {@code timeoutSeconds} with {@code expectedExit} and without a Java
+   * stack trace: what a user who typed bad input must get.
+   */
+  static ProcessRun expectEnded(long timeoutSeconds, int expectedExit, String... args)
+      throws IOException, InterruptedException {
+    ProcessRun run = of(timeoutSeconds, args);
+    assertThat(run.exitCode())
+        .as("exit code (-1: still running after " + timeoutSeconds + " s)\n" + run.all())
+        .isEqualTo(expectedExit);
+    assertThat(run.all())
+        .doesNotContain("at io.")
+        .doesNotContain("at org.")
+        .doesNotContain("Exception");
+    return run;
   }
 
   /** Both streams, for assertions and failure messages. */
