@@ -4,6 +4,7 @@ import io.dp4j.nn.layers.Conv1D;
 import io.dp4j.nn.layers.Conv2D;
 import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.layers.Embedding;
+import io.dp4j.nn.layers.GroupNormalization;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.layers.LayerNormalization;
 import java.util.LinkedHashMap;
@@ -23,7 +24,7 @@ public final class ClippingRegistry {
 
   /**
    * A new registry with the rules dp4j ships: {@link Dense}, {@link Conv2D}, {@link Conv1D}, {@link
-   * Embedding} and {@link LayerNormalization}.
+   * Embedding}, {@link LayerNormalization} and {@link GroupNormalization}.
    */
   public static ClippingRegistry defaults() {
     return new ClippingRegistry()
@@ -31,7 +32,8 @@ public final class ClippingRegistry {
         .register(Conv2D.class, new Conv2DClippingRule())
         .register(Conv1D.class, new Conv1DClippingRule())
         .register(Embedding.class, new EmbeddingClippingRule())
-        .register(LayerNormalization.class, new LayerNormalizationClippingRule());
+        .register(LayerNormalization.class, new LayerNormalizationClippingRule())
+        .register(GroupNormalization.class, new GroupNormalizationClippingRule());
   }
 
   /** Adds or replaces the rule for {@code type}. */
