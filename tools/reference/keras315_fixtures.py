@@ -1,12 +1,13 @@
 """Writes the Keras 3.15.1 fixtures that KerasCurrentReleaseTest imports.
 
-Five small models with fixed seeds, each saved as `.keras` and as legacy `.h5`, with a
+Six small models with fixed seeds, each saved as `.keras` and as legacy `.h5`, with a
 four-example input batch and Keras' own predictions for it (`<model>.json`). Every weight,
 bias, gamma and beta is drawn from a seeded normal distribution, so a weight read from the
 wrong place, or a default initializer standing in for a stored value, changes the prediction.
 The last model is a Functional chain compiled and fitted for one epoch, as users save models.
 
-Usage (see README.md):  KERAS_BACKEND=tensorflow python keras315_fixtures.py OUT_DIR
+Usage (see README.md):  KERAS_BACKEND=tensorflow python keras315_fixtures.py OUT_DIR [MODEL...]
+(only the named models when some are given)
 """
 
 import json
@@ -81,6 +82,23 @@ def shape_layers():
     )
 
 
+def conv_groupnorm():
+    """Group normalization after convolutions: three groups of two channels, then one group."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(6, 6, 2)),
+            layers.Conv2D(6, 3, padding="same"),
+            layers.GroupNormalization(groups=3),
+            layers.Activation("relu"),
+            layers.Conv2D(4, 3),
+            layers.GroupNormalization(groups=1, epsilon=1e-2, center=False),
+            layers.Flatten(),
+            layers.Dense(3),
+        ],
+        name="conv_groupnorm",
+    )
+
+
 def functional_trained():
     """A Functional chain, compiled and fitted, so the files carry optimizer state."""
     inputs = keras.Input(shape=(8,))
@@ -98,6 +116,7 @@ MODELS = {
     "embedding_conv1d": (embedding_conv1d, 3, lambda r: r.integers(0, 20, (BATCH, 10))),
     "shape_layers": (shape_layers, 4, lambda r: r.normal(0, 1, (BATCH, 6, 6, 2))),
     "functional_trained": (functional_trained, 5, lambda r: r.normal(0, 1, (BATCH, 8))),
+    "conv_groupnorm": (conv_groupnorm, 6, lambda r: r.normal(0, 1, (BATCH, 6, 6, 2))),
 }
 
 
@@ -106,9 +125,11 @@ def floats(a):
     return [float(v) for v in np.asarray(a, dtype=np.float32).ravel()]
 
 
-def main(out):
+def main(out, only):
     os.makedirs(out, exist_ok=True)
     for name, (build, seed, inputs) in MODELS.items():
+        if only and name not in only:
+            continue
         keras.utils.set_random_seed(seed)
         model = build()
         rng = np.random.default_rng(seed)
@@ -145,4 +166,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "keras315")
+    main(sys.argv[1] if len(sys.argv) > 1 else "keras315", set(sys.argv[2:]))

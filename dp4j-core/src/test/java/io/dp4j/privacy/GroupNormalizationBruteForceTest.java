@@ -9,7 +9,6 @@ import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Conv2D;
 import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.layers.Flatten;
-import io.dp4j.nn.layers.GlobalAveragePooling2D;
 import io.dp4j.nn.layers.GroupNormalization;
 import io.dp4j.nn.layers.Padding;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
@@ -22,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The GroupNormalization rule's per-unit norms and clipped sums equal per-example gradients
- * computed one example (or microbatch) at a time, and a model with group normalization trains
- * under DP-SGD.
+ * computed one example (or microbatch) at a time, and a model with group normalization trains under
+ * DP-SGD.
  */
 class GroupNormalizationBruteForceTest {
   private static final float[] SCALES = {30f, 0.01f, 1f, 5f, 0.1f, 50f};
@@ -32,8 +31,8 @@ class GroupNormalizationBruteForceTest {
 
   /**
    * Forward 3·3·2 (convolution), normalization 50 + 50 (a group: 25 positions × 2 channels), 100
-   * (Dense), loss 3; backward 3, 100 (Dense to its input), 50 + 50 (normalization to its input), the
-   * first kernel over 25 positions × ≤ 3 examples.
+   * (Dense), loss 3; backward 3, 100 (Dense to its input), 50 + 50 (normalization to its input),
+   * the first kernel over 25 positions × ≤ 3 examples.
    */
   private static final long CONV_TERMS = 18 + 100 + 100 + 3 + 3 + 100 + 100 + 25 * 3;
 

@@ -17,12 +17,12 @@
  * </ul>
  *
  * <p>Layers: Dense, Conv1D, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
- * Flatten, Reshape, Dropout, Embedding, LayerNormalization, LeakyReLU, Activation, Permute and
- * InputLayer, each read and written by its codec in {@link io.dp4j.io.keras.codecs}
- * (BatchNormalization is refused: it mixes the examples of a batch, so DP-SGD cannot clip a
- * per-example gradient). Every option of a layer config is either honoured or refused with a {@link
- * io.dp4j.io.keras.KerasFormatException} naming the layer, the option and its value; initializers
- * other than dp4j's are logged (they only matter for fresh weights). {@code
+ * Flatten, Reshape, Dropout, Embedding, LayerNormalization, GroupNormalization, LeakyReLU,
+ * Activation, Permute and InputLayer, each read and written by its codec in {@link
+ * io.dp4j.io.keras.codecs} (BatchNormalization is refused: it mixes the examples of a batch, so
+ * DP-SGD cannot clip a per-example gradient). Every option of a layer config is either honoured or
+ * refused with a {@link io.dp4j.io.keras.KerasFormatException} naming the layer, the option and its
+ * value; initializers other than dp4j's are logged (they only matter for fresh weights). {@code
  * data_format="channels_first"} is honoured per layer by running dp4j's channels-last kernel
  * between two {@link io.dp4j.io.keras.Permute} layers (named {@code <layer>_to_channels_last} and
  * {@code <layer>_to_channels_first}).

@@ -11,11 +11,11 @@ import org.tensorflow.types.TInt32;
 
 /**
  * Group normalization (Wu and He 2018, "Group Normalization"), as Keras 3's {@code
- * GroupNormalization}: the channels (last axis) are split into {@code groups} groups of
- * consecutive channels, and each example is normalized over all its positions and the channels
- * of a group, {@code x̂ = (x - mean) / sqrt(var + epsilon)}; then {@code gamma ⊙ x̂ + beta} per
- * channel. Keras defaults: epsilon 1e-3, center and scale on (gamma ones, beta zeros); groups -1
- * is one group per channel (instance normalization), 1 normalizes the whole example.
+ * GroupNormalization}: the channels (last axis) are split into {@code groups} groups of consecutive
+ * channels, and each example is normalized over all its positions and the channels of a group,
+ * {@code x̂ = (x - mean) / sqrt(var + epsilon)}; then {@code gamma ⊙ x̂ + beta} per channel. Keras
+ * defaults: epsilon 1e-3, center and scale on (gamma ones, beta zeros); groups -1 is one group per
+ * channel (instance normalization), 1 normalizes the whole example.
  *
  * <p>The statistics are each example's own, so per-example gradients are defined and DP-SGD can
  * clip them: the normalization to use with convolutions where a non-private model would use batch
@@ -142,8 +142,7 @@ public final class GroupNormalization extends ParametricLayer {
     Operand<TInt32> axes = tf.constant(new int[] {1, 3});
     Operand<TFloat32> centered =
         tf.math.sub(grouped, tf.math.mean(grouped, axes, Mean.keepDims(true)));
-    Operand<TFloat32> variance =
-        tf.math.mean(tf.math.square(centered), axes, Mean.keepDims(true));
+    Operand<TFloat32> variance = tf.math.mean(tf.math.square(centered), axes, Mean.keepDims(true));
     Operand<TFloat32> normalized =
         tf.math.mul(centered, tf.math.rsqrt(tf.math.add(variance, tf.constant(epsilon))));
     return tf.reshape(normalized, tf.shape(x));

@@ -10,11 +10,11 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 
 /**
- * Per-example clipping for {@link GroupNormalization}, exact. x̂ depends on the example's own
- * input only, so with x̂ recomputed from the layer input a unit's gamma gradient is {@code sum over
- * its examples and positions of g ⊙ x̂} and its beta gradient {@code sum of g}, per channel: {@code
- * [n, channels]} each, materialized (they are small) so that the clipped sum is their clip-weighted
- * sum ({@link MaterializedClipping}) and x̂ is computed once per step.
+ * Per-example clipping for {@link GroupNormalization}, exact. x̂ depends on the example's own input
+ * only, so with x̂ recomputed from the layer input a unit's gamma gradient is {@code sum over its
+ * examples and positions of g ⊙ x̂} and its beta gradient {@code sum of g}, per channel: {@code [n,
+ * channels]} each, materialized (they are small) so that the clipped sum is their clip-weighted sum
+ * ({@link MaterializedClipping}) and x̂ is computed once per step.
  */
 public class GroupNormalizationClippingRule implements ClippingRule<GroupNormalization> {
 
@@ -62,8 +62,7 @@ public class GroupNormalizationClippingRule implements ClippingRule<GroupNormali
       Operand<TFloat32> normalized =
           tf.reshape(layer.normalize(tf, GroupShapes.mergeUnits(tf, a)), tf.shape(a));
       // a unit scaled by 0 contributes 0 even where its normalized input is not finite
-      rows.add(
-          tf.sum(GroupShapes.toUnitRows(tf, tf.math.mulNoNan(normalized, g)), tf.constant(1)));
+      rows.add(tf.sum(GroupShapes.toUnitRows(tf, tf.math.mulNoNan(normalized, g)), tf.constant(1)));
     }
     if (layer.center()) {
       rows.add(tf.sum(GroupShapes.toUnitRows(tf, g), tf.constant(1)));

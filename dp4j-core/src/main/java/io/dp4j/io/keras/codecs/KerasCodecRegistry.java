@@ -10,6 +10,7 @@ import io.dp4j.nn.layers.Dropout;
 import io.dp4j.nn.layers.Embedding;
 import io.dp4j.nn.layers.Flatten;
 import io.dp4j.nn.layers.GlobalAveragePooling2D;
+import io.dp4j.nn.layers.GroupNormalization;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.layers.LayerNormalization;
 import io.dp4j.nn.layers.LeakyReLU;
@@ -51,6 +52,7 @@ public final class KerasCodecRegistry {
         .register(Dropout.class, new DropoutCodec())
         .register(Embedding.class, new EmbeddingCodec())
         .register(LayerNormalization.class, new LayerNormalizationCodec())
+        .register(GroupNormalization.class, new GroupNormalizationCodec())
         .register(LeakyReLU.class, new LeakyReLUCodec())
         .register(Activation.class, new ActivationCodec())
         .register(Permute.class, new PermuteCodec())

@@ -136,6 +136,24 @@ class KerasLayerCodecTest {
             "gamma_initializer": %s, "gamma_regularizer": null,
             "beta_constraint": null, "gamma_constraint": null"""
                 .formatted(ZEROS, ONES)),
+        new Case(
+            "GroupNormalization",
+            new long[] {4, 4, 6},
+            """
+            "groups": 3, "axis": -1, "epsilon": 0.001, "center": true, "scale": true,
+            "beta_initializer": %s, "beta_regularizer": null,
+            "gamma_initializer": %s, "gamma_regularizer": null,
+            "beta_constraint": null, "gamma_constraint": null"""
+                .formatted(ZEROS, ONES)),
+        new Case(
+            "GroupNormalization",
+            new long[] {5, 4},
+            """
+            "groups": -1, "axis": -1, "epsilon": 0.01, "center": false, "scale": true,
+            "beta_initializer": %s, "beta_regularizer": null,
+            "gamma_initializer": %s, "gamma_regularizer": null,
+            "beta_constraint": null, "gamma_constraint": null"""
+                .formatted(ZEROS, ONES)),
         new Case("LeakyReLU", new long[] {4}, "\"negative_slope\": 0.2"),
         new Case("Activation", new long[] {4}, "\"activation\": \"gelu\""),
         new Case("Activation", new long[] {4}, "\"activation\": \"softmax\""),
