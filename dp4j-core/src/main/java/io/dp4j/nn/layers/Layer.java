@@ -20,7 +20,8 @@ public abstract class Layer {
   public static final String MIXES_EXAMPLES =
       "mixes the examples of a batch: its output for one example depends on the other examples,"
           + " so a per-example gradient is not defined and DP-SGD cannot clip it; use"
-          + " LayerNormalization instead, which normalizes each example on its own";
+          + " GroupNormalization instead (after convolutions: statistics over groups of channels),"
+          + " or LayerNormalization, which normalize each example on its own";
 
   private final String name;
   private final long[] inputShape;

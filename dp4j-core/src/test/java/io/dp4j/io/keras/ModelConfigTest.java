@@ -260,8 +260,8 @@ class ModelConfigTest {
         .isInstanceOf(KerasFormatException.class)
         .hasMessageContaining("layer bn: Keras layer class 'BatchNormalization' mixes the examples")
         .hasMessageContaining("a per-example gradient is not defined")
-        .hasMessageContaining("use LayerNormalization")
-        .hasMessageNotContaining("GroupNormalization");
+        .hasMessageContaining("use GroupNormalization instead")
+        .hasMessageContaining("or LayerNormalization");
   }
 
   @Test
