@@ -361,7 +361,7 @@ final class ModelGraph implements AutoCloseable {
               n,
               k,
               layer.outputShape(inputShapes.get(l)));
-      LayerClipping clipping = rule.clipping(tf, layer, a, gg);
+      LayerClipping clipping = rule.clipping(tf, layer, params.get(l), a, gg);
       clippings.add(clipping);
       Operand<TFloat32> layerNorms = clipping.squaredNorms();
       Operand<TFloat64> layerNorms64 = tf.dtypes.cast(layerNorms, TFloat64.class);

@@ -4,7 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * A 2-D convolution over {@code [height, width, channels]} inputs (channels last), kernel {@code
@@ -12,6 +14,16 @@ import org.tensorflow.types.TFloat32;
  * padding} and {@code dilation_rate} (an atrous convolution: kernel taps {@code dilation} pixels
  * apart, covering {@code dilation·(k - 1) + 1} pixels; as in Keras, strides must then be 1). A
  * dilated convolution is computed as {@link AtrousConvolution}, whose graph gradients are exact.
+ *
+ * <p>dp4j-only option {@code weightStandardization} (Qiao et al. 2019, "Micro-Batch Training with
+ * Batch-Channel Normalization and Weight Standardization"; with group normalization, the recipe of
+ * De et al. 2022 for DP-SGD): the trainable kernel V is standardized per output channel before it
+ * is used, {@code W = (V - mean(V)) / sqrt(var(V) + ε)}, mean and (biased) variance over the
+ * kernel's {@code kh·kw·channels} values, ε = {@value #WEIGHT_STANDARDIZATION_EPSILON}. That is
+ * timm's {@code StdConv2d} (the form and ε of the common implementation); De et al.'s jax_privacy
+ * {@code WSConv2D} also divides by sqrt(kh·kw·channels), adds a learned gain and floors that scaled
+ * variance at 1e-4 instead of adding ε (a floor of 1e-6 on the variance for a 3x3x11 kernel).
+ * Keras' Conv2D has no such option, so a model using it cannot be exported.
  */
 public final class Conv2D extends ParametricLayer {
   private final int filters;
@@ -23,6 +35,10 @@ public final class Conv2D extends ParametricLayer {
   private final int dilationWidth;
   private final Padding padding;
   private final boolean useBias;
+  private final boolean weightStandardization;
+
+  /** ε added to the kernel's per-filter variance by {@code weightStandardization}. */
+  public static final float WEIGHT_STANDARDIZATION_EPSILON = 1e-6f;
 
   /**
    * {@code Conv2D(filters, kernelSize, strides, padding, activation)} with square kernel/strides.
@@ -41,7 +57,8 @@ public final class Conv2D extends ParametricLayer {
         1,
         padding,
         activation,
-        true);
+        true,
+        false);
   }
 
   private Conv2D(
@@ -56,7 +73,8 @@ public final class Conv2D extends ParametricLayer {
       int dilationWidth,
       Padding padding,
       ActivationFunction activation,
-      boolean useBias) {
+      boolean useBias,
+      boolean weightStandardization) {
     super(name, inputShape, activation);
     requirePositive("filters", filters);
     requirePositive("kernelSize", kernelHeight);
@@ -86,6 +104,7 @@ public final class Conv2D extends ParametricLayer {
     this.strideWidth = strideWidth;
     this.padding = padding == null ? Padding.VALID : padding;
     this.useBias = useBias;
+    this.weightStandardization = weightStandardization;
   }
 
   /** A builder: {@code setFilters} and {@code setKernelSize} are required. */
@@ -151,6 +170,27 @@ public final class Conv2D extends ParametricLayer {
     return useBias;
   }
 
+  /** Whether the kernel is standardized per output channel before use (dp4j-only). */
+  public boolean weightStandardization() {
+    return weightStandardization;
+  }
+
+  /**
+   * A standardized kernel: {@code kernel = (V - mean) · inverseScale}, {@code inverseScale = 1 /
+   * sqrt(var + ε)} per output channel ({@code [1, 1, 1, filters]}).
+   */
+  public record StandardizedKernel(Operand<TFloat32> kernel, Operand<TFloat32> inverseScale) {}
+
+  /** V {@code [kh, kw, c, filters]} standardized over its first three axes, per filter. */
+  public StandardizedKernel standardize(Ops tf, Operand<TFloat32> v) {
+    Operand<TInt32> axes = tf.constant(new int[] {0, 1, 2});
+    Operand<TFloat32> centered = tf.math.sub(v, tf.math.mean(v, axes, Mean.keepDims(true)));
+    Operand<TFloat32> variance = tf.math.mean(tf.math.square(centered), axes, Mean.keepDims(true));
+    Operand<TFloat32> inverseScale =
+        tf.math.rsqrt(tf.math.add(variance, tf.constant(WEIGHT_STANDARDIZATION_EPSILON)));
+    return new StandardizedKernel(tf.math.mul(centered, inverseScale), inverseScale);
+  }
+
   /** The strides attribute {@code [1, sh, sw, 1]}. */
   public List<Long> stridesAttribute() {
     return List.of(1L, (long) strideHeight, (long) strideWidth, 1L);
@@ -200,12 +240,14 @@ public final class Conv2D extends ParametricLayer {
   @Override
   public Operand<TFloat32> preActivation(
       Ops tf, Operand<TFloat32> input, List<Operand<TFloat32>> params) {
+    Operand<TFloat32> kernel =
+        weightStandardization ? standardize(tf, params.get(0)).kernel() : params.get(0);
     Operand<TFloat32> z;
     if (isDilated()) {
       long[] shape = input.shape().asArray();
-      z = new AtrousConvolution(shape[1], shape[2], this).convolve(tf, input, params.get(0));
+      z = new AtrousConvolution(shape[1], shape[2], this).convolve(tf, input, kernel);
     } else {
-      z = tf.nn.conv2d(input, params.get(0), stridesAttribute(), padding.tfName());
+      z = tf.nn.conv2d(input, kernel, stridesAttribute(), padding.tfName());
     }
     return useBias ? tf.nn.biasAdd(z, params.get(1)) : z;
   }
@@ -227,6 +269,7 @@ public final class Conv2D extends ParametricLayer {
         + padding
         + ", "
         + activation()
+        + (weightStandardization ? ", weightStandardization" : "")
         + ")";
   }
 
@@ -242,6 +285,7 @@ public final class Conv2D extends ParametricLayer {
     private Padding padding = Padding.VALID;
     private ActivationFunction activation = ActivationFunction.LINEAR;
     private boolean useBias = true;
+    private boolean weightStandardization;
     private long[] inputShape;
     private String name;
 
@@ -299,6 +343,15 @@ public final class Conv2D extends ParametricLayer {
       return this;
     }
 
+    /**
+     * Standardize the kernel per output channel before use (dp4j-only, default false): see {@link
+     * Conv2D}.
+     */
+    public Builder optWeightStandardization(boolean weightStandardization) {
+      this.weightStandardization = weightStandardization;
+      return this;
+    }
+
     /** The input shape {@code [height, width, channels]}, for the first layer of a model. */
     public Builder optInputShape(long... inputShape) {
       this.inputShape = inputShape.clone();
@@ -323,7 +376,8 @@ public final class Conv2D extends ParametricLayer {
           dilationWidth,
           padding,
           activation,
-          useBias);
+          useBias,
+          weightStandardization);
     }
   }
 }

@@ -43,6 +43,18 @@ public interface ClippingRule<L extends Layer> {
       Ops tf, L layer, Operand<TFloat32> a, Operand<TFloat32> scaledG);
 
   /**
+   * The layer's clipping in one step, given also the layer's parameters (in the order of {@link
+   * Layer#parameters}), for a rule whose per-example gradients depend on the parameters' values (a
+   * reparameterized weight, as {@link io.dp4j.nn.layers.Conv2D}'s weight standardization). The DP
+   * step calls this one; by default it ignores the parameters and returns {@link #clipping(Ops,
+   * Layer, Operand, Operand)}.
+   */
+  default LayerClipping clipping(
+      Ops tf, L layer, List<Operand<TFloat32>> params, Operand<TFloat32> a, Operand<TFloat32> g) {
+    return clipping(tf, layer, a, g);
+  }
+
+  /**
    * The layer's clipping in one step. By default {@link #squaredNorms}, and {@link #clippedSum} of
    * the output gradients scaled by the clip factors; a rule overrides this to share work between
    * the two.

@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt32;
 
 /**
  * Per-example clipping for {@link Conv2D}, exact.
@@ -21,6 +23,13 @@ import org.tensorflow.types.TFloat64;
  * output gradients G ({@code [m, filters]}) as {@code ||PᵀG||²} ({@code BatchMatMul}), and its
  * clipped sum from one {@code Conv2DBackpropFilter} of the blocked, undilated form of {@link
  * AtrousConvolution}.
+ *
+ * <p>With {@link Conv2D#weightStandardization()} the layer trains the raw kernel V and convolves
+ * with W = (V - μ)/s, s = sqrt(σ² + ε), per output channel over its K = kh·kw·c values. The map
+ * from a gradient D with respect to W to the gradient with respect to V is, per channel, the linear
+ * {@code (D - mean(D) - W·mean(D ⊙ W)) / s}, so each unit's exact V gradient is that map applied to
+ * its materialized W gradient (as above, or from patches when dilated), whatever the kernel's size:
+ * n·K·filters floats. Its clipped sum is the clip-weighted sum of those rows.
  */
 public class Conv2DClippingRule implements ClippingRule<Conv2D> {
   private static final List<Long> NO_DILATION = List.of(1L, 1L, 1L, 1L);
@@ -28,6 +37,7 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
   @Override
   public Operand<TFloat32> squaredNorms(
       Ops tf, Conv2D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
+    requireRawKernel(layer);
     return squaredNorms(
         tf,
         a,
@@ -41,7 +51,92 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
   }
 
   @Override
+  public LayerClipping clipping(
+      Ops tf,
+      Conv2D layer,
+      List<Operand<TFloat32>> params,
+      Operand<TFloat32> a,
+      Operand<TFloat32> g) {
+    if (!layer.weightStandardization()) {
+      return clipping(tf, layer, a, g);
+    }
+    return standardized(tf, layer, params.get(0), a, g);
+  }
+
+  /**
+   * A weight-standardized layer's per-example gradients depend on its kernel, which only {@link
+   * #clipping(Ops, Conv2D, List, Operand, Operand)} receives.
+   */
+  private static void requireRawKernel(Conv2D layer) {
+    if (layer.weightStandardization()) {
+      throw new IllegalArgumentException(
+          "Conv2D with weightStandardization: its per-example gradients depend on the kernel's"
+              + " values; clip it with clipping(tf, layer, params, a, g)");
+    }
+  }
+
+  /** Clipping of a weight-standardized convolution with raw kernel {@code v}. */
+  private static LayerClipping standardized(
+      Ops tf, Conv2D layer, Operand<TFloat32> v, Operand<TFloat32> a, Operand<TFloat32> g) {
+    long channels = a.shape().size(a.shape().numDimensions() - 1);
+    long[] kernelShape = {layer.kernelHeight(), layer.kernelWidth(), channels, layer.filters()};
+    Operand<TFloat32> d = unitKernelGradients(tf, layer, a, g); // [n, kh, kw, c, f]
+    Conv2D.StandardizedKernel w = layer.standardize(tf, v);
+    Operand<TInt32> axes = tf.constant(new int[] {1, 2, 3});
+    Operand<TFloat32> meanD = tf.math.mean(d, axes, Mean.keepDims(true));
+    Operand<TFloat32> meanDw = tf.math.mean(tf.math.mul(d, w.kernel()), axes, Mean.keepDims(true));
+    Operand<TFloat32> dv =
+        tf.math.mul(
+            tf.math.sub(tf.math.sub(d, meanD), tf.math.mul(w.kernel(), meanDw)), w.inverseScale());
+    Operand<TFloat32> rows =
+        tf.reshape(
+            dv,
+            tf.constant(
+                new long[] {-1, kernelShape[0] * kernelShape[1] * channels * kernelShape[3]}));
+    UnaryOperator<Operand<TFloat32>> toKernel = sum -> tf.reshape(sum, tf.constant(kernelShape));
+    if (!layer.useBias()) {
+      return new MaterializedClipping(tf, List.of(rows), List.of(toKernel));
+    }
+    return new MaterializedClipping(
+        tf, List.of(rows, biasGradients(tf, g)), List.of(toKernel, UnaryOperator.identity()));
+  }
+
+  /**
+   * Each unit's gradient with respect to the kernel the layer convolves with: {@code [n, kh, kw, c,
+   * f]}.
+   */
+  private static Operand<TFloat32> unitKernelGradients(
+      Ops tf, Conv2D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
+    if (!layer.isDilated()) {
+      Conv2DUnitGradients kernel =
+          Conv2DUnitGradients.of(
+              tf,
+              a,
+              g,
+              layer.kernelHeight(),
+              layer.kernelWidth(),
+              layer.stridesAttribute(),
+              layer.padding().tfName());
+      return kernel.toUnitKernels().apply(kernel.perUnit());
+    }
+    long channels = a.shape().size(a.shape().numDimensions() - 1);
+    return tf.reshape(
+        patchGradients(
+            tf,
+            a,
+            g,
+            layer.kernelHeight(),
+            layer.kernelWidth(),
+            layer.stridesAttribute(),
+            layer.dilationsAttribute(),
+            layer.padding().tfName()),
+        tf.constant(
+            new long[] {-1, layer.kernelHeight(), layer.kernelWidth(), channels, layer.filters()}));
+  }
+
+  @Override
   public LayerClipping clipping(Ops tf, Conv2D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
+    requireRawKernel(layer);
     long channels = a.shape().size(a.shape().numDimensions() - 1);
     if (layer.isDilated()
         || !Conv2DUnitGradients.worthMaterializing(
@@ -99,6 +194,7 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
   @Override
   public List<Operand<TFloat32>> clippedSum(
       Ops tf, Conv2D layer, Operand<TFloat32> a, Operand<TFloat32> scaledG) {
+    requireRawKernel(layer);
     if (layer.isDilated()) {
       return dilatedClippedSum(tf, layer, a, scaledG);
     }
@@ -198,6 +294,23 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
       List<Long> strides,
       List<Long> dilations,
       String padding) {
+    return GroupShapes.squaredNormPerUnit(
+        tf, patchGradients(tf, a, g, kernelHeight, kernelWidth, strides, dilations, padding));
+  }
+
+  /**
+   * Each unit's filter gradient {@code PᵀG} ({@code [n, kh·kw·c, filters]}, the patch axis in the
+   * kernel's {@code (kh, kw, c)} order) from patches extracted with {@code rates = dilations}.
+   */
+  private static Operand<TFloat32> patchGradients(
+      Ops tf,
+      Operand<TFloat32> a,
+      Operand<TFloat32> g,
+      int kernelHeight,
+      int kernelWidth,
+      List<Long> strides,
+      List<Long> dilations,
+      String padding) {
     Operand<TFloat32> images = GroupShapes.mergeUnits(tf, a);
     Operand<TFloat32> patches =
         tf.image.extractImagePatches(
@@ -208,9 +321,7 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
             padding);
     Operand<TFloat32> rowsP = GroupShapes.unitRowsOfMerged(tf, a, patches);
     Operand<TFloat32> rowsG = GroupShapes.toUnitRows(tf, g);
-    Operand<TFloat32> perUnit =
-        tf.train.batchMatMul(rowsP, rowsG, TFloat32.class, BatchMatMul.adjX(true));
-    return GroupShapes.squaredNormPerUnit(tf, perUnit);
+    return tf.train.batchMatMul(rowsP, rowsG, TFloat32.class, BatchMatMul.adjX(true));
   }
 
   /** The summed filter (and bias) gradients of a 2-D convolution, kernel {@code [kh, kw, c, f]}. */

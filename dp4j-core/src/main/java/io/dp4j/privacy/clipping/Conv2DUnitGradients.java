@@ -12,14 +12,18 @@ import org.tensorflow.types.TInt32;
 
 /**
  * Each clipping unit's kernel gradient of an undilated 2-D convolution, materialized as a {@code
- * [n, K]} tensor (K the kernel's size, in an order of the formulation's choosing), and the map from
- * a {@code [K]} sum of such rows to the kernel's {@code [kh, kw, c, f]} layout.
+ * [n, K]} tensor (K the kernel's size, in an order of the formulation's choosing), the map from a
+ * {@code [K]} sum of such rows to the kernel's {@code [kh, kw, c, f]} layout, and the map from all
+ * the rows to {@code [n, kh, kw, c, f]} (for rules that transform each unit's kernel gradient).
  *
  * <p>Materializing costs one pass of the per-example products (about what the plain step's filter
  * gradient costs) and n·K floats; it makes the clipped sum a weighted sum of rows instead of a
  * second filter backpropagation over the batch.
  */
-record Conv2DUnitGradients(Operand<TFloat32> perUnit, UnaryOperator<Operand<TFloat32>> toKernel) {
+record Conv2DUnitGradients(
+    Operand<TFloat32> perUnit,
+    UnaryOperator<Operand<TFloat32>> toKernel,
+    UnaryOperator<Operand<TFloat32>> toUnitKernels) {
 
   /**
    * Kernel sizes up to which per-unit gradients are materialized: 64 Ki floats per unit, 64 MiB for
@@ -91,7 +95,13 @@ record Conv2DUnitGradients(Operand<TFloat32> perUnit, UnaryOperator<Operand<TFlo
                 tf.linalg.transpose(
                     tf.reshape(sum, tf.constant(new long[] {filters, kernelSize})),
                     tf.constant(new int[] {1, 0})),
-                tf.constant(new long[] {kernelHeight, kernelWidth, channels, filters})));
+                tf.constant(new long[] {kernelHeight, kernelWidth, channels, filters})),
+        rows ->
+            tf.reshape(
+                tf.linalg.transpose(
+                    tf.reshape(rows, tf.constant(new long[] {-1, filters, kernelSize})),
+                    tf.constant(new int[] {0, 2, 1})),
+                tf.constant(new long[] {-1, kernelHeight, kernelWidth, channels, filters})));
   }
 
   /**
@@ -150,7 +160,9 @@ record Conv2DUnitGradients(Operand<TFloat32> perUnit, UnaryOperator<Operand<TFlo
             tf.constant(new long[] {-1, (long) taps * filters}));
     return new Conv2DUnitGradients(
         perUnit,
-        sum -> tf.reshape(sum, tf.constant(new long[] {kernelHeight, kernelWidth, 1, filters})));
+        sum -> tf.reshape(sum, tf.constant(new long[] {kernelHeight, kernelWidth, 1, filters})),
+        rows ->
+            tf.reshape(rows, tf.constant(new long[] {-1, kernelHeight, kernelWidth, 1, filters})));
   }
 
   /**
@@ -197,6 +209,12 @@ record Conv2DUnitGradients(Operand<TFloat32> perUnit, UnaryOperator<Operand<TFlo
                 tf.linalg.transpose(
                     tf.reshape(sum, tf.constant(new long[] {filters, channels, taps})),
                     tf.constant(new int[] {2, 1, 0})),
-                tf.constant(new long[] {kernelHeight, kernelWidth, channels, filters})));
+                tf.constant(new long[] {kernelHeight, kernelWidth, channels, filters})),
+        rows ->
+            tf.reshape(
+                tf.linalg.transpose(
+                    tf.reshape(rows, tf.constant(new long[] {-1, filters, channels, taps})),
+                    tf.constant(new int[] {0, 3, 2, 1})),
+                tf.constant(new long[] {-1, kernelHeight, kernelWidth, channels, filters})));
   }
 }

@@ -1,6 +1,7 @@
 package io.dp4j.io.keras;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -105,6 +106,25 @@ class KerasExportTest {
         assertThat(wb.get(i)).containsExactly(wa.get(i));
       }
     }
+  }
+
+  @Test
+  void weightStandardizationIsRefusedNamingTheLayerAndOption() {
+    Sequential s =
+        new Sequential(
+            Conv2D.builder().setFilters(2).setKernelSize(3).optWeightStandardization(true).build(),
+            new Flatten(),
+            new Dense(2));
+    s.setInputShape(5, 5, 1).setSeed(1);
+    s.compile(new SGD(), new MeanSquaredError());
+    Path file = tmp.resolve("ws.keras");
+    try (KerasModel model = KerasModel.of(s, 5, 5, 1)) {
+      assertThatThrownBy(() -> ModelIO.save(model, file))
+          .isInstanceOf(KerasFormatException.class)
+          .hasMessageContaining("layer conv2d (Conv2D): option weightStandardization is dp4j-only")
+          .hasMessageContaining("Keras' Conv2D has no weight standardization");
+    }
+    assertThat(file).doesNotExist();
   }
 
   @Test

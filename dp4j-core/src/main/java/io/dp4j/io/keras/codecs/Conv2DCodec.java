@@ -2,6 +2,7 @@ package io.dp4j.io.keras.codecs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dp4j.io.keras.KerasFormatException;
 import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Conv2D;
 import io.dp4j.nn.layers.Layer;
@@ -52,8 +53,20 @@ public final class Conv2DCodec implements KerasLayerCodec<Conv2D> {
         : layers.add(c.name(), conv);
   }
 
+  /**
+   * @throws KerasFormatException if the layer standardizes its kernel: Keras' Conv2D has no such
+   *     option, and a file without it would not compute what the model computes
+   */
   @Override
   public void write(Conv2D d, ObjectNode c) {
+    if (d.weightStandardization()) {
+      throw new KerasFormatException(
+          "layer "
+              + c.path("name").asText()
+              + " (Conv2D): option weightStandardization is dp4j-only and cannot be exported:"
+              + " Keras' Conv2D has no weight standardization, so the file would not compute what"
+              + " the model computes");
+    }
     c.put("filters", d.filters());
     c.set("kernel_size", KerasValues.ints(d.kernelHeight(), d.kernelWidth()));
     c.set("strides", KerasValues.ints(d.strideHeight(), d.strideWidth()));
