@@ -176,4 +176,12 @@ class DocsTest {
     assertThat(captured(() -> ClippingRuleSamples.trainWithTheRule(data)))
         .contains("trained 20 steps with the materialized Dense rule");
   }
+
+  @Test
+  void groupNormalizationWithWeightStandardizationTrainsUnderDp() {
+    String out = captured(NormalizationSamples::train);
+    Matcher m = Pattern.compile("accuracy (\\d\\.\\d+) after 60 steps").matcher(out);
+    assertThat(m.find()).as(out).isTrue();
+    assertThat(Double.parseDouble(m.group(1))).isGreaterThan(0.9);
+  }
 }
