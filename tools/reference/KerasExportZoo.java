@@ -18,6 +18,8 @@ public class KerasExportZoo {
     zoo.put("image", new Layer[] {
       Conv2D.builder().setFilters(8).setKernelSize(3).optDilationRate(2).optPadding(Padding.SAME).optActivation(ActivationFunction.RELU).optInputShape(12, 12, 3).build(),
       new MaxPool2D(2, 1, Padding.SAME),
+      new GroupNormalization(4),
+      GroupNormalization.builder().setGroups(GroupNormalization.PER_CHANNEL).optCenter(false).build(),
       Conv2D.builder().setFilters(6).setKernelSize(3, 2).optStrides(2).optActivation(ActivationFunction.ELU).build(),
       new AveragePooling2D(2),
       new LayerNormalization(),
