@@ -8,6 +8,7 @@ import io.dp4j.data.Dataset;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.privacy.DPSequential;
+import io.dp4j.testing.LayerRunner;
 import io.dp4j.testing.TestData;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,8 +75,8 @@ class Scattering2DTest {
         two[(i * 144 + p) * 2 + 1] = one[(n + i) * 144 + p];
       }
     }
-    float[] single = ScatteringReferenceTest.apply(layer, one, 2 * n, 12, 12, 1);
-    float[] stacked = ScatteringReferenceTest.apply(layer, two, n, 12, 12, 2);
+    float[] single = LayerRunner.apply(layer, one, 2 * n, 12, 12, 1);
+    float[] stacked = LayerRunner.apply(layer, two, n, 12, 12, 2);
     assertThat(stacked).hasSize(n * 9 * 2 * k);
     for (int i = 0; i < n; i++) {
       for (int pos = 0; pos < 9; pos++) {
@@ -96,8 +97,8 @@ class Scattering2DTest {
     Scattering2D second = Scattering2D.builder().setJ(2).optL(8).build();
     Scattering2D first = Scattering2D.builder().setJ(2).optL(8).optMaxOrder(1).build();
     float[] x = TestData.random(3, new long[] {16, 16, 1}, 2, 9).features();
-    float[] all = ScatteringReferenceTest.apply(second, x, 3, 16, 16, 1);
-    float[] prefix = ScatteringReferenceTest.apply(first, x, 3, 16, 16, 1);
+    float[] all = LayerRunner.apply(second, x, 3, 16, 16, 1);
+    float[] prefix = LayerRunner.apply(first, x, 3, 16, 16, 1);
     int k2 = second.coefficientsPerChannel();
     int k1 = first.coefficientsPerChannel();
     assertThat(k1).isEqualTo(17);

@@ -10,18 +10,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import io.dp4j.testing.LayerRunner;
 import java.util.Objects;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.types.TFloat32;
 
 /**
  * Scattering2D against Kymatio's numpy Scattering2D, run in float64 on real MNIST test images by
@@ -87,7 +79,7 @@ class ScatteringReferenceTest {
     assertThat(layer.coefficientsPerChannel()).isEqualTo(k);
     assertThat(layer.outputShape(new long[] {c.in[1], c.in[2], 1})).containsExactly(h, w, k);
 
-    float[] got = apply(layer, c.x, n, c.in[1], c.in[2], 1);
+    float[] got = LayerRunner.apply(layer, c.x, n, c.in[1], c.in[2], 1);
 
     assertThat(got).hasSize(c.s.length);
     double worst = 0;
@@ -111,24 +103,6 @@ class ScatteringReferenceTest {
       }
     }
     System.out.printf("%s: worst max|diff| / max|S| per map = %.2e%n", c.name, worst);
-  }
-
-  /** The layer's output for {@code n} examples {@code [h, w, c]}, row-major. */
-  static float[] apply(Layer layer, float[] x, int n, int h, int w, int c) {
-    try (Graph g = new Graph();
-        Session session = new Session(g)) {
-      Ops tf = Ops.create(g);
-      Placeholder<TFloat32> in =
-          tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, h, w, c)));
-      Operand<TFloat32> out = layer.call(tf, in, List.of(), false, 0);
-      try (TFloat32 t = TFloat32.tensorOf(Shape.of(n, h, w, c), DataBuffers.of(x, true, false));
-          Result r = session.runner().feed(in, t).fetch(out).run()) {
-        TFloat32 result = (TFloat32) r.get(0);
-        float[] values = new float[Math.toIntExact(result.size())];
-        result.copyTo(DataBuffers.of(values, false, false));
-        return values;
-      }
-    }
   }
 
   private static InputStream resource(String suffix) {
