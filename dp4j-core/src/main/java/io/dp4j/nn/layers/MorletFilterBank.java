@@ -72,8 +72,9 @@ final class MorletFilterBank {
 
   /**
    * Kymatio's {@code periodize_filter_fft}: zeroes the frequencies that would alias (the middle
-   * band of each axis, keeping {@code M/2^(res+1)} at each end), then sums the 2^res x 2^res blocks,
-   * so that multiplying a subsampled signal's DFT by the result is filtering before subsampling.
+   * band of each axis, keeping {@code M/2^(res+1)} at each end), then sums the 2^res x 2^res
+   * blocks, so that multiplying a subsampled signal's DFT by the result is filtering before
+   * subsampling.
    */
   static double[][] periodize(double[][] x, int res) {
     int m = x.length;

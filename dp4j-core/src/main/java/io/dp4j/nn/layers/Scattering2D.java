@@ -10,9 +10,9 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.family.TType;
 
 /**
- * The 2-D wavelet scattering transform (Mallat 2012, "Group Invariant Scattering"; Bruna and
- * Mallat 2013), exactly as Kymatio's {@code Scattering2D(J, shape, L, max_order)} computes it: a
- * fixed feature extractor with no parameters.
+ * The 2-D wavelet scattering transform (Mallat 2012, "Group Invariant Scattering"; Bruna and Mallat
+ * 2013), exactly as Kymatio's {@code Scattering2D(J, shape, L, max_order)} computes it: a fixed
+ * feature extractor with no parameters.
  *
  * <p>With φ a Gaussian low-pass at scale 2^J and ψ_λ Morlet wavelets at scales 2^j (j &lt; J) and L
  * angles, each input channel x gives K coefficient maps, subsampled by 2^J:
@@ -24,8 +24,8 @@ import org.tensorflow.types.family.TType;
  *   K = 1 + J·L + L²·J(J−1)/2   (max order 2; 1 + J·L for max order 1)
  * </pre>
  *
- * Like Kymatio, the image is reflect-padded to a multiple of 2^J with a margin, the convolutions are
- * products in the Fourier domain (TensorFlow's FFT2D and IFFT2D on complex64), subsampling is
+ * Like Kymatio, the image is reflect-padded to a multiple of 2^J with a margin, the convolutions
+ * are products in the Fourier domain (TensorFlow's FFT2D and IFFT2D on complex64), subsampling is
  * periodization of the spectrum, and one border sample is cropped on each side, so a {@code [H, W]}
  * map becomes {@code [floor(H/2^J), floor(W/2^J)]}. It matches Kymatio's numpy backend on MNIST to
  * float32 round-off (ScatteringReferenceTest).
@@ -33,8 +33,8 @@ import org.tensorflow.types.family.TType;
  * <p><b>Layout.</b> Input {@code [height, width, channels]}, output channels-last {@code
  * [floor(height/2^J), floor(width/2^J), channels·K]}, channel {@code c·K + k} holding input channel
  * c's k-th coefficient in Kymatio's order (S0, then S1 by (j1, θ1), then S2 by (j1, θ1, j2, θ2)).
- * It is Kymatio's {@code [n, channels, K, h, w]} output with the channel axes merged and moved last,
- * so a Conv2D, GroupNormalization or Flatten + Dense can follow. Tramèr and Boneh 2021,
+ * It is Kymatio's {@code [n, channels, K, h, w]} output with the channel axes merged and moved
+ * last, so a Conv2D, GroupNormalization or Flatten + Dense can follow. Tramèr and Boneh 2021,
  * "Differentially Private Learning Needs Better Features", use J = 2, L = 8 on MNIST: 28 x 28 x 1
  * becomes 7 x 7 x 81.
  *
@@ -177,8 +177,7 @@ public final class Scattering2D extends Layer {
       List<Operand<TFloat32>> fromJ1 = new ArrayList<>();
       for (int j2 = j1 + 1; j2 < scales; j2++) {
         // U2 = |U1 ⋆ ψ_(j2, θ2)| for all θ2: [n·c·L·L, H/2^j2, W/2^j2]
-        Operand<TType> u2 =
-            modulusSpectrum(s, u1, wavelets(s, filters, j2, j1), 1 << (j2 - j1));
+        Operand<TType> u2 = modulusSpectrum(s, u1, wavelets(s, filters, j2, j1), 1 << (j2 - j1));
         fromJ1.add(
             s.reshape(
                 lowPass(s, u2, filters, j2),
@@ -230,9 +229,9 @@ public final class Scattering2D extends Layer {
       Ops tf, Operand<TType> spectrum, Operand<TType> wavelets, int k) {
     long[] shape = spectrum.shape().asArray();
     Operand<TType> product =
-        tf.math.mul(tf.expandDims(spectrum, tf.constant(1)), tf.expandDims(wavelets, tf.constant(0)));
-    Operand<TType> flat =
-        tf.reshape(product, tf.constant(new long[] {-1, shape[1], shape[2]}));
+        tf.math.mul(
+            tf.expandDims(spectrum, tf.constant(1)), tf.expandDims(wavelets, tf.constant(0)));
+    Operand<TType> flat = tf.reshape(product, tf.constant(new long[] {-1, shape[1], shape[2]}));
     Operand<TFloat32> modulus = tf.math.complexAbs(tf.signal.ifft2d(subsample(tf, flat, k)));
     return fft(tf, complex(tf, modulus));
   }

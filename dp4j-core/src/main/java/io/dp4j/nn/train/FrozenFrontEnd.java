@@ -131,7 +131,8 @@ public final class FrozenFrontEnd {
       long[] batchShape = new long[inputShape.length + 1];
       batchShape[0] = -1;
       System.arraycopy(inputShape, 0, batchShape, 1, inputShape.length);
-      Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(batchShape)));
+      Placeholder<TFloat32> x =
+          tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(batchShape)));
       Operand<TFloat32> h = x;
       for (Layer layer : layers) {
         // inference mode: equal to training mode for these layers; no parameters, no seed used
@@ -143,7 +144,8 @@ public final class FrozenFrontEnd {
         try (TFloat32 batch =
                 TFloat32.tensorOf(
                     Shape.of(batchShape),
-                    DataBuffers.of(data.features(), true, false).slice((long) from * in, (long) n * in));
+                    DataBuffers.of(data.features(), true, false)
+                        .slice((long) from * in, (long) n * in));
             Result result = session.runner().feed(x, batch).fetch(h).run()) {
           TFloat32 y = (TFloat32) result.get(0);
           y.copyTo(DataBuffers.of(features, false, false).slice((long) from * out, (long) n * out));
@@ -170,6 +172,11 @@ public final class FrozenFrontEnd {
 
   @Override
   public String toString() {
-    return "FrozenFrontEnd" + layers + " " + Arrays.toString(inputShape) + " -> " + Arrays.toString(outputShape);
+    return "FrozenFrontEnd"
+        + layers
+        + " "
+        + Arrays.toString(inputShape)
+        + " -> "
+        + Arrays.toString(outputShape);
   }
 }

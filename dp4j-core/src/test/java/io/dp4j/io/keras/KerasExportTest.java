@@ -261,10 +261,7 @@ class KerasExportTest {
   @Test
   void aScatteringModelIsRefusedNamingTheLayerAndServedAsASavedModel() throws IOException {
     Sequential s =
-        new Sequential(
-            Scattering2D.builder().setJ(2).optL(4).build(),
-            new Flatten(),
-            new Dense(3));
+        new Sequential(Scattering2D.builder().setJ(2).optL(4).build(), new Flatten(), new Dense(3));
     s.setInputShape(12, 12, 1).setSeed(2);
     s.compile(new SGD(), new MeanSquaredError());
     float[] x = KerasFixturesTest.randomInputs(2 * 144, 4);

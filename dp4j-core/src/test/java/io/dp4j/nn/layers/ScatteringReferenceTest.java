@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dp4j.testing.LayerRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import io.dp4j.testing.LayerRunner;
 import java.util.Objects;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -20,15 +20,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * tools/reference/scattering_reference.py (resource scattering-reference.{json,bin}).
  *
  * <p><b>Tolerance.</b> Each coefficient map is compared relative to its own largest value: {@code
- * max |dp4j − Kymatio| ≤ 1e-4 · max |Kymatio|} per image and path. dp4j computes in float32
- * (u = 2^-24 ≈ 6e-8): a float32 FFT of N points has a normwise relative error of order log2(N)·u
- * (about 10·u for the padded 36 x 36 grid), and a second-order path chains four transforms, three
- * products with filters, two moduli and three subsamplings, so its error is some tens of log2(N)·u
- * of the energy entering the path, 1e-5 at most. The map is a band of that energy, smaller than it
- * by up to an order of magnitude on these images: 1e-4 relative to the map is that bound with the
- * margin. Measured (oneDNN on): 6.3e-7 on the J = 2 case, 4.2e-7 on the J = 3 case, printed per
- * case. (Kymatio's own float32 run is 1e-7 from its float64 run, relative to the largest
- * coefficient: the reference script prints it.)
+ * max |dp4j − Kymatio| ≤ 1e-4 · max |Kymatio|} per image and path. dp4j computes in float32 (u =
+ * 2^-24 ≈ 6e-8): a float32 FFT of N points has a normwise relative error of order log2(N)·u (about
+ * 10·u for the padded 36 x 36 grid), and a second-order path chains four transforms, three products
+ * with filters, two moduli and three subsamplings, so its error is some tens of log2(N)·u of the
+ * energy entering the path, 1e-5 at most. The map is a band of that energy, smaller than it by up
+ * to an order of magnitude on these images: 1e-4 relative to the map is that bound with the margin.
+ * Measured (oneDNN on): 6.3e-7 on the J = 2 case, 4.2e-7 on the J = 3 case, printed per case.
+ * (Kymatio's own float32 run is 1e-7 from its float64 run, relative to the largest coefficient: the
+ * reference script prints it.)
  */
 class ScatteringReferenceTest {
   private static final String RESOURCE = "scattering-reference";

@@ -65,7 +65,8 @@ class FrozenFrontEndTest {
   @Test
   void transformIsTheFrontEndsOutputInAnyBatching() {
     Dataset data = TestData.random(7, IMAGE, 3, 5);
-    List<Layer> layers = List.of(scattering(), new AveragePooling2D(3), new Flatten(), new Dense(2));
+    List<Layer> layers =
+        List.of(scattering(), new AveragePooling2D(3), new Flatten(), new Dense(2));
     FrozenFrontEnd front = FrozenFrontEnd.of(layers, IMAGE).orElseThrow();
     assertThat(front.size()).isEqualTo(3);
     Dataset all = front.transform(data, 100);
@@ -126,7 +127,10 @@ class FrozenFrontEndTest {
     FrozenFrontEnd front =
         FrozenFrontEnd.of(
                 List.of(
-                    scattering(), new Flatten(), new Dense(8, ActivationFunction.TANH), new Dense(3)),
+                    scattering(),
+                    new Flatten(),
+                    new Dense(8, ActivationFunction.TANH),
+                    new Dense(3)),
                 IMAGE)
             .orElseThrow();
     Sequential tail = dp.apply(new Layer[] {new Dense(8, ActivationFunction.TANH), new Dense(3)});
