@@ -164,6 +164,34 @@ class DocsTest {
   }
 
   @Test
+  void theScatterNetSampleLearnsBarsFromCachedFeatures() {
+    Dataset train = bars(2048, 1);
+    Dataset test = bars(200, 2);
+    String out = captured(() -> ScatterNetSamples.scatterNetLinear(train, test, 5));
+    Matcher m = Pattern.compile("test accuracy (\\d\\.\\d{4}), epsilon \\d+\\.\\d{3}").matcher(out);
+    assertThat(m.find()).as(out).isTrue();
+    assertThat(Double.parseDouble(m.group(1))).as(out).isGreaterThan(0.95);
+  }
+
+  /** 28 x 28 noise with a horizontal (class 0) or vertical (class 1) bright bar somewhere. */
+  private static Dataset bars(int n, long seed) {
+    java.util.Random r = new java.util.Random(seed);
+    float[] x = new float[n * 784];
+    float[] y = new float[n];
+    for (int i = 0; i < n; i++) {
+      y[i] = r.nextInt(2);
+      int at = 4 + r.nextInt(20);
+      for (int p = 0; p < 784; p++) {
+        int row = p / 28;
+        int col = p % 28;
+        boolean bar = y[i] == 0 ? Math.abs(row - at) < 2 : Math.abs(col - at) < 2;
+        x[i * 784 + p] = (float) (0.2 * r.nextDouble() + (bar ? 0.8 : 0));
+      }
+    }
+    return new Dataset(x, new long[] {28, 28, 1}, y, new long[0]);
+  }
+
+  @Test
   void theCustomClippingRuleMatchesTheDefaultAndTrains() {
     Dataset data = GetStartedSamples.blobs(1000, 8);
     Dataset batch = data.slice(0, 32);

@@ -314,6 +314,18 @@ final class KerasModelConfig {
 
   private static <L extends Layer> void write(
       KerasCodecRegistry codecs, L layer, ObjectNode config, String name) {
+    codecs
+        .exportRefusal(layer)
+        .ifPresent(
+            why -> {
+              throw new KerasFormatException(
+                  "layer "
+                      + name
+                      + " ("
+                      + layer.typeName()
+                      + ") cannot be exported to Keras: "
+                      + why);
+            });
     KerasLayerCodec<L> codec =
         codecs
             .forLayer(layer)

@@ -31,6 +31,12 @@ public final class Dropout extends Layer {
     return inputShape.clone();
   }
 
+  /** False unless the rate is 0: dropout is random in training and the identity at inference. */
+  @Override
+  public boolean trainingMatchesInference() {
+    return rate == 0f;
+  }
+
   @Override
   public Operand<TFloat32> call(
       Ops tf,

@@ -66,6 +66,16 @@ public abstract class Layer {
   }
 
   /**
+   * True if the layer computes in training what it computes at inference; false for a layer that is
+   * random in training (Dropout). A layer that also has no parameters and does not mix examples is
+   * a fixed function of each example, whose outputs can be computed once before training ({@link
+   * io.dp4j.nn.train.FrozenFrontEnd}).
+   */
+  public boolean trainingMatchesInference() {
+    return true;
+  }
+
+  /**
    * Builds the layer's output.
    *
    * @param tf the graph's ops

@@ -24,6 +24,7 @@ import io.dp4j.nn.layers.LayerNormalization;
 import io.dp4j.nn.layers.MaxPool2D;
 import io.dp4j.nn.layers.Padding;
 import io.dp4j.nn.layers.Reshape;
+import io.dp4j.nn.layers.Scattering2D;
 import io.dp4j.nn.losses.MeanSquaredError;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.optimizers.SGD;
@@ -273,6 +274,32 @@ class KerasExportTest {
     assertThat(names).containsExactly("x.keras");
     try (KerasModel back = ModelIO.load(file)) {
       KerasFixturesTest.assertKnownPrediction(back);
+    }
+  }
+
+  @Test
+  void aScatteringModelIsRefusedNamingTheLayerAndServedAsASavedModel() throws IOException {
+    Sequential s =
+        new Sequential(Scattering2D.builder().setJ(2).optL(4).build(), new Flatten(), new Dense(3));
+    s.setInputShape(12, 12, 1).setSeed(2);
+    s.compile(new SGD(), new MeanSquaredError());
+    float[] x = KerasFixturesTest.randomInputs(2 * 144, 4);
+    Path dir = tmp.resolve("scatternet");
+    try (KerasModel model = KerasModel.of(s, 12, 12, 1)) {
+      assertThatThrownBy(() -> ModelIO.save(model, tmp.resolve("scatternet.keras")))
+          .isInstanceOf(KerasFormatException.class)
+          .hasMessageStartingWith(
+              "layer scattering2d (Scattering2D) cannot be exported to Keras: Keras has no"
+                  + " scattering transform layer")
+          .hasMessageContaining("ModelIO.exportSavedModel");
+      assertThat(tmp.resolve("scatternet.keras")).doesNotExist();
+      // the SavedModel is a TensorFlow graph: the transform is in it
+      ModelIO.exportSavedModel(model, dir);
+      float[][] expected = model.predict(x);
+      float[][] served = SavedModelExportTest.serve(dir, x, 2, 12, 12, 1);
+      for (int i = 0; i < 2; i++) {
+        assertThat(served[i]).containsExactly(expected[i], within(1e-6f));
+      }
     }
   }
 }

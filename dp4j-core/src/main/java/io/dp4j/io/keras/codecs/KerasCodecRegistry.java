@@ -16,6 +16,7 @@ import io.dp4j.nn.layers.LayerNormalization;
 import io.dp4j.nn.layers.LeakyReLU;
 import io.dp4j.nn.layers.MaxPool2D;
 import io.dp4j.nn.layers.Reshape;
+import io.dp4j.nn.layers.Scattering2D;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,12 +26,14 @@ import java.util.Optional;
 /**
  * Maps dp4j layer types (export) and Keras class names (import) to their {@link KerasLayerCodec}s,
  * as {@link io.dp4j.privacy.clipping.ClippingRegistry} maps layer types to clipping rules. It also
- * holds the Keras layers dp4j refuses on purpose, with the reason (BatchNormalization).
+ * holds the Keras layers dp4j refuses on purpose, with the reason (BatchNormalization), and the
+ * dp4j layers Keras has no counterpart for (Scattering2D).
  */
 public final class KerasCodecRegistry {
   private final Map<Class<? extends Layer>, KerasLayerCodec<?>> byType = new LinkedHashMap<>();
   private final Map<String, KerasLayerCodec<?>> byClassName = new LinkedHashMap<>();
   private final Map<String, String> refused = new LinkedHashMap<>();
+  private final Map<Class<? extends Layer>, String> notExported = new LinkedHashMap<>();
 
   /** An empty registry. */
   public KerasCodecRegistry() {}
@@ -57,8 +60,16 @@ public final class KerasCodecRegistry {
         .register(Activation.class, new ActivationCodec())
         .register(Permute.class, new PermuteCodec())
         .refuse("BatchNormalization", Layer.MIXES_EXAMPLES)
-        .refuse("SyncBatchNormalization", Layer.MIXES_EXAMPLES);
+        .refuse("SyncBatchNormalization", Layer.MIXES_EXAMPLES)
+        .refuseExport(Scattering2D.class, SCATTERING_NOT_IN_KERAS);
   }
+
+  /** Why a model holding a Scattering2D cannot be written as a Keras model, and what to do. */
+  static final String SCATTERING_NOT_IN_KERAS =
+      "Keras has no scattering transform layer (Scattering2D is dp4j's, after Kymatio), so Keras"
+          + " could not load the file; export the model as a TensorFlow SavedModel"
+          + " (ModelIO.exportSavedModel), or export the layers after the Scattering2D as their own"
+          + " model and compute its features with dp4j or Kymatio";
 
   /** Adds or replaces the codec for {@code type}, and for its Keras class name and aliases. */
   public <L extends Layer> KerasCodecRegistry register(Class<L> type, KerasLayerCodec<L> codec) {
@@ -75,6 +86,20 @@ public final class KerasCodecRegistry {
   public KerasCodecRegistry refuse(String kerasClassName, String why) {
     refused.put(kerasClassName, why);
     return this;
+  }
+
+  /**
+   * Refuses to write layers of {@code type} (a dp4j layer Keras has no counterpart for) with {@code
+   * why}, which completes "layer NAME (TYPE) cannot be exported to Keras: ...".
+   */
+  public KerasCodecRegistry refuseExport(Class<? extends Layer> type, String why) {
+    notExported.put(type, why);
+    return this;
+  }
+
+  /** Why layers like {@code layer} cannot be written to Keras, if they are refused on purpose. */
+  public Optional<String> exportRefusal(Layer layer) {
+    return Optional.ofNullable(notExported.get(layer.getClass()));
   }
 
   /** The codec that reads Keras layers of class {@code kerasClassName}. */
