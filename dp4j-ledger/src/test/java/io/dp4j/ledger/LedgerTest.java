@@ -55,7 +55,7 @@ class LedgerTest {
       assertThat(ledger.pragma("journal_mode")).isEqualTo("wal");
       assertThat(ledger.pragma("synchronous")).isEqualTo("2"); // FULL
       assertThat(ledger.pragma("foreign_keys")).isEqualTo("1");
-      assertThat(ledger.pragma("user_version")).isEqualTo("1");
+      assertThat(ledger.pragma("user_version")).isEqualTo("2");
       assertThat(ledger.pragma("application_id"))
           .isEqualTo(Integer.toString(SqliteLedgerStore.APPLICATION_ID));
     }
