@@ -254,7 +254,8 @@ abstract class JdbcRows implements LedgerStore.Transaction {
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
           long started = r.getLong(3);
-          running.add(new LedgerStore.RunningRun(r.getLong(1), r.getLong(2), r.wasNull() ? null : started));
+          running.add(
+              new LedgerStore.RunningRun(r.getLong(1), r.getLong(2), r.wasNull() ? null : started));
         }
       }
     }
