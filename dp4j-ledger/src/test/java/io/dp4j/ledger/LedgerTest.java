@@ -78,4 +78,29 @@ class LedgerTest {
       }
     }
   }
+
+  @Test
+  void aSchemaVersionOneFileIsUpgradedWhenOpenedAndKeepsItsData() throws Exception {
+    Path db = dir.resolve("v1.db");
+    try (var in =
+        LedgerTest.class.getResourceAsStream(
+            "LedgerFileFuzzTestInputs/ledgerFile/two_datasets.db")) {
+      Files.copy(in, db); // written by dp4j at schema version 1
+    }
+    try (PrivacyLedger ledger = PrivacyLedger.open(db)) {
+      assertThat(ledger.pragma("user_version")).isEqualTo("2");
+      assertThat(ledger.datasets())
+          .extracting(DatasetStatus::name)
+          .containsExactly("adult", "mnist");
+      try (RunCharge run = ledger.startRun("mnist", "alice", "cnn", STEP_A, 10, "rdp")) {
+        run.finish(10);
+      }
+      assertThat(ledger.releaseRun(1, "already finished")).isEmpty();
+    }
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+        var s = c.createStatement()) {
+      assertThatThrownBy(() -> s.executeUpdate("UPDATE runs SET steps = 0"))
+          .hasMessageContaining("append-only");
+    }
+  }
 }
