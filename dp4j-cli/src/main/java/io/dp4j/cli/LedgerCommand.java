@@ -1,7 +1,6 @@
 package io.dp4j.cli;
 
 import io.dp4j.ledger.PrivacyLedger;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,9 +17,16 @@ import picocli.CommandLine.Spec;
     description = {
       "Privacy budget ledger: datasets with an (epsilon, delta) allowance and the training runs"
           + " charged against it, composed with a privacy accountant.",
-      "The ledger file defaults to $DP4J_LEDGER, else ~/.local/share/dp4j/ledger.db."
+      "The ledger is a file, or a PostgreSQL database a team shares (--db"
+          + " jdbc:postgresql://HOST/DB); it defaults to $DP4J_LEDGER, else"
+          + " ~/.local/share/dp4j/ledger.db."
     },
-    subcommands = {LedgerCreateCommand.class, LedgerShowCommand.class, LedgerListCommand.class})
+    subcommands = {
+      LedgerCreateCommand.class,
+      LedgerShowCommand.class,
+      LedgerListCommand.class,
+      LedgerReleaseCommand.class
+    })
 public final class LedgerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -34,9 +40,11 @@ public final class LedgerCommand implements Callable<Integer> {
   static final class DbOption {
     @Option(
         names = "--db",
-        paramLabel = "PATH",
-        description = "Ledger file (default: $DP4J_LEDGER, else ~/.local/share/dp4j/ledger.db).")
-    Path db;
+        paramLabel = "PATH|URL",
+        description =
+            "Ledger file, or jdbc:postgresql://HOST/DB for a team's shared ledger (default:"
+                + " $DP4J_LEDGER, else ~/.local/share/dp4j/ledger.db).")
+    String db;
 
     PrivacyLedger open() {
       return PrivacyLedger.open(path());
@@ -47,8 +55,8 @@ public final class LedgerCommand implements Callable<Integer> {
       return PrivacyLedger.openForReading(path());
     }
 
-    private Path path() {
-      return db != null ? db : PrivacyLedger.defaultPath();
+    private String path() {
+      return db != null ? db : PrivacyLedger.defaultLocation();
     }
   }
 }

@@ -68,7 +68,7 @@ final class LedgerCreateCommand implements Callable<Integer> {
                   status.epsilonBudget(),
                   status.delta(),
                   status.accountant(),
-                  ledger.path()));
+                  ledger.location()));
     }
     return 0;
   }

@@ -9,13 +9,12 @@ import io.dp4j.nn.train.History;
 import io.dp4j.privacy.keras.LedgerCharge;
 import io.dp4j.privacy.keras.LedgerFit;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --ledger NAME [--db PATH] [--who NAME]}: charge a training run to a ledger dataset. A run
- * over the dataset's remaining budget is refused before it starts (exit 1).
+ * {@code --ledger NAME [--db PATH|URL] [--who NAME]}: charge a training run to a ledger dataset. A
+ * run over the dataset's remaining budget is refused before it starts (exit 1).
  */
 final class LedgerOptions {
   @Option(
@@ -26,12 +25,19 @@ final class LedgerOptions {
 
   @Option(
       names = "--db",
-      paramLabel = "PATH",
-      description = "Ledger file (default: $DP4J_LEDGER, else ~/.local/share/dp4j/ledger.db).")
-  Path db;
+      paramLabel = "PATH|URL",
+      description =
+          "Ledger file, or jdbc:postgresql://HOST/DB for a team's shared ledger (default:"
+              + " $DP4J_LEDGER, else ~/.local/share/dp4j/ledger.db).")
+  String db;
 
   @Option(names = "--who", description = "Who runs it, for the ledger (default: the user name).")
   String who;
+
+  /** The ledger: {@code --db}, else the default ({@code $DP4J_LEDGER}, else the user's file). */
+  String location() {
+    return db != null ? db : PrivacyLedger.defaultLocation();
+  }
 
   /**
    * Trains {@code model}, charged to the ledger dataset when {@code --ledger} was given; then
@@ -47,7 +53,7 @@ final class LedgerOptions {
     if (ledger == null) {
       return model.fit(data, sampler, epochs);
     }
-    try (PrivacyLedger l = PrivacyLedger.open(db != null ? db : PrivacyLedger.defaultPath())) {
+    try (PrivacyLedger l = PrivacyLedger.open(location())) {
       String runner = who != null ? who : System.getProperty("user.name", "unknown");
       LedgerFit.ChargedRun run =
           LedgerFit.fit(model, data, sampler, epochs, new LedgerCharge(l, ledger, runner, what));

@@ -305,9 +305,7 @@ public final class PrivateTrainCommand implements Callable<Integer> {
       }
       History history;
       if (ledgerOptions.ledger != null) {
-        try (PrivacyLedger l =
-            PrivacyLedger.open(
-                ledgerOptions.db != null ? ledgerOptions.db : PrivacyLedger.defaultPath())) {
+        try (PrivacyLedger l = PrivacyLedger.open(ledgerOptions.location())) {
           String runner =
               ledgerOptions.who != null
                   ? ledgerOptions.who
@@ -413,9 +411,7 @@ public final class PrivateTrainCommand implements Callable<Integer> {
 
   /** The δ of the ledger dataset the run is charged to: its ε is reported at that δ. */
   private double ledgerDelta() {
-    try (PrivacyLedger l =
-        PrivacyLedger.open(
-            ledgerOptions.db != null ? ledgerOptions.db : PrivacyLedger.defaultPath())) {
+    try (PrivacyLedger l = PrivacyLedger.open(ledgerOptions.location())) {
       return l.dataset(ledgerOptions.ledger).delta();
     }
   }

@@ -149,4 +149,41 @@ class LedgerCommandTest {
     assertThat(empty.exit()).isZero();
     assertThat(LedgerJson.datasetsFromJson(empty.out())).isEmpty();
   }
+
+  @Test
+  void releaseEndsARunWhoseHostIsGoneChargedWhatItRecorded() {
+    var step = new PoissonSampledDpEvent(0.01, new GaussianDpEvent(1.1));
+    long id;
+    try (PrivacyLedger ledger = PrivacyLedger.open(dir.resolve("ledger.db"))) {
+      ledger.createDataset("census", 3.0, 1e-5);
+      RunCharge run = ledger.startRun("census", "gpu7", "cnn", step, 1000, "rdp");
+      run.recordSteps(120);
+      id = run.id();
+
+      Result released =
+          run("release", Long.toString(id), "--reason", "host gpu7 decommissioned", "--db", db());
+
+      assertThat(released.exit()).as(released.err()).isZero();
+      double epsilon = new RdpAccountant().compose(step, 120).epsilon(1e-5);
+      assertThat(released.out())
+          .isEqualTo(
+              String.format(
+                  java.util.Locale.ROOT,
+                  "released run %d: interrupted, charged 120 of 1000 planned steps (epsilon %.4g"
+                      + " alone)%n",
+                  id,
+                  epsilon));
+      assertThat(ledger.dataset("census").epsilonCommitted()).isEqualTo(epsilon);
+      assertThat(run.status().label()).isEqualTo("running"); // this object has not been told
+    }
+    Result again = run("release", Long.toString(id), "--reason", "twice", "--db", db());
+    assertThat(again.exit()).isEqualTo(1);
+    assertThat(again.err()).contains("run " + id + " is not running");
+    Result noReason = run("release", Long.toString(id), "--db", db());
+    assertThat(noReason.exit()).isEqualTo(2);
+    assertThat(noReason.err()).contains("--reason");
+    Result unknown = run("release", "999", "--reason", "x", "--db", db());
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.err()).contains("no run 999");
+  }
 }

@@ -3,8 +3,9 @@ package io.dp4j.ledger;
 import java.util.Objects;
 
 /**
- * The ledger's file could not be read or written. {@link #problem()} says why; the message names
- * the file and what to do, and is meant to be shown to the user as it is.
+ * The ledger (its file, or its database server) could not be read or written. {@link #problem()}
+ * says why; the message names the file and what to do, and is meant to be shown to the user as it
+ * is.
  */
 public final class LedgerException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -20,6 +21,13 @@ public final class LedgerException extends RuntimeException {
      * afresh, which would give its datasets their whole budget back.
      */
     EMPTY_FILE,
+    /**
+     * A shared ledger's server cannot be reached (down, restarting, network): what was being
+     * recorded was not; a run stops rather than train uncharged.
+     */
+    UNAVAILABLE,
+    /** A shared ledger's server refused the database role this (log-in or privilege). */
+    PERMISSION_DENIED,
     /** Any other I/O or database failure. */
     IO
   }

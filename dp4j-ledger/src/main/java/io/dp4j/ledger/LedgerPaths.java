@@ -35,24 +35,24 @@ final class LedgerPaths {
   private LedgerPaths() {}
 
   /**
-   * The default ledger file: the system property {@value PrivacyLedger#PATH_PROPERTY}, else the
-   * environment variable {@value PrivacyLedger#PATH_ENV}, else {@code
+   * The default ledger: the system property {@value PrivacyLedger#PATH_PROPERTY}, else the
+   * environment variable {@value PrivacyLedger#PATH_ENV} (a file or a server URL), else {@code
    * $XDG_DATA_HOME/dp4j/ledger.db}, else {@code ~/.local/share/dp4j/ledger.db}.
    */
-  static Path defaultPath() {
+  static String defaultLocation() {
     String explicit = System.getProperty(PrivacyLedger.PATH_PROPERTY);
     if (explicit == null || explicit.isBlank()) {
       explicit = System.getenv(PrivacyLedger.PATH_ENV);
     }
     if (explicit != null && !explicit.isBlank()) {
-      return Path.of(explicit);
+      return explicit;
     }
     String xdg = System.getenv("XDG_DATA_HOME");
     Path base =
         xdg != null && !xdg.isBlank()
             ? Path.of(xdg)
             : Path.of(System.getProperty("user.home"), ".local", "share");
-    return base.resolve("dp4j").resolve("ledger.db");
+    return base.resolve("dp4j").resolve("ledger.db").toString();
   }
 
   static State stateOf(Path db) {

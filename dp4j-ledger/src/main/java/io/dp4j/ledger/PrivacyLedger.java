@@ -3,20 +3,22 @@ package io.dp4j.ledger;
 import io.dp4j.accounting.Arguments;
 import io.dp4j.accounting.DpEvent;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A persistent privacy budget ledger: datasets registered with a total (ε, δ) allowance and every
- * training run charged against it. This class composes the parts: a {@link LedgerStore} (SQLite
- * today), the {@link AdmissionPolicy}, the {@link StaleRunReaper} and the file checks of {@link
- * LedgerPaths}.
+ * training run charged against it. This class composes the parts: a {@link LedgerStore} (an SQLite
+ * file on this host, or a PostgreSQL database that a team's hosts share), the {@link
+ * AdmissionPolicy}, a {@link RunReaper} and the file checks of {@link LedgerPaths}.
  *
  * <p><b>Composition.</b> A dataset's spend is the ε, at the dataset's δ, of one accountant (the
  * dataset's {@code accountant}, "rdp" by default) composed with every run's step event, each run
@@ -26,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Admission.</b> {@link #startRun} composes everything charged, the full plans of runs still
  * running, and the new run's plan; if the result exceeds the budget, the run is refused with a
  * {@link BudgetExceededException} carrying the numbers, before anything is recorded. The check and
- * the insertion happen in one write transaction, so two processes starting runs on the same dataset
- * cannot both slip under the budget.
+ * the insertion happen in one write transaction that holds the dataset (SQLite: the file's write
+ * lock; PostgreSQL: a lock on the dataset), so two processes or hosts starting runs on the same
+ * dataset cannot both slip under the budget.
  *
  * <p><b>Charging.</b> A run is a {@link RunCharge}: it reserves its plan, and the trainer calls
  * {@link RunCharge#recordSteps} with the number of steps started so far, each call one durable
@@ -38,9 +41,11 @@ import org.slf4j.LoggerFactory;
  * direction; the granularity of that over-charge is the recording interval.
  *
  * <p><b>Crashes.</b> A run left {@code running} by a process that died keeps its whole plan
- * reserved until it is reclaimed: runs of dead processes on this host are marked interrupted
- * (charged their recorded steps) when a ledger is opened for writing and before each admission; a
- * run of another host is closed with {@link #interruptRun}.
+ * reserved until it is reclaimed, marked interrupted (charged its recorded steps) when a ledger is
+ * opened for writing and before each admission. In a file, a run is dead when its process on this
+ * host is gone; a run of another host is closed with {@link #releaseRun}. On a server, a run holds
+ * a lease that its ledger's heartbeat and its recorded steps renew; it is dead once the lease
+ * expired (by the server's clock), whichever host ran it.
  *
  * <p><b>The file.</b> Only a path where nothing exists is made into a new ledger. An existing empty
  * (0-byte) file is refused, since a ledger that lost its content would give its datasets their
@@ -48,17 +53,29 @@ import org.slf4j.LoggerFactory;
  * can be opened with {@link #openForReading} and not recorded in. These fail with a {@link
  * LedgerException} whose {@link LedgerException#problem()} says which.
  *
- * <p><b>Storage.</b> One SQLite database file (WAL journal, {@code synchronous=FULL}: every
- * committed transaction is on disk when the call returns). Several processes may share a ledger on
- * a local file system; SQLite's WAL mode does not support network file systems. A ledger object is
- * thread-safe; it holds one connection, closed by {@link #close()}.
+ * <p><b>Storage.</b> A location is a file path or a {@code jdbc:postgresql://} URL. A file is one
+ * SQLite database (WAL journal, {@code synchronous=FULL}: every committed transaction is on disk
+ * when the call returns); several processes may share it on a local file system (SQLite's WAL mode
+ * does not support network file systems). A PostgreSQL database is the shared ledger of a team:
+ * every host charges the same budget; see {@link PostgresLedgerStore}. Both keep history
+ * append-only in the database itself. A ledger object is thread-safe; it holds one connection (and,
+ * on a server, a heartbeat thread), closed by {@link #close()}.
  */
 public final class PrivacyLedger implements AutoCloseable {
   /** System property naming the default ledger file. */
   public static final String PATH_PROPERTY = "dp4j.ledger";
 
-  /** Environment variable naming the default ledger file (after the system property). */
+  /**
+   * Environment variable naming the default ledger, a file or a {@code jdbc:postgresql://} URL
+   * (after the system property).
+   */
   public static final String PATH_ENV = "DP4J_LEDGER";
+
+  /**
+   * How long a run of a shared ledger stays alive without a heartbeat, unless given to {@link
+   * #open(String, Duration)}: a run of a host that died holds its plan this long at most.
+   */
+  public static final Duration DEFAULT_LEASE = Duration.ofMinutes(1);
 
   /** The accountant a dataset composes with unless told otherwise. */
   public static final String DEFAULT_ACCOUNTANT = "rdp";
@@ -67,28 +84,109 @@ public final class PrivacyLedger implements AutoCloseable {
 
   private final LedgerStore store;
   private final ProcessIdentity self;
-  private final StaleRunReaper reaper;
+  private final RunReaper reaper;
   private final Set<RunCharge> openCharges = new LinkedHashSet<>();
+  private Heartbeat heartbeat; // a shared ledger opened for writing only
   private boolean closed;
 
   private PrivacyLedger(LedgerStore store) {
     this.store = store;
     this.self = ProcessIdentity.current();
-    this.reaper = new StaleRunReaper(self, store.path());
+    this.reaper =
+        store.lease().isPresent()
+            ? new ExpiredLeaseReaper(store.location())
+            : new StaleRunReaper(self, store.location());
+  }
+
+  /** The ledger over a writable store: dead runs reclaimed, leases kept by a heartbeat. */
+  private static PrivacyLedger writable(LedgerStore store) {
+    PrivacyLedger ledger = new PrivacyLedger(store);
+    try {
+      store.write(ledger.reaper::reap);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    store
+        .lease()
+        .ifPresent(lease -> ledger.heartbeat = new Heartbeat(lease.dividedBy(3), ledger::beat));
+    LOG.debug("opened privacy ledger {}", store.location());
+    return ledger;
   }
 
   /**
-   * The default ledger file: the system property {@value #PATH_PROPERTY}, else the environment
-   * variable {@value #PATH_ENV}, else {@code $XDG_DATA_HOME/dp4j/ledger.db}, else {@code
-   * ~/.local/share/dp4j/ledger.db}.
+   * The default ledger: the system property {@value #PATH_PROPERTY}, else the environment variable
+   * {@value #PATH_ENV} (a file or a {@code jdbc:postgresql://} URL), else {@code
+   * $XDG_DATA_HOME/dp4j/ledger.db}, else {@code ~/.local/share/dp4j/ledger.db}.
    */
-  public static Path defaultPath() {
-    return LedgerPaths.defaultPath();
+  public static String defaultLocation() {
+    return LedgerPaths.defaultLocation();
   }
 
-  /** Opens (creating if needed) the ledger at {@link #defaultPath()}. */
+  /**
+   * The default ledger file, as {@link #defaultLocation()}.
+   *
+   * @throws IllegalStateException if the default ledger is a database server, not a file
+   */
+  public static Path defaultPath() {
+    String location = defaultLocation();
+    if (PostgresLedgerStore.names(location)) {
+      throw new IllegalStateException(
+          "the default ledger " + PostgresLedgerStore.redact(location) + " is not a file");
+    }
+    return Path.of(location);
+  }
+
+  /** Opens (creating if needed) the ledger at {@link #defaultLocation()}. */
   public static PrivacyLedger open() {
-    return open(defaultPath());
+    return open(defaultLocation());
+  }
+
+  /**
+   * Opens the ledger at {@code location}: a {@code jdbc:postgresql://HOST[:PORT]/DATABASE} URL
+   * opens a shared ledger with the {@link #DEFAULT_LEASE}, anything else is a file ({@link
+   * #open(Path)}).
+   */
+  public static PrivacyLedger open(String location) {
+    return open(location, DEFAULT_LEASE);
+  }
+
+  /**
+   * Opens the ledger at {@code location}, a file path or a {@code jdbc:postgresql://} URL (user and
+   * password as URL parameters, or from {@code ~/.pgpass}).
+   *
+   * <p>A shared ledger connects to the server; a database without tables is made a ledger (which
+   * needs the ledger admin role) and an older schema is upgraded. Runs started through it hold a
+   * lease of {@code lease}, renewed by a heartbeat every third of it and by every recorded step; a
+   * run whose lease expired is reclaimed by the next admission on any host.
+   *
+   * @param lease how long a run of a shared ledger stays alive without a heartbeat (ignored for a
+   *     file, whose runs are alive while their process is), at least 1 ms
+   * @throws LedgerException if the server cannot be reached or refuses the role, or as {@link
+   *     #open(Path)} for a file
+   * @throws IllegalArgumentException if the database or file holds something other than a dp4j
+   *     ledger, or one written by a newer dp4j
+   */
+  public static PrivacyLedger open(String location, Duration lease) {
+    Objects.requireNonNull(location, "location");
+    Objects.requireNonNull(lease, "lease");
+    if (PostgresLedgerStore.names(location)) {
+      return writable(PostgresLedgerStore.open(location, false, lease));
+    }
+    return open(Path.of(location));
+  }
+
+  /**
+   * Opens the ledger at {@code location} to read it: a shared ledger is only checked (nothing is
+   * created, upgraded or reclaimed, so a role that may only read can list it); a file as {@link
+   * #openForReading(Path)}.
+   */
+  public static PrivacyLedger openForReading(String location) {
+    Objects.requireNonNull(location, "location");
+    if (PostgresLedgerStore.names(location)) {
+      return new PrivacyLedger(PostgresLedgerStore.open(location, true, DEFAULT_LEASE));
+    }
+    return openForReading(Path.of(location));
   }
 
   /**
@@ -109,15 +207,7 @@ public final class PrivacyLedger implements AutoCloseable {
       case MISSING -> LedgerPaths.createFolderOf(absolute);
       case WRITABLE -> {}
     }
-    PrivacyLedger ledger = new PrivacyLedger(SqliteLedgerStore.open(absolute, false));
-    try {
-      ledger.store.write(ledger.reaper::reap);
-    } catch (RuntimeException e) {
-      ledger.store.close();
-      throw e;
-    }
-    LOG.debug("opened privacy ledger {}", absolute);
-    return ledger;
+    return writable(SqliteLedgerStore.open(absolute, false));
   }
 
   /**
@@ -140,9 +230,21 @@ public final class PrivacyLedger implements AutoCloseable {
     return new PrivacyLedger(SqliteLedgerStore.open(absolute, true));
   }
 
-  /** The ledger's database file. */
+  /**
+   * The ledger's database file.
+   *
+   * @throws IllegalStateException if the ledger is on a database server: see {@link #location()}
+   */
   public Path path() {
-    return store.path();
+    if (store instanceof SqliteLedgerStore file) {
+      return file.path();
+    }
+    throw new IllegalStateException("the ledger " + location() + " is a server, not a file");
+  }
+
+  /** Where the ledger is: its file, or its server's URL without a password. */
+  public String location() {
+    return store.location();
   }
 
   /**
@@ -174,14 +276,14 @@ public final class PrivacyLedger implements AutoCloseable {
         tx -> {
           if (tx.dataset(name).isPresent()) {
             throw new IllegalArgumentException(
-                "dataset '" + name + "' already exists in the ledger " + path());
+                "dataset '" + name + "' already exists in the ledger " + location());
           }
           tx.insertDataset(name, epsilonBudget, delta, accountant, Instant.now());
           return null;
         });
     LOG.debug(
         "ledger {}: registered dataset '{}' with ε={} at δ={} ({})",
-        path(),
+        location(),
         name,
         epsilonBudget,
         delta,
@@ -266,7 +368,8 @@ public final class PrivacyLedger implements AutoCloseable {
           write(
               tx -> {
                 reaper.reap(tx);
-                StoredDataset row = tx.dataset(dataset).orElseThrow(() -> unknownDataset(dataset));
+                StoredDataset row =
+                    tx.lockDataset(dataset).orElseThrow(() -> unknownDataset(dataset));
                 List<AdmissionPolicy.Reservation> reservations = new ArrayList<>();
                 for (StoredRun run : tx.runs(row.id())) {
                   reservations.add(run.reservation());
@@ -290,7 +393,7 @@ public final class PrivacyLedger implements AutoCloseable {
                 LOG.info(
                     "ledger {}: dataset '{}' run {} started by {} ({}): {} steps planned, ε {}"
                         + " alone, dataset ε at most {} of {} after it",
-                    path(),
+                    location(),
                     dataset,
                     id,
                     who,
@@ -307,27 +410,63 @@ public final class PrivacyLedger implements AutoCloseable {
   }
 
   /**
-   * Closes a running run as interrupted, charging the steps it recorded; for a run whose process
-   * died on another host (runs of this host are reclaimed automatically). If that process is in
-   * fact alive, its next {@link RunCharge#recordSteps} fails, so it stops before releasing another
-   * step.
+   * Closes a running run as interrupted, charging the steps it recorded.
    *
    * @return true if the run was running and is now interrupted
    * @throws IllegalArgumentException if there is no run with this id
+   * @see #releaseRun(long, String)
    */
   public boolean interruptRun(long runId) {
-    return write(
-        tx -> {
-          if (!tx.runExists(runId)) {
-            throw new IllegalArgumentException("no run " + runId + " in the ledger " + path());
-          }
-          return tx.endRun(runId, RunStatus.INTERRUPTED, Instant.now());
-        });
+    return releaseRun(runId, "interrupted through the ledger").isPresent();
   }
 
   /**
-   * Marks as interrupted the running runs of this host whose process is gone, charging the steps
-   * they recorded, so that their unspent plans stop being reserved.
+   * Ends a running run held by a host that is gone, as interrupted, charged the steps it recorded
+   * (its unused plan stops being reserved), noting why. For a run whose lease has not yet expired
+   * or whose process is on another host. If the trainer is in fact alive, its next {@link
+   * RunCharge#recordSteps} fails, so it stops before releasing another step.
+   *
+   * @param reason why, kept with the run (e.g. "host gpu7 was decommissioned")
+   * @return the run as now recorded, or empty if it was not running (finished or ended before)
+   * @throws IllegalArgumentException if there is no run with this id, or the reason is blank
+   */
+  public Optional<RunRecord> releaseRun(long runId, String reason) {
+    if (reason == null || reason.isBlank()) {
+      throw new IllegalArgumentException("reason must not be blank: say why the run is released");
+    }
+    Optional<RunRecord> released =
+        write(
+            tx -> {
+              String dataset =
+                  tx.datasetOfRun(runId)
+                      .orElseThrow(
+                          () ->
+                              new IllegalArgumentException(
+                                  "no run " + runId + " in the ledger " + location()));
+              if (!tx.endRun(runId, RunStatus.INTERRUPTED, Instant.now(), reason)) {
+                return Optional.empty();
+              }
+              StoredDataset row = tx.dataset(dataset).orElseThrow();
+              return Composition.status(row, tx.runs(row.id())).runs().stream()
+                  .filter(r -> r.id() == runId)
+                  .findFirst();
+            });
+    released.ifPresent(
+        r ->
+            LOG.warn(
+                "ledger {}: run {} released ({}), charged {} of {} steps",
+                location(),
+                runId,
+                reason,
+                r.steps(),
+                r.plannedSteps()));
+    return released;
+  }
+
+  /**
+   * Marks as interrupted the running runs whose trainer is gone (in a file: runs of this host whose
+   * process is gone; on a server: runs whose lease expired), charging the steps they recorded, so
+   * that their unspent plans stop being reserved.
    *
    * @return how many runs were reclaimed
    */
@@ -352,14 +491,42 @@ public final class PrivacyLedger implements AutoCloseable {
       try {
         charge.close();
       } catch (RuntimeException e) {
-        LOG.warn("ledger {}: could not close run {}", path(), charge.id(), e);
+        LOG.warn("ledger {}: could not close run {}", location(), charge.id(), e);
       }
     }
     synchronized (this) {
       if (!closed) {
         closed = true;
+        if (heartbeat != null) {
+          heartbeat.close();
+        }
         store.close();
       }
+    }
+  }
+
+  /** Renews the leases of the runs open through this ledger (the heartbeat's beat). */
+  private void beat() {
+    List<Long> ids = new ArrayList<>();
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      for (RunCharge charge : openCharges) {
+        ids.add(charge.id());
+      }
+    }
+    if (ids.isEmpty()) {
+      return;
+    }
+    int renewed = write(tx -> tx.renewLeases(ids));
+    if (renewed < ids.size()) {
+      LOG.warn(
+          "ledger {}: {} of the runs {} are no longer running (released or reclaimed); each stops"
+              + " at its next recorded step",
+          location(),
+          ids.size() - renewed,
+          ids);
     }
   }
 
@@ -374,8 +541,8 @@ public final class PrivacyLedger implements AutoCloseable {
                 "run "
                     + runId
                     + " is no longer running in the ledger "
-                    + path()
-                    + " (closed or reclaimed); it must not take more steps");
+                    + location()
+                    + " (closed, released or reclaimed); it must not take more steps");
           }
           return null;
         });
@@ -385,8 +552,8 @@ public final class PrivacyLedger implements AutoCloseable {
   synchronized boolean endRun(RunCharge charge, RunStatus status) {
     ensureOpen();
     openCharges.remove(charge);
-    boolean ended = write(tx -> tx.endRun(charge.id(), status, Instant.now()));
-    LOG.info("ledger {}: run {} {}", path(), charge.id(), status.label());
+    boolean ended = write(tx -> tx.endRun(charge.id(), status, Instant.now(), null));
+    LOG.info("ledger {}: run {} {}", location(), charge.id(), status.label());
     return ended;
   }
 
@@ -410,7 +577,7 @@ public final class PrivacyLedger implements AutoCloseable {
 
   private void ensureOpen() {
     if (closed) {
-      throw new IllegalStateException("the privacy ledger " + path() + " is closed");
+      throw new IllegalStateException("the privacy ledger " + location() + " is closed");
     }
   }
 
@@ -434,6 +601,6 @@ public final class PrivacyLedger implements AutoCloseable {
   }
 
   private IllegalArgumentException unknownDataset(String name) {
-    return new IllegalArgumentException("no dataset '" + name + "' in the ledger " + path());
+    return new IllegalArgumentException("no dataset '" + name + "' in the ledger " + location());
   }
 }

@@ -1,20 +1,13 @@
 package io.dp4j.ledger;
 
-import io.dp4j.accounting.DpEvent;
-import io.dp4j.accounting.GaussianDpEvent;
-import io.dp4j.accounting.PoissonSampledDpEvent;
-import io.dp4j.accounting.PrivacyAccountants;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
-import java.time.Instant;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -27,69 +20,123 @@ import org.sqlite.SQLiteErrorCode;
  * between rows and records.
  *
  * <p>WAL journal, {@code synchronous=FULL} (every committed transaction is on disk when the call
- * returns), {@code application_id} "dp4j", {@code user_version} = {@value #SCHEMA_VERSION}. Several
- * processes may share the file on a local file system; SQLite's WAL mode does not support network
- * file systems. One connection per store; calls are serialized.
+ * returns), {@code application_id} "dp4j", {@code user_version} = the schema version; a file of an
+ * older version is upgraded when opened for writing ({@link #MIGRATIONS}). Several processes may
+ * share the file on a local file system; SQLite's WAL mode does not support network file systems.
+ * One connection per store; calls are serialized.
  *
  * <p>SQLite failures become messages about the file: not SQLite or another application's database
  * ({@link IllegalArgumentException}), damaged, read-only ({@link LedgerException}).
  */
 final class SqliteLedgerStore implements LedgerStore {
-  static final int SCHEMA_VERSION = 1;
-
   /** "dp4j" in ASCII: marks the SQLite file as a dp4j ledger. */
   static final int APPLICATION_ID = 0x6470346a;
 
   private static final Logger LOG = LoggerFactory.getLogger(SqliteLedgerStore.class);
 
-  private static final String SCHEMA =
-      """
-      CREATE TABLE datasets (
-        id             INTEGER PRIMARY KEY,
-        name           TEXT    NOT NULL UNIQUE,
-        epsilon_budget REAL    NOT NULL CHECK (epsilon_budget > 0),
-        delta          REAL    NOT NULL CHECK (delta > 0 AND delta < 1),
-        accountant     TEXT    NOT NULL CHECK (accountant IN ('rdp', 'pld')),
-        created_at     TEXT    NOT NULL
-      );
-      CREATE TABLE runs (
-        id            INTEGER PRIMARY KEY,
-        dataset_id    INTEGER NOT NULL REFERENCES datasets (id),
-        who           TEXT    NOT NULL,
-        what          TEXT    NOT NULL,
-        started_at    TEXT    NOT NULL,
-        updated_at    TEXT    NOT NULL,
-        ended_at      TEXT,
-        step_event    TEXT    NOT NULL,
-        q             REAL,
-        sigma         REAL,
-        planned_steps INTEGER NOT NULL CHECK (planned_steps >= 1),
-        steps         INTEGER NOT NULL DEFAULT 0 CHECK (steps >= 0 AND steps <= planned_steps),
-        accountant    TEXT    NOT NULL CHECK (accountant IN ('rdp', 'pld')),
-        status        TEXT    NOT NULL CHECK (status IN ('running', 'finished', 'interrupted')),
-        host          TEXT    NOT NULL,
-        pid           INTEGER NOT NULL,
-        pid_started   INTEGER
-      );
-      CREATE INDEX runs_by_dataset ON runs (dataset_id, id);
-      """;
+  /** What the database says when a statement would rewrite the ledger's history. */
+  static final String APPEND_ONLY =
+      "dp4j ledger history is append-only: a dataset never changes, a run is never deleted,"
+          + " its steps never go down, and an ended run never changes";
 
-  private static final String DATASET_COLUMNS =
-      "id, name, epsilon_budget, delta, accountant, created_at";
+  /**
+   * The schema by version: step {@code i} takes a ledger from version {@code i} to {@code i + 1},
+   * one statement per string. {@link PostgresLedgerStore#MIGRATIONS} are the same steps in
+   * PostgreSQL.
+   */
+  static final List<List<String>> MIGRATIONS =
+      List.of(
+          List.of(
+              """
+              CREATE TABLE datasets (
+                id             INTEGER PRIMARY KEY,
+                name           TEXT    NOT NULL UNIQUE,
+                epsilon_budget REAL    NOT NULL CHECK (epsilon_budget > 0),
+                delta          REAL    NOT NULL CHECK (delta > 0 AND delta < 1),
+                accountant     TEXT    NOT NULL CHECK (accountant IN ('rdp', 'pld')),
+                created_at     TEXT    NOT NULL
+              )""",
+              """
+              CREATE TABLE runs (
+                id            INTEGER PRIMARY KEY,
+                dataset_id    INTEGER NOT NULL REFERENCES datasets (id),
+                who           TEXT    NOT NULL,
+                what          TEXT    NOT NULL,
+                started_at    TEXT    NOT NULL,
+                updated_at    TEXT    NOT NULL,
+                ended_at      TEXT,
+                step_event    TEXT    NOT NULL,
+                q             REAL,
+                sigma         REAL,
+                planned_steps INTEGER NOT NULL CHECK (planned_steps >= 1),
+                steps         INTEGER NOT NULL DEFAULT 0
+                                CHECK (steps >= 0 AND steps <= planned_steps),
+                accountant    TEXT    NOT NULL CHECK (accountant IN ('rdp', 'pld')),
+                status        TEXT    NOT NULL
+                                CHECK (status IN ('running', 'finished', 'interrupted')),
+                host          TEXT    NOT NULL,
+                pid           INTEGER NOT NULL,
+                pid_started   INTEGER
+              )""",
+              "CREATE INDEX runs_by_dataset ON runs (dataset_id, id)"),
+          // version 2: why a run ended (ledger release --reason), the lease of runs of a shared
+          // ledger (unused in a file: liveness there is by process), and history made
+          // append-only by the database itself
+          List.of(
+              "ALTER TABLE runs ADD COLUMN end_reason TEXT",
+              "ALTER TABLE runs ADD COLUMN lease_expires_at TEXT",
+              """
+              CREATE TRIGGER runs_append_only BEFORE UPDATE ON runs
+              WHEN OLD.status <> 'running' OR NEW.steps < OLD.steps
+                OR NEW.id IS NOT OLD.id OR NEW.dataset_id IS NOT OLD.dataset_id
+                OR NEW.who IS NOT OLD.who OR NEW.what IS NOT OLD.what
+                OR NEW.started_at IS NOT OLD.started_at OR NEW.step_event IS NOT OLD.step_event
+                OR NEW.q IS NOT OLD.q OR NEW.sigma IS NOT OLD.sigma
+                OR NEW.planned_steps IS NOT OLD.planned_steps
+                OR NEW.accountant IS NOT OLD.accountant OR NEW.host IS NOT OLD.host
+                OR NEW.pid IS NOT OLD.pid OR NEW.pid_started IS NOT OLD.pid_started
+              BEGIN
+                SELECT RAISE(ABORT, '%s');
+              END"""
+                  .formatted(APPEND_ONLY),
+              """
+              CREATE TRIGGER runs_start_uncharged BEFORE INSERT ON runs
+              WHEN NEW.steps <> 0 OR NEW.status <> 'running' OR NEW.ended_at IS NOT NULL
+              BEGIN
+                SELECT RAISE(ABORT, '%s');
+              END"""
+                  .formatted(APPEND_ONLY),
+              """
+              CREATE TRIGGER runs_kept BEFORE DELETE ON runs
+              BEGIN
+                SELECT RAISE(ABORT, '%s');
+              END"""
+                  .formatted(APPEND_ONLY),
+              """
+              CREATE TRIGGER datasets_fixed_on_update BEFORE UPDATE ON datasets
+              BEGIN
+                SELECT RAISE(ABORT, '%s');
+              END"""
+                  .formatted(APPEND_ONLY),
+              """
+              CREATE TRIGGER datasets_fixed_on_delete BEFORE DELETE ON datasets
+              BEGIN
+                SELECT RAISE(ABORT, '%s');
+              END"""
+                  .formatted(APPEND_ONLY)));
 
-  private static final String RUN_COLUMNS =
-      "id, who, what, started_at, ended_at, step_event, q, sigma, planned_steps, steps,"
-          + " accountant, status";
+  static final int SCHEMA_VERSION = MIGRATIONS.size();
 
   private final Path path;
   private final Connection connection;
   private final boolean readOnly;
-  private final Transaction rows = new Rows();
+  private final Transaction rows;
 
   private SqliteLedgerStore(Path path, Connection connection, boolean readOnly) {
     this.path = path;
     this.connection = connection;
     this.readOnly = readOnly;
+    this.rows = new SqliteRows(connection);
   }
 
   /**
@@ -149,8 +196,19 @@ final class SqliteLedgerStore implements LedgerStore {
   }
 
   @Override
-  public Path path() {
+  public String location() {
+    return path.toString();
+  }
+
+  /** The ledger file. */
+  Path path() {
     return path;
+  }
+
+  /** None: a run of a file ledger is alive while its process is (see {@link StaleRunReaper}). */
+  @Override
+  public Optional<Duration> lease() {
+    return Optional.empty();
   }
 
   @Override
@@ -258,14 +316,9 @@ final class SqliteLedgerStore implements LedgerStore {
         throw new IllegalArgumentException(path + " is an SQLite database but not a dp4j ledger");
       }
       try (Statement s = connection.createStatement()) {
-        for (String ddl : SCHEMA.split(";")) {
-          if (!ddl.isBlank()) {
-            s.executeUpdate(ddl);
-          }
-        }
         s.executeUpdate("PRAGMA application_id = " + APPLICATION_ID);
-        s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
       }
+      migrate(0);
       LOG.debug("created privacy ledger {}", path);
     } else if (applicationId != APPLICATION_ID) {
       throw new IllegalArgumentException(path + " is an SQLite database but not a dp4j ledger");
@@ -277,73 +330,46 @@ final class SqliteLedgerStore implements LedgerStore {
               + ", newer than this dp4j reads ("
               + SCHEMA_VERSION
               + ")");
+    } else if (version < SCHEMA_VERSION && createIfEmpty) {
+      migrate(version);
+      LOG.info("ledger {}: upgraded from schema version {} to {}", path, version, SCHEMA_VERSION);
     }
     return null;
   }
 
-  static Double samplingProbability(DpEvent event) {
-    if (event instanceof PoissonSampledDpEvent sampled
-        && sampled.event() instanceof GaussianDpEvent) {
-      return sampled.samplingProbability();
-    }
-    return event instanceof GaussianDpEvent ? 1.0 : null;
-  }
-
-  static Double noiseMultiplier(DpEvent event) {
-    if (event instanceof PoissonSampledDpEvent sampled
-        && sampled.event() instanceof GaussianDpEvent gaussian) {
-      return gaussian.noiseMultiplier();
-    }
-    return event instanceof GaussianDpEvent gaussian ? gaussian.noiseMultiplier() : null;
-  }
-
-  /** The row operations on this store's connection. */
-  private final class Rows implements Transaction {
-    @Override
-    public Optional<StoredDataset> dataset(String name) throws SQLException {
-      try (PreparedStatement s =
-          connection.prepareStatement(
-              "SELECT " + DATASET_COLUMNS + " FROM datasets WHERE name = ?")) {
-        s.setString(1, name);
-        try (ResultSet r = s.executeQuery()) {
-          return r.next() ? Optional.of(dataset(r)) : Optional.empty();
+  /** Takes the schema from {@code version} to {@link #SCHEMA_VERSION}, in the open transaction. */
+  private void migrate(int version) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      for (List<String> step : MIGRATIONS.subList(version, SCHEMA_VERSION)) {
+        for (String statement : step) {
+          s.executeUpdate(statement);
         }
       }
+      s.executeUpdate("PRAGMA user_version = " + SCHEMA_VERSION);
+    }
+  }
+
+  /** The rows in the file: the write transaction locks the whole file, and runs hold no lease. */
+  private final class SqliteRows extends JdbcRows {
+    SqliteRows(Connection connection) {
+      super(connection);
     }
 
+    /** The dataset; the whole file is already locked by the write transaction (BEGIN IMMEDIATE). */
     @Override
-    public List<StoredDataset> datasets() throws SQLException {
-      List<StoredDataset> rows = new ArrayList<>();
-      try (PreparedStatement s =
-              connection.prepareStatement(
-                  "SELECT " + DATASET_COLUMNS + " FROM datasets ORDER BY name");
-          ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          rows.add(dataset(r));
-        }
-      }
-      return rows;
+    public Optional<StoredDataset> lockDataset(String name) throws SQLException {
+      return dataset(name);
     }
 
-    private StoredDataset dataset(ResultSet r) throws SQLException {
-      try {
-        return new StoredDataset(
-            r.getLong(1),
-            r.getString(2),
-            r.getDouble(3),
-            r.getDouble(4),
-            r.getString(5),
-            Instant.parse(r.getString(6)));
-      } catch (RuntimeException e) {
-        throw undecodable("datasets", e);
-      }
+    /** None: a file ledger's runs are alive while their process is ({@link StaleRunReaper}). */
+    @Override
+    String leaseExpiry() {
+      return "NULL";
     }
 
-    /**
-     * A row SQLite reads but dp4j cannot decode (a time that is not a time, a missing value, an
-     * unknown status): the file was changed outside dp4j or damaged, as a corrupt page would be.
-     */
-    private LedgerException undecodable(String table, RuntimeException e) {
+    /** A row SQLite reads but dp4j cannot decode: damaged, as a corrupt page would be. */
+    @Override
+    LedgerException undecodable(String table, RuntimeException e) {
       return LedgerPaths.damaged(
           path,
           new SQLException(
@@ -353,168 +379,6 @@ final class SqliteLedgerStore implements LedgerStore {
                   + e.getClass().getSimpleName()
                   + ")",
               e));
-    }
-
-    @Override
-    public List<StoredRun> runs(long datasetId) throws SQLException {
-      List<StoredRun> rows = new ArrayList<>();
-      try (PreparedStatement s =
-          connection.prepareStatement(
-              "SELECT " + RUN_COLUMNS + " FROM runs WHERE dataset_id = ? ORDER BY id")) {
-        s.setLong(1, datasetId);
-        try (ResultSet r = s.executeQuery()) {
-          while (r.next()) {
-            String ended = r.getString(5);
-            double q = r.getDouble(7);
-            Double qOrNull = r.wasNull() ? null : q;
-            double sigma = r.getDouble(8);
-            Double sigmaOrNull = r.wasNull() ? null : sigma;
-            try {
-              rows.add(
-                  new StoredRun(
-                      r.getLong(1),
-                      r.getString(2),
-                      r.getString(3),
-                      Instant.parse(r.getString(4)),
-                      ended == null ? null : Instant.parse(ended),
-                      PrivacyAccountants.eventFromJson(r.getString(6)),
-                      qOrNull,
-                      sigmaOrNull,
-                      r.getLong(9),
-                      r.getLong(10),
-                      r.getString(11),
-                      RunStatus.fromLabel(r.getString(12))));
-            } catch (RuntimeException e) {
-              throw undecodable("runs", e);
-            }
-          }
-        }
-      }
-      return rows;
-    }
-
-    @Override
-    public void insertDataset(
-        String name, double epsilonBudget, double delta, String accountant, Instant created)
-        throws SQLException {
-      try (PreparedStatement s =
-          connection.prepareStatement(
-              "INSERT INTO datasets (name, epsilon_budget, delta, accountant, created_at)"
-                  + " VALUES (?, ?, ?, ?, ?)")) {
-        s.setString(1, name);
-        s.setDouble(2, epsilonBudget);
-        s.setDouble(3, delta);
-        s.setString(4, accountant);
-        s.setString(5, created.toString());
-        s.executeUpdate();
-      }
-    }
-
-    @Override
-    public long insertRun(
-        long datasetId,
-        String who,
-        String what,
-        DpEvent stepEvent,
-        long plannedSteps,
-        String accountant,
-        ProcessIdentity owner,
-        Instant now)
-        throws SQLException {
-      try (PreparedStatement s =
-          connection.prepareStatement(
-              "INSERT INTO runs (dataset_id, who, what, started_at, updated_at,"
-                  + " step_event, q, sigma, planned_steps, steps, accountant, status,"
-                  + " host, pid, pid_started)"
-                  + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 'running', ?, ?, ?)",
-              Statement.RETURN_GENERATED_KEYS)) {
-        s.setLong(1, datasetId);
-        s.setString(2, who);
-        s.setString(3, what);
-        s.setString(4, now.toString());
-        s.setString(5, now.toString());
-        s.setString(6, PrivacyAccountants.eventToJson(stepEvent));
-        setNullableDouble(s, 7, samplingProbability(stepEvent));
-        setNullableDouble(s, 8, noiseMultiplier(stepEvent));
-        s.setLong(9, plannedSteps);
-        s.setString(10, accountant);
-        s.setString(11, owner.host());
-        s.setLong(12, owner.pid());
-        if (owner.startMillis() == null) {
-          s.setNull(13, Types.INTEGER);
-        } else {
-          s.setLong(13, owner.startMillis());
-        }
-        s.executeUpdate();
-        try (ResultSet keys = s.getGeneratedKeys()) {
-          keys.next();
-          return keys.getLong(1);
-        }
-      }
-    }
-
-    @Override
-    public boolean recordSteps(long runId, long steps, Instant now) throws SQLException {
-      try (PreparedStatement s =
-          connection.prepareStatement(
-              "UPDATE runs SET steps = ?, updated_at = ? WHERE id = ? AND status = 'running'"
-                  + " AND steps <= ?")) {
-        s.setLong(1, steps);
-        s.setString(2, now.toString());
-        s.setLong(3, runId);
-        s.setLong(4, steps);
-        return s.executeUpdate() == 1;
-      }
-    }
-
-    @Override
-    public boolean endRun(long runId, RunStatus status, Instant now) throws SQLException {
-      try (PreparedStatement s =
-          connection.prepareStatement(
-              "UPDATE runs SET status = ?, ended_at = ?, updated_at = ?"
-                  + " WHERE id = ? AND status = 'running'")) {
-        s.setString(1, status.label());
-        s.setString(2, now.toString());
-        s.setString(3, now.toString());
-        s.setLong(4, runId);
-        return s.executeUpdate() == 1;
-      }
-    }
-
-    @Override
-    public boolean runExists(long runId) throws SQLException {
-      try (PreparedStatement s = connection.prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
-        s.setLong(1, runId);
-        try (ResultSet r = s.executeQuery()) {
-          return r.next();
-        }
-      }
-    }
-
-    @Override
-    public List<RunningRun> runningRunsOf(String host) throws SQLException {
-      List<RunningRun> running = new ArrayList<>();
-      try (PreparedStatement s =
-          connection.prepareStatement(
-              "SELECT id, pid, pid_started FROM runs WHERE status = 'running' AND host = ?")) {
-        s.setString(1, host);
-        try (ResultSet r = s.executeQuery()) {
-          while (r.next()) {
-            long started = r.getLong(3);
-            running.add(new RunningRun(r.getLong(1), r.getLong(2), r.wasNull() ? null : started));
-          }
-        }
-      }
-      return running;
-    }
-  }
-
-  private static void setNullableDouble(PreparedStatement s, int index, Double value)
-      throws SQLException {
-    if (value == null) {
-      s.setNull(index, Types.REAL);
-    } else {
-      s.setDouble(index, value);
     }
   }
 }

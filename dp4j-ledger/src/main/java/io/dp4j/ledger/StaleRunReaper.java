@@ -1,6 +1,5 @@
 package io.dp4j.ledger;
 
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Objects;
@@ -15,25 +14,31 @@ import org.slf4j.LoggerFactory;
  * <p>Liveness is by process id and start time: a pid that is not alive, or alive with another start
  * time (reused), is dead. Where the start time is unknown, a live pid keeps its reservation (the
  * safe direction). Runs of other hosts are never touched; they are closed with {@link
- * PrivacyLedger#interruptRun}.
+ * PrivacyLedger#releaseRun}. This is the liveness of a file ledger, which only this host's
+ * processes write; a shared ledger's runs hold leases instead ({@link ExpiredLeaseReaper}).
  */
-final class StaleRunReaper {
+final class StaleRunReaper implements RunReaper {
   private static final Logger LOG = LoggerFactory.getLogger(StaleRunReaper.class);
 
   private final ProcessIdentity self;
-  private final Path ledger;
+  private final String ledger;
 
-  StaleRunReaper(ProcessIdentity self, Path ledger) {
+  StaleRunReaper(ProcessIdentity self, String ledger) {
     this.self = Objects.requireNonNull(self, "self");
     this.ledger = ledger;
   }
 
   /** Ends the dead runs of this host in {@code tx}; returns how many. */
-  int reap(LedgerStore.Transaction tx) throws SQLException {
+  @Override
+  public int reap(LedgerStore.Transaction tx) throws SQLException {
     int reaped = 0;
     for (LedgerStore.RunningRun run : tx.runningRunsOf(self.host())) {
       if (!alive(run.pid(), run.pidStarted())) {
-        tx.endRun(run.id(), RunStatus.INTERRUPTED, Instant.now());
+        tx.endRun(
+            run.id(),
+            RunStatus.INTERRUPTED,
+            Instant.now(),
+            "process " + run.pid() + " of " + self.host() + " is gone");
         reaped++;
         LOG.warn(
             "ledger {}: run {} of process {} was left running by a process that is gone;"
