@@ -67,8 +67,13 @@ public record ModelOutputs(float[][] outputs, int[] labels, boolean fromLogits) 
     return new ModelOutputs(model.predict(data), classes(data), fromLogits);
   }
 
-  /** The class index of every example of {@code data}. */
-  static int[] classes(Dataset data) {
+  /**
+   * The class index of every example of {@code data}: its label (label shape [] or [1]), or the arg
+   * max of its one-hot row (label shape [k]).
+   *
+   * @throws IllegalArgumentException if a label is not a class index 0, 1, ...
+   */
+  public static int[] classes(Dataset data) {
     long per = 1;
     for (long d : data.labelShape()) {
       per *= d;
@@ -81,7 +86,10 @@ public record ModelOutputs(float[][] outputs, int[] labels, boolean fromLogits) 
         float v = y[i];
         if (!(v >= 0 && v == Math.rint(v))) {
           throw new IllegalArgumentException(
-              "labels must be class indices 0, 1, ... (or one-hot rows), got " + v);
+              "labels must be class indices 0, 1, ... (or one-hot rows); example "
+                  + (i + 1)
+                  + " has "
+                  + v);
         }
         out[i] = (int) v;
       } else {

@@ -18,9 +18,9 @@ import io.dp4j.testing.TestData;
 import org.junit.jupiter.api.Test;
 
 /**
- * The attacks on trained models. Features and labels are random (20 Gaussian features, 4
- * classes), so nothing generalizes: whatever the model gets right about its training examples it
- * memorized, which is what membership inference detects.
+ * The attacks on trained models. Features and labels are random (20 Gaussian features, 4 classes),
+ * so nothing generalizes: whatever the model gets right about its training examples it memorized,
+ * which is what membership inference detects.
  */
 class MembershipInferenceModelTest {
   private static final int N = 200;
