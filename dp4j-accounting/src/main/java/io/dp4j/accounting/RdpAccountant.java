@@ -67,8 +67,10 @@ public final class RdpAccountant implements PrivacyAccountant {
 
   /**
    * The default orders: those of {@code dp_accounting}'s {@code DEFAULT_RDP_ORDERS} (1.1, 1.2, ...,
-   * 10.9, 11, ..., 63, 128, 256, 512, 1024), plus 1.01 ... 1.09 for large σ or few steps, and 64,
-   * 2048, 4096, 8192 for very small ε or δ.
+   * 10.9, 11, ..., 63, 128, 256, 512, 1024), which include Opacus's {@code DEFAULT_ALPHAS} (1.1 to
+   * 10.9, 12 to 63), plus 1.01 ... 1.09 for large σ or few steps, and 64, 2048, 4096, 8192 for very
+   * small ε or δ. With the exact fractional orders of {@link SampledGaussianRdp}, ε is never above
+   * the smaller of the two libraries' (RdpPeersTest).
    *
    * @return a new array, ascending
    */

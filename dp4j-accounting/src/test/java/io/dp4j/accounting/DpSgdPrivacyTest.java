@@ -13,7 +13,9 @@ class DpSgdPrivacyTest {
   @ParameterizedTest
   @CsvSource({
     // tensorflow/privacy tensorflow_privacy/privacy/analysis/compute_dp_sgd_privacy_test.py,
-    // test_compute_dp_sgd_privacy (assertAlmostEqual: 7 places; order assertEqual).
+    // test_compute_dp_sgd_privacy (assertAlmostEqual: 7 places; order assertEqual). At order
+    // 1.25 (third row) TF Privacy's absolute-value series is an upper bound; dp4j's exact signed
+    // series is 2.4e-12 of ε below it, so ε is compared to 1e-11 of itself.
     "60000, 150, 1.3, 15, 1e-5, 0.7242234026109595, 19.0",
     "100000, 100, 1.0, 30, 1e-7, 1.4154988495444842, 13.0",
     "100000000, 1024, 0.1, 10, 1e-7, 5907982.3113978775, 1.25",
@@ -27,7 +29,9 @@ class DpSgdPrivacyTest {
       double expectedEps,
       double expectedOrder) {
     EpsilonAndOrder got = DpSgdPrivacy.computeDpSgdPrivacy(n, batchSize, sigma, epochs, delta);
-    assertThat(got.epsilon()).isCloseTo(expectedEps, within(5e-8));
+    assertThat(got.epsilon())
+        .isLessThanOrEqualTo(expectedEps + 5e-8)
+        .isCloseTo(expectedEps, within(Math.max(5e-8, 1e-11 * expectedEps)));
     assertThat(got.order()).isEqualTo(expectedOrder);
   }
 

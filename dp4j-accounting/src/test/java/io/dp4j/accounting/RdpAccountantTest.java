@@ -61,13 +61,12 @@ class RdpAccountantTest {
     RdpAccountant accountant = new RdpAccountant(orders).compose(sgm(0.01, 2.5, 50));
     double[] rdp = accountant.rdp();
     double[] expected = {6.5007e-04, 1.0854e-03, 2.1808e-03, 2.3846e-02, 1.6742e+02};
-    for (int i = 1; i < expected.length; i++) {
+    // Order 1.5: the published 6.5007e-4 is the exact integral (signed series, see
+    // SampledGaussianRdpTest), which dp4j computes; dp_accounting's current absolute-value
+    // _compute_log_a_frac gives the larger bound 6.7058e-4.
+    for (int i = 0; i < expected.length; i++) {
       assertThat(rdp[i]).isCloseTo(expected[i], within(1e-4 * expected[i] + 1e-8));
     }
-    // Order 1.5: the published 6.5007e-4 is the exact integral (signed series, see
-    // SampledGaussianRdpTest); dp4j certifies the absolute-value series bound 6.7058e-4, as
-    // dp_accounting's current _compute_log_a_frac does.
-    assertThat(rdp[0]).isCloseTo(6.7058e-4, within(1e-8)).isGreaterThan(6.5007e-4);
     assertThat(rdp[5]).isInfinite();
   }
 
@@ -199,19 +198,25 @@ class RdpAccountantTest {
     // tensorflow/privacy tensorflow_privacy/privacy/analysis/compute_dp_sgd_privacy_test.py,
     // test_compute_dp_sgd_example_privacy (RDP rows): ε for 1.2 epochs, σ 0.7, δ 1e-5, with
     // dp_accounting's DEFAULT_RDP_ORDERS; microbatching halves σ; with subsampling q = 0.01
-    // and ceil(1.2 / 0.01) = 120 steps, without it ceil(1.2) = 2 Gaussian steps.
-    "0.7, 0, 2, 10.8602036",
-    "0.35, 0, 2, 26.2880374",
-    "0.7, 0.01, 120, 3.2392676",
-    "0.35, 0.01, 120, 22.6248601",
+    // and ceil(1.2 / 0.01) = 120 steps, without it ceil(1.2) = 2 Gaussian steps. The sampled rows
+    // reach their best ε at fractional orders, where TF Privacy's absolute-value series is an upper
+    // bound and dp4j's signed series exact: dp4j is below them by the last column (measured
+    // 2.3e-5 and 1.2e-3 of ε; 3.2391922 and 22.5970358).
+    "0.7, 0, 2, 10.8602036, 0",
+    "0.35, 0, 2, 26.2880374, 0",
+    "0.7, 0.01, 120, 3.2392676, 5e-5",
+    "0.35, 0.01, 120, 22.6248601, 2e-3",
   })
-  void tfPrivacyExamplePrivacy(double sigma, double q, long count, double expected) {
+  void tfPrivacyExamplePrivacy(
+      double sigma, double q, long count, double expected, double belowFraction) {
     DpEvent step =
         q == 0
             ? new GaussianDpEvent(sigma)
             : new PoissonSampledDpEvent(q, new GaussianDpEvent(sigma));
     double got = epsilon(dpAccountingDefaultOrders(), new SelfComposedDpEvent(step, count), 1e-5);
-    assertThat(got).isCloseTo(expected, within(5e-8));
+    assertThat(got)
+        .isLessThanOrEqualTo(expected + 5e-8)
+        .isGreaterThanOrEqualTo(expected * (1 - belowFraction) - 5e-8);
     // dp4j's default orders include dp_accounting's, so they never do worse.
     assertThat(epsilon(RdpAccountant.defaultOrders(), new SelfComposedDpEvent(step, count), 1e-5))
         .isLessThanOrEqualTo(got);

@@ -24,7 +24,8 @@ import picocli.CommandLine.Command;
       TrainModelCommand.class,
       SweepCommand.class,
       InspectCommand.class,
-      PredictCommand.class
+      PredictCommand.class,
+      AuditCommand.class
     })
 public final class Dp4jCommand implements Callable<Integer> {
 

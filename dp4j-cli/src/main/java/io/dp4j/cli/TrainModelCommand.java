@@ -411,9 +411,9 @@ final class TrainModelCommand implements Callable<Integer> {
         train = reshape(train, inputShape);
         test = reshape(test, inputShape);
       } else {
-        train = readFiles(features, labels, inputShape, labelShape);
+        train = readFiles(features, labels, inputShape, labelShape, scale);
         if (testFeatures != null) {
-          test = readFiles(testFeatures, testLabels, inputShape, labelShape);
+          test = readFiles(testFeatures, testLabels, inputShape, labelShape, scale);
         }
       }
       if (limit != null) {
@@ -1110,7 +1110,9 @@ final class TrainModelCommand implements Callable<Integer> {
     return new Dataset(d.features(), inputShape, d.labels(), d.labelShape());
   }
 
-  private Dataset readFiles(Path xFile, Path yFile, long[] inputShape, long[] labelShape)
+  /** A features file and a labels file (CSV or IDX), as {@code train --features --labels}. */
+  static Dataset readFiles(
+      Path xFile, Path yFile, long[] inputShape, long[] labelShape, float scale)
       throws IOException {
     float[] x = PredictCommand.read(xFile, inputShape, scale);
     long per = 1;
