@@ -573,7 +573,8 @@ final class TrainModelCommand implements Callable<Integer> {
         LongToDoubleFunction epsilonSoFar =
             stepsBefore == 0
                 ? privacy::epsilonRdp
-                : k -> ModelPrivacy.of(s).privacyLog().privacySpent(d, RdpAccountant::new).epsilon();
+                : k ->
+                    ModelPrivacy.of(s).privacyLog().privacySpent(d, RdpAccountant::new).epsilon();
         s.addTrainingListener(new ProgressBars(System.err, epochs, stepsPerEpoch, epsilonSoFar));
       }
       s.addTrainingListener(new EpochLines(log, epochs, stepsPerEpoch, modelStepsBefore));

@@ -155,8 +155,10 @@ final class TutorialCommand implements Callable<Integer> {
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> evaluation = model.evaluate(test);
       double accuracy = evaluation.get(Metric.ACCURACY.key());
-      PrivacySpent rdp = ModelPrivacy.of(model).privacyLog().privacySpent(MnistTutorial.DELTA, RdpAccountant::new);
-      PrivacySpent pld = ModelPrivacy.of(model).privacyLog().privacySpent(MnistTutorial.DELTA, PldAccountant::new);
+      PrivacySpent rdp =
+          ModelPrivacy.of(model).privacyLog().privacySpent(MnistTutorial.DELTA, RdpAccountant::new);
+      PrivacySpent pld =
+          ModelPrivacy.of(model).privacyLog().privacySpent(MnistTutorial.DELTA, PldAccountant::new);
       Map<String, String> summary = new LinkedHashMap<>();
       summary.put(
           "test accuracy",

@@ -18,14 +18,12 @@ import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.DataType;
@@ -33,7 +31,6 @@ import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.OptimizerOptions;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
@@ -70,9 +67,9 @@ final class ModelGraph implements AutoCloseable {
   final Op trainOp;
 
   /**
-   * Whether every variable holds only finite values after the step's update (a scalar; true
-   * without variables): fetched by the training step's own {@code Session.run}, after {@link
-   * #trainOp} by a control dependency.
+   * Whether every variable holds only finite values after the step's update (a scalar; true without
+   * variables): fetched by the training step's own {@code Session.run}, after {@link #trainOp} by a
+   * control dependency.
    */
   final Operand<TBool> weightsFiniteAfterStep;
 
@@ -228,13 +225,13 @@ final class ModelGraph implements AutoCloseable {
         }
         for (int i = 0; i < variables.size(); i++) {
           gradsAndVars.add(
-              new GradAndVar<>(transformed.gradients().get(i).asOutput(), variables.get(i).asOutput()));
+              new GradAndVar<>(
+                  transformed.gradients().get(i).asOutput(), variables.get(i).asOutput()));
         }
         feeder = transformed.feeder();
       }
       trainOp = fw.applyGradients(gradsAndVars, "train_step");
-      weightsFiniteAfterStep =
-          allFinite(tf.withControlDependencies(List.of(trainOp)), variables);
+      weightsFiniteAfterStep = allFinite(tf.withControlDependencies(List.of(trainOp)), variables);
       buildOptimizerStateAccess();
       session = useXla ? new Session(graph, xlaConfig()) : new Session(graph);
       built = true;

@@ -2,7 +2,6 @@ package io.dp4j.nn;
 
 import io.dp4j.data.BatchSampler;
 import io.dp4j.data.Dataset;
-import io.dp4j.data.SamplingMode;
 import io.dp4j.data.ShuffledSampler;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.layers.ParameterSpec;
@@ -14,7 +13,6 @@ import io.dp4j.nn.train.EpochMetrics;
 import io.dp4j.nn.train.GradientTransform;
 import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Metric;
-import io.dp4j.nn.train.NonFiniteWeightsException;
 import io.dp4j.nn.train.StepFeed;
 import io.dp4j.nn.train.StepFeeder;
 import io.dp4j.nn.train.StepModel;
@@ -51,9 +49,9 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>The model knows nothing of privacy. An optimizer may bring a {@link GradientTransform} ({@link
  * Optimizer#gradientTransform()}), which then computes the gradients the update applies from each
- * layer's input and pre-activation and the per-example losses; DP-SGD is such a transform (the privacy
- * package's {@code DpStep}, installed by the {@code DPKeras*Optimizer}s and {@code DPSequential}),
- * and its queries (privacy log, ε) live in that package, not here.
+ * layer's input and pre-activation and the per-example losses; DP-SGD is such a transform (the
+ * privacy package's {@code DpStep}, installed by the {@code DPKeras*Optimizer}s and {@code
+ * DPSequential}), and its queries (privacy log, ε) live in that package, not here.
  *
  * <p>The model owns native resources: close it (try-with-resources).
  */
@@ -149,8 +147,8 @@ public class Sequential implements AutoCloseable, StepModel {
 
   /**
    * Builds the graph as {@link #compile(Optimizer, Loss, Metric...)}, with {@code transform}
-   * computing the gradients that {@code optimizer} applies (null: ordinary backpropagation).
-   * {@code DPSequential} compiles its DP step this way around an ordinary optimizer.
+   * computing the gradients that {@code optimizer} applies (null: ordinary backpropagation). {@code
+   * DPSequential} compiles its DP step this way around an ordinary optimizer.
    */
   public void compile(
       Optimizer optimizer, GradientTransform transform, Loss loss, Metric... metrics) {
@@ -790,8 +788,8 @@ public class Sequential implements AutoCloseable, StepModel {
   }
 
   /**
-   * Sets the step counter, to resume training from a checkpoint: a gradient transform's feeder
-   * gets it with every step (DP-SGD derives its fixed test noise seed and test-seeded microbatch
+   * Sets the step counter, to resume training from a checkpoint: a gradient transform's feeder gets
+   * it with every step (DP-SGD derives its fixed test noise seed and test-seeded microbatch
    * assignment of step s from s). It does not touch the privacy log (restore that separately).
    */
   public void setSteps(long steps) {

@@ -7,8 +7,8 @@
  *
  * <p>This package knows nothing of privacy: it imports nothing from {@code privacy}, {@code
  * accounting} or {@code ledger}. DP-SGD reaches the step through the extension point of {@link
- * io.dp4j.nn.train}: an optimizer's {@link io.dp4j.nn.optimizers.Optimizer#gradientTransform()}
- * (or {@link io.dp4j.nn.Sequential#compile(io.dp4j.nn.optimizers.Optimizer,
+ * io.dp4j.nn.train}: an optimizer's {@link io.dp4j.nn.optimizers.Optimizer#gradientTransform()} (or
+ * {@link io.dp4j.nn.Sequential#compile(io.dp4j.nn.optimizers.Optimizer,
  * io.dp4j.nn.train.GradientTransform, io.dp4j.nn.losses.Loss, io.dp4j.nn.train.Metric...)}) gives
  * the {@link io.dp4j.nn.train.GradientTransform} that replaces backpropagation of the batch loss,
  * and the model keeps what such a transform needs across compiles in {@link

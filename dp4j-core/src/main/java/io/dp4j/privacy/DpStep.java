@@ -47,8 +47,8 @@ import org.tensorflow.types.TInt64;
  *   <li>the losses are weighted (padding examples weigh 0) and grouped into clipping units (one
  *       example, or a microbatch whose loss is the mean of its examples'), and G_l = d(sum of unit
  *       losses)/d z_l is taken by one backward pass;
- *   <li>an example whose loss, a_l or G_l is not finite is zeroed (it would otherwise make the whole
- *       update NaN, revealing that it was sampled);
+ *   <li>an example whose loss, a_l or G_l is not finite is zeroed (it would otherwise make the
+ *       whole update NaN, revealing that it was sampled);
  *   <li>each layer's {@link ClippingRule} (from the {@link DpSettings#registry()}) gives per-unit
  *       squared norms, summed over layers in float64, and clip factors min(1, C' / (sqrt(n_u) +
  *       1e-6)) with the margin C' = C(1 - 2^-21) against float32 rounding;
@@ -241,7 +241,10 @@ public final class DpStep implements GradientTransform {
         Operand<TFloat32> a = group(zeroUnless(finite, inputs.get(t)), n, k, l.inputShape());
         Operand<TFloat32> gg =
             group(
-                zeroUnless(finite, outputGradients.get(t)), n, k, layer.outputShape(l.inputShape()));
+                zeroUnless(finite, outputGradients.get(t)),
+                n,
+                k,
+                layer.outputShape(l.inputShape()));
         LayerClipping clipping = rule.clipping(tf, layer, a, gg);
         clippings.add(clipping);
         Operand<TFloat32> layerNorms = clipping.squaredNorms();
@@ -339,22 +342,20 @@ public final class DpStep implements GradientTransform {
      * NaN): such a unit contributes nothing.
      *
      * <p>C' = C·(1 - 2^-21) bounds the clipped per-unit gradient by C despite rounding. Each rule
-     * accumulates its squares in float64 and rounds its [n] result to float32 once, so its value
-     * is at least (1 - u)(1 - 3·ε) times the exact squared norm of the per-unit gradient as the
-     * rule computes it (u = 2^-24, ε = K·2^-53 ≤ u/8 for reductions of K ≤ 2^26 terms; the Dense
-     * Gram path adds its own bound on the Gram entries' round-off). Summing layers, sqrt and
-     * division in float64 cost a further (1 + 2^-50) at most; the factor's rounding to float32 and
-     * its product with each gradient value at most (1 + u) each. So c·||g_u|| ≤ C(1 - 8u)(1 + u)²(1
-     * + 2^-50) / sqrt((1 - u)(1 - 3ε)) ≤ C(1 - 4u) < C. See docs/accounting.md, "Clipping under
-     * float32".
+     * accumulates its squares in float64 and rounds its [n] result to float32 once, so its value is
+     * at least (1 - u)(1 - 3·ε) times the exact squared norm of the per-unit gradient as the rule
+     * computes it (u = 2^-24, ε = K·2^-53 ≤ u/8 for reductions of K ≤ 2^26 terms; the Dense Gram
+     * path adds its own bound on the Gram entries' round-off). Summing layers, sqrt and division in
+     * float64 cost a further (1 + 2^-50) at most; the factor's rounding to float32 and its product
+     * with each gradient value at most (1 + u) each. So c·||g_u|| ≤ C(1 - 8u)(1 + u)²(1 + 2^-50) /
+     * sqrt((1 - u)(1 - 3ε)) ≤ C(1 - 4u) < C. See docs/accounting.md, "Clipping under float32".
      */
     private Operand<TFloat32> clipFactors(Operand<TFloat64> norms) {
       double clip = dp.l2NormClip() * CLIP_MARGIN;
       Operand<TFloat64> factors =
           tf.math.minimum(
               tf.constant(1.0),
-              tf.math.div(
-                  tf.constant(clip), tf.math.add(tf.math.sqrt(norms), tf.constant(1e-6))));
+              tf.math.div(tf.constant(clip), tf.math.add(tf.math.sqrt(norms), tf.constant(1e-6))));
       Operand<TFloat64> guarded = tf.select(tf.math.isFinite(norms), factors, tf.constant(0.0));
       return tf.dtypes.cast(guarded, TFloat32.class);
     }
@@ -364,7 +365,8 @@ public final class DpStep implements GradientTransform {
       return (ClippingRule<Layer>)
           dp.registry()
               .ruleFor(layer)
-              .orElseThrow(() -> new IllegalArgumentException("no clipping rule for layer " + name));
+              .orElseThrow(
+                  () -> new IllegalArgumentException("no clipping rule for layer " + name));
     }
 
     /** {@code [b, shape...]} to {@code [n, k, shape...]} with an explicit shape. */
@@ -411,8 +413,8 @@ public final class DpStep implements GradientTransform {
 
     /**
      * The step's feed: the batch rearranged into its clipping units (padded with zero examples of
-     * loss weight 0, which contribute nothing: an empty batch then adds only noise), the noise
-     * seed (or secure noise) and the normalizer.
+     * loss weight 0, which contribute nothing: an empty batch then adds only noise), the noise seed
+     * (or secure noise) and the normalizer.
      */
     StepFeed feed(Dataset batch, ClippingUnits units, double normalizerValue, long step) {
       StepFeed feed = new StepFeed(units.arrange(batch), units.slots());

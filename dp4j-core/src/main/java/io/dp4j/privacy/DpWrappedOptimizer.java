@@ -8,9 +8,9 @@ import org.tensorflow.Graph;
 /**
  * An ordinary optimizer applied to DP-SGD gradients: compiled into a model, it installs its {@link
  * DpStep} as the step's gradient transform, which clips, noises and normalizes as {@link
- * DpSettings} says and hands the result to the wrapped optimizer's update. The TF Privacy
- * names ({@link DPKerasSGDOptimizer}, ...) and {@link io.dp4j.privacy.keras.PrivateKerasModel} are
- * this class with their own constructors.
+ * DpSettings} says and hands the result to the wrapped optimizer's update. The TF Privacy names
+ * ({@link DPKerasSGDOptimizer}, ...) and {@link io.dp4j.privacy.keras.PrivateKerasModel} are this
+ * class with their own constructors.
  */
 public class DpWrappedOptimizer implements DpOptimizer {
   private final Optimizer delegate;

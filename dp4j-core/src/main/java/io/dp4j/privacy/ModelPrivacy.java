@@ -123,8 +123,7 @@ public final class ModelPrivacy {
             dp.numMicrobatches(),
             sampler.expectedBatchSize(),
             sampler.mode() == SamplingMode.POISSON);
-    return RunShape.step(sampler.samplingRate(), dp.noiseMultiplier(), microbatchSize)
-        .stepEvent();
+    return RunShape.step(sampler.samplingRate(), dp.noiseMultiplier(), microbatchSize).stepEvent();
   }
 
   /**

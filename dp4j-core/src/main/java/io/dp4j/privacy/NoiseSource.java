@@ -19,12 +19,12 @@ import org.slf4j.LoggerFactory;
  * (kept with it across compiles); closed with it.
  *
  * <ul>
- *   <li>Default: every step's noise is drawn in-graph by TensorFlow's Philox-based stateless normal,
- *       from two fresh {@link SecureRandom} longs per step.
+ *   <li>Default: every step's noise is drawn in-graph by TensorFlow's Philox-based stateless
+ *       normal, from two fresh {@link SecureRandom} longs per step.
  *   <li>Secure mode ({@link #useSecureNoise()}): the noise of every parameter is drawn in Java by
  *       {@link SecureGaussianNoise} (each value the sum of four Gaussians over 2, after Opacus's
- *       {@code secure_mode} and Mironov 2012) and fed to the step; the next step's noise is drawn on
- *       a background thread while the current step runs. Slower: one CSPRNG draw per parameter
+ *       {@code secure_mode} and Mironov 2012) and fed to the step; the next step's noise is drawn
+ *       on a background thread while the current step runs. Slower: one CSPRNG draw per parameter
  *       value per step.
  *   <li>Fixed test seed ({@link #useFixedNoiseSeedForTesting}): everything derives from {@code
  *       (seed, step)}; no privacy.

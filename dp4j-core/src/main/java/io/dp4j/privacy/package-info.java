@@ -11,10 +11,9 @@
  * <p>Who configures it: the TF Privacy surfaces ({@code DPKeras*Optimizer}, i.e. {@link
  * io.dp4j.privacy.DpWrappedOptimizer}) install their {@code DpStep} through {@link
  * io.dp4j.nn.optimizers.Optimizer#gradientTransform()}; {@link io.dp4j.privacy.DPSequential} holds
- * one and compiles it around an ordinary optimizer; {@link
- * io.dp4j.privacy.keras.PrivateKerasModel} wraps a model in the same way. Whatever configured it,
- * a model's privacy queries (log, δ, ε, noise mode, step inspection, the planned step event) are
- * {@link io.dp4j.privacy.ModelPrivacy#of}'s. This package depends on {@code nn}; {@code nn} never
- * on it.
+ * one and compiles it around an ordinary optimizer; {@link io.dp4j.privacy.keras.PrivateKerasModel}
+ * wraps a model in the same way. Whatever configured it, a model's privacy queries (log, δ, ε,
+ * noise mode, step inspection, the planned step event) are {@link
+ * io.dp4j.privacy.ModelPrivacy#of}'s. This package depends on {@code nn}; {@code nn} never on it.
  */
 package io.dp4j.privacy;

@@ -1,6 +1,5 @@
 package io.dp4j.nn;
 
-import io.dp4j.privacy.ModelPrivacy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -19,6 +18,7 @@ import io.dp4j.nn.train.BruteForceAuc;
 import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.privacy.DPSequential;
+import io.dp4j.privacy.ModelPrivacy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

@@ -1,6 +1,5 @@
 package io.dp4j.nn;
 
-import io.dp4j.privacy.ModelPrivacy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,6 +17,7 @@ import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.nn.train.NonFiniteWeightsException;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.ModelPrivacy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -43,8 +43,8 @@ class GradientTransformTest {
   }
 
   /**
-   * Gradients of the summed per-example losses, by backpropagation from the step graph, times a
-   * fed scale: with scale 1/2 the update is exactly SGD at half the learning rate on the summed loss
+   * Gradients of the summed per-example losses, by backpropagation from the step graph, times a fed
+   * scale: with scale 1/2 the update is exactly SGD at half the learning rate on the summed loss
    * (halving is exact in float32, so the two updates agree bit for bit).
    */
   static final class HalvedSumGradients implements GradientTransform {
@@ -66,7 +66,10 @@ class GradientTransformTest {
       Output<?>[] grads =
           step.graph()
               .addGradients(
-                  "sum_grads", new Output<?>[] {sum.asOutput()}, parameters.toArray(Output<?>[]::new), null);
+                  "sum_grads",
+                  new Output<?>[] {sum.asOutput()},
+                  parameters.toArray(Output<?>[]::new),
+                  null);
       List<Operand<TFloat32>> scaled = new ArrayList<>();
       for (Output<?> g : grads) {
         @SuppressWarnings("unchecked")

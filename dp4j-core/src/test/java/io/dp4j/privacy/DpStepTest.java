@@ -120,8 +120,7 @@ class DpStepTest {
   @Test
   void emptyBatchWorksForConvNets() {
     for (int microbatches : new int[] {0, 2}) {
-      try (Sequential model =
-          seeded(new Sequential(io.dp4j.tutorial.MnistTutorial.cnn()), 1)) {
+      try (Sequential model = seeded(new Sequential(io.dp4j.tutorial.MnistTutorial.cnn()), 1)) {
         model.compile(new DPKerasSGDOptimizer(1.0, 1.0, microbatches, 0.1f), PER_EXAMPLE);
         Dataset empty = TestData.random(0, new long[] {28, 28, 1}, 10, 1);
         DpStepInspection step = ModelPrivacy.of(model).inspectDpStep(empty, 4);
@@ -153,17 +152,18 @@ class DpStepTest {
           .setAccountant(() -> new RecordingAccountant(composed))
           .setTargetDelta(1e-5);
       model.addTrainingListener(
-              new TrainingListener() {
-                @Override
-                public void onEpoch(EpochEvent event) {
-                  epochs.add(event);
-                }
-              });
+          new TrainingListener() {
+            @Override
+            public void onEpoch(EpochEvent event) {
+              epochs.add(event);
+            }
+          });
       model.compile(new DPKerasSGDOptimizer(1.0, 1.1, 0, 0.2f), PER_EXAMPLE);
       History h = model.fit(data, TestData.poisson(40, 0.25, 1), 2);
       assertThat(model.steps()).isEqualTo(8);
       PoissonSampledDpEvent step = new PoissonSampledDpEvent(0.25, new GaussianDpEvent(1.1));
-      assertThat(ModelPrivacy.of(model).privacyLog().events()).containsExactly(new SelfComposedDpEvent(step, 8));
+      assertThat(ModelPrivacy.of(model).privacyLog().events())
+          .containsExactly(new SelfComposedDpEvent(step, 8));
       assertThat(ModelPrivacy.of(model).privacyLog().samplingAssumed()).isFalse();
       assertThat(h.get("epsilon")).containsExactly(4.0, 8.0);
       assertThat(epochs.get(1).epsilon()).hasValue(8.0);

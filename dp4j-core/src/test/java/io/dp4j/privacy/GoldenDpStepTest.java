@@ -101,9 +101,11 @@ class GoldenDpStepTest {
       actual.put("weights_sha256", sha256(weights));
       actual.put("weights", Base64.getEncoder().encodeToString(weights));
       actual.put(
-          "epsilon_rdp", ModelPrivacy.of(model).privacyLog().privacySpent(DELTA, RdpAccountant::new).epsilon());
+          "epsilon_rdp",
+          ModelPrivacy.of(model).privacyLog().privacySpent(DELTA, RdpAccountant::new).epsilon());
       actual.put(
-          "epsilon_pld", ModelPrivacy.of(model).privacyLog().privacySpent(DELTA, PldAccountant::new).epsilon());
+          "epsilon_pld",
+          ModelPrivacy.of(model).privacyLog().privacySpent(DELTA, PldAccountant::new).epsilon());
       actual.set("record", PrivacyRecord.of(model, DELTA).toJson());
     }
     String recordTo = System.getProperty("dp4j.golden.record");

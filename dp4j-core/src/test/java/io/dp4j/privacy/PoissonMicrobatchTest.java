@@ -158,7 +158,8 @@ class PoissonMicrobatchTest {
             BruteForce.lossCondition(model, batch, PER_EXAMPLE, of, 4),
             clip);
         // the fixed test seed reproduces the assignment of the same step; inspecting trains nothing
-        assertThat(ModelPrivacy.of(model).inspectDpStep(batch, poisson(12)).microbatchOf()).containsExactly(of);
+        assertThat(ModelPrivacy.of(model).inspectDpStep(batch, poisson(12)).microbatchOf())
+            .containsExactly(of);
         assertThat(model.getWeights().get(0)).containsExactly(weights.get(0));
       }
     }
@@ -178,7 +179,8 @@ class PoissonMicrobatchTest {
           CONV_TERMS,
           BruteForce.lossCondition(model, batch, PER_EXAMPLE, step.microbatchOf(), 2),
           1.0);
-      DpStepInspection empty = ModelPrivacy.of(model).inspectDpStep(batch.gather(new int[0]), poisson(6));
+      DpStepInspection empty =
+          ModelPrivacy.of(model).inspectDpStep(batch.gather(new int[0]), poisson(6));
       assertThat(empty.unitSquaredNorms()).containsOnly(0f);
       assertThat(empty.microbatchOf()).isEmpty();
       model.fit(batch, poisson(6, TestData.range(0, 7), new int[0], new int[] {2, 4}), 1);
@@ -299,7 +301,8 @@ class PoissonMicrobatchTest {
     try (Sequential model = dense()) {
       model.compile(new DPKerasSGDOptimizer(1.0, 0.0, 4, 0.1f), PER_EXAMPLE);
       DpStepInspection step =
-          ModelPrivacy.of(model).inspectDpStep(batch, TestData.fixed(12, SamplingMode.SHUFFLED, new int[0]));
+          ModelPrivacy.of(model)
+              .inspectDpStep(batch, TestData.fixed(12, SamplingMode.SHUFFLED, new int[0]));
       assertThat(step.microbatchOf()).containsExactly(0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3);
       assertThat(step.microbatchSize()).isEqualTo(3.0);
       BruteForce expected = BruteForce.compute(model, batch, 3, 1.0);
@@ -313,9 +316,10 @@ class PoissonMicrobatchTest {
           1.0);
       assertThatThrownBy(
               () ->
-                  ModelPrivacy.of(model).inspectDpStep(
-                      batch.gather(TestData.range(0, 10)),
-                      TestData.fixed(10, SamplingMode.SHUFFLED, new int[0])))
+                  ModelPrivacy.of(model)
+                      .inspectDpStep(
+                          batch.gather(TestData.range(0, 10)),
+                          TestData.fixed(10, SamplingMode.SHUFFLED, new int[0])))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("batch size 10 is not a multiple of numMicrobatches 4");
     }

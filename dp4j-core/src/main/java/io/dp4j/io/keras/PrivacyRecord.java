@@ -33,8 +33,8 @@ import java.util.function.Supplier;
  *     Poisson figure is an assumption
  * @param numMicrobatches microbatches per batch, 0 for per-example clipping
  * @param secureNoise whether the noise was drawn in Java on a CSPRNG ({@link
- *     io.dp4j.privacy.NoiseSource#useSecureNoise()}) rather than in-graph from a {@code SecureRandom} seed; false
- *     when read from a record written before the field existed
+ *     io.dp4j.privacy.NoiseSource#useSecureNoise()}) rather than in-graph from a {@code
+ *     SecureRandom} seed; false when read from a record written before the field existed
  * @param predictableRandomness whether some step's batches or noise came from a predictable
  *     generator (a fixed test seed or a non-{@code SecureRandom} sampler): the figures then hold
  *     for the mechanism, but this run has no DP guarantee; false when read from a record written

@@ -8,8 +8,8 @@ import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The extension point of the training step, graph side: it replaces ordinary backpropagation of
- * the batch loss. {@link io.dp4j.nn.Sequential#compile} calls {@link #build} once, with the step's
+ * The extension point of the training step, graph side: it replaces ordinary backpropagation of the
+ * batch loss. {@link io.dp4j.nn.Sequential#compile} calls {@link #build} once, with the step's
  * {@link StepGraph} (each trainable layer's input a_l and pre-activation z_l, the per-example
  * losses), and hands the gradients it returns to the optimizer's update, inside the same graph; the
  * {@link StepFeeder} it returns feeds whatever the built graph needs at every step. An optimizer

@@ -20,9 +20,9 @@ public final class StepFeed implements AutoCloseable {
 
   /**
    * @param fedBatch the examples fed to the graph
-   * @param slots for each fed example, the index in the sampled batch of the example it holds, or -1
-   *     for padding (weight 0, left out of the loss and metrics); null when the batch is fed as it
-   *     was sampled
+   * @param slots for each fed example, the index in the sampled batch of the example it holds, or
+   *     -1 for padding (weight 0, left out of the loss and metrics); null when the batch is fed as
+   *     it was sampled
    */
   public StepFeed(Dataset fedBatch, int[] slots) {
     this.fedBatch = Objects.requireNonNull(fedBatch, "fedBatch");

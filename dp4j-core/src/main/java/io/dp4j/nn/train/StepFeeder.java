@@ -5,9 +5,9 @@ import io.dp4j.data.Dataset;
 import java.util.OptionalDouble;
 
 /**
- * The extension point of the training step, host side: what a {@link GradientTransform} built
- * needs fed at every step (for DP-SGD: the clipping units, noise seeds, the normalizer), and what
- * it reports back to the training loop.
+ * The extension point of the training step, host side: what a {@link GradientTransform} built needs
+ * fed at every step (for DP-SGD: the clipping units, noise seeds, the normalizer), and what it
+ * reports back to the training loop.
  */
 public interface StepFeeder {
   /**

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * DP training charged to a ledger dataset: the run, planned at {@code epochs · stepsPerEpoch} steps
  * of the model's step event, is admitted or refused before the first step; a {@link Trainer} with a
- * before-step hook ({@link LedgerStepCharge}) records each step before it runs; the run is finished,
- * or, if training throws, ended as interrupted and charged the steps it took.
+ * before-step hook ({@link LedgerStepCharge}) records each step before it runs; the run is
+ * finished, or, if training throws, ended as interrupted and charged the steps it took.
  */
 public final class LedgerFit {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerFit.class);

@@ -58,8 +58,9 @@ import tech.tablesaw.columns.Column;
  *
  * <p><b>Privacy.</b> Each step is a {@code PoissonSampled(q, Gaussian(σ))} event with q = batchSize
  * / rows; the history's {@code "epsilon"} after each epoch is the model's whole training so far
- * composed in the RDP accountant (change it with {@code ModelPrivacy.of(model()).setAccountant}). Evaluation and
- * prediction on private rows are not private: their results are released as they are.
+ * composed in the RDP accountant (change it with {@code ModelPrivacy.of(model()).setAccountant}).
+ * Evaluation and prediction on private rows are not private: their results are released as they
+ * are.
  *
  * <p><b>A model trained before.</b> A model loaded from a DP-trained {@code .keras} file or a
  * checkpoint ({@link io.dp4j.io.keras.ModelIO#load}) brings its privacy history: the steps it ran
@@ -202,9 +203,9 @@ public final class PrivateKerasModel implements AutoCloseable {
   /**
    * Trains like {@link #fit(PrivateDataLoader, int, double)}, charging every step to a ledger
    * dataset: the run (planned at {@code epochs · stepsPerEpoch} steps of {@code PoissonSampled(q,
-   * Gaussian(σ))}) is admitted or refused before the first step, each step is recorded (by a before-step
-   * hook of the {@link io.dp4j.nn.train.Trainer}) before it runs, and the run is finished, or, if training throws, ended as
-   * interrupted and charged the steps it took.
+   * Gaussian(σ))}) is admitted or refused before the first step, each step is recorded (by a
+   * before-step hook of the {@link io.dp4j.nn.train.Trainer}) before it runs, and the run is
+   * finished, or, if training throws, ended as interrupted and charged the steps it took.
    *
    * @param charge the ledger dataset to charge, or null for none
    * @throws BudgetExceededException if the planned run does not fit in the dataset's remaining

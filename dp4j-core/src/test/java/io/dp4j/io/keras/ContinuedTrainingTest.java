@@ -1,6 +1,5 @@
 package io.dp4j.io.keras;
 
-import io.dp4j.privacy.ModelPrivacy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -18,6 +17,7 @@ import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.DPSequential;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacyLog;
 import java.io.IOException;
 import java.nio.file.Path;
