@@ -2,11 +2,12 @@ import io.dp4j.data.Dataset;
 import io.dp4j.data.Mnist;
 import io.dp4j.io.keras.KerasModel;
 import io.dp4j.io.keras.ModelIO;
-import io.dp4j.nn.DpStepInspection;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.DpStepInspection;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.tutorial.MnistTutorial;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,14 +31,14 @@ public class KerasDpStepExport {
     double[] squared;
     try (Sequential probe = new Sequential(MnistTutorial.cnn()).setSeed(3)) {
       probe.compile(new DPKerasSGDOptimizer(1e6, 1.3, 0, 0.25f), loss());
-      squared = toDoubles(probe.inspectDpStep(batch, 64).unitSquaredNorms());
+      squared = toDoubles(ModelPrivacy.of(probe).inspectDpStep(batch, 64).unitSquaredNorms());
     }
     double min = Math.sqrt(Arrays.stream(squared).min().orElseThrow());
     double max = Math.sqrt(Arrays.stream(squared).max().orElseThrow());
     double clip = Math.sqrt(min * max);
     try (Sequential model = new Sequential(MnistTutorial.cnn()).setSeed(3)) {
       model.compile(new DPKerasSGDOptimizer(clip, 1.3, 0, 0.25f), loss());
-      DpStepInspection step = model.inspectDpStep(batch, 64);
+      DpStepInspection step = ModelPrivacy.of(model).inspectDpStep(batch, 64);
       ModelIO.save(KerasModel.of(model, 28, 28, 1), dir.resolve("cnn.keras"));
       StringBuilder x = new StringBuilder();
       StringBuilder y = new StringBuilder();

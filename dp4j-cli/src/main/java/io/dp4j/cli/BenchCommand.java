@@ -17,6 +17,7 @@ import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.nn.train.BatchEvent;
 import io.dp4j.nn.train.TrainingListener;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.tutorial.MnistTutorial;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -228,7 +229,7 @@ final class BenchCommand implements Callable<Integer> {
   private double msPerStep(Optimizer optimizer, Dataset data, boolean secureNoise) {
     try (Sequential model = this.model.newModel()) {
       if (secureNoise) {
-        model.useSecureNoise();
+        ModelPrivacy.of(model).noiseSource().useSecureNoise();
       }
       model.compile(optimizer, this.model.loss());
       long[] stamps = new long[WARMUP + steps + 2];

@@ -1,6 +1,7 @@
 package io.dp4j.cli;
 
 import io.dp4j.nn.Sequential;
+import io.dp4j.privacy.ModelPrivacy;
 import picocli.CommandLine.Option;
 
 /** {@code --secure-noise} for the training commands, and how a report names the noise source. */
@@ -15,7 +16,7 @@ final class NoiseSource {
   /** Puts {@code model} in secure noise mode when {@code --secure-noise} was given. */
   void apply(Sequential model) {
     if (secure) {
-      model.useSecureNoise();
+      ModelPrivacy.of(model).noiseSource().useSecureNoise();
     }
   }
 

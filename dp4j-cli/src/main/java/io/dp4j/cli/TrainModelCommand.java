@@ -40,6 +40,7 @@ import io.dp4j.privacy.DPKerasAdagradOptimizer;
 import io.dp4j.privacy.DPKerasAdamOptimizer;
 import io.dp4j.privacy.DPKerasRMSpropOptimizer;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacyLog;
 import io.dp4j.privacy.PrivacySpent;
 import io.dp4j.tutorial.MnistTutorial;
@@ -444,10 +445,10 @@ final class TrainModelCommand implements Callable<Integer> {
           accountant == AccountantChoice.pld ? PldAccountant::new : RdpAccountant::new;
       String accountantName = accountant.name().toUpperCase(Locale.ROOT);
       if (resume == null && keras != null) {
-        continueHistory(s.privacyLog(), d, factory, accountantName, log);
+        continueHistory(ModelPrivacy.of(s).privacyLog(), d, factory, accountantName, log);
       }
       // the steps this run's epsilon composes with: the checkpoint's, or a --model's history
-      PrivacyLog.Snapshot earlier = s.privacyLog().snapshot();
+      PrivacyLog.Snapshot earlier = ModelPrivacy.of(s).privacyLog().snapshot();
 
       double sigma;
       String calibration = null;
@@ -517,16 +518,16 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       StepPrivacy privacy =
           new StepPrivacy(q, RunShape.effectiveNoiseMultiplier(sigma, doubled), d);
-      long stepsBefore = s.privacyLog().steps();
+      long stepsBefore = ModelPrivacy.of(s).privacyLog().steps();
       long modelStepsBefore = s.steps();
       if (resume != null) {
-        s.setAccountant(factory);
+        ModelPrivacy.of(s).setAccountant(factory);
         log.printf(
             Locale.ROOT,
             "Resuming %s: %d steps taken before the checkpoint, epsilon %.4f (%s) at delta=%s%n",
             resume,
             stepsBefore,
-            s.privacySpent(d).epsilon(),
+            ModelPrivacy.of(s).privacySpent(d).epsilon(),
             accountantName,
             d);
       }
@@ -549,8 +550,8 @@ final class TrainModelCommand implements Callable<Integer> {
           d);
       log.flush();
 
-      s.setAccountant(factory);
-      s.setTargetDelta(d);
+      ModelPrivacy.of(s).setAccountant(factory);
+      ModelPrivacy.of(s).setTargetDelta(d);
       List<Metric> chosenMetrics = metrics != null ? metrics : defaultMetrics(lossChoice);
       boolean accuracyMetric = chosenMetrics.contains(Metric.ACCURACY);
       Loss lossFunction = lossFunction(lossChoice, logits);
@@ -572,7 +573,8 @@ final class TrainModelCommand implements Callable<Integer> {
         LongToDoubleFunction epsilonSoFar =
             stepsBefore == 0
                 ? privacy::epsilonRdp
-                : k -> s.privacyLog().privacySpent(d, RdpAccountant::new).epsilon();
+                : k ->
+                    ModelPrivacy.of(s).privacyLog().privacySpent(d, RdpAccountant::new).epsilon();
         s.addTrainingListener(new ProgressBars(System.err, epochs, stepsPerEpoch, epsilonSoFar));
       }
       s.addTrainingListener(new EpochLines(log, epochs, stepsPerEpoch, modelStepsBefore));
@@ -601,11 +603,11 @@ final class TrainModelCommand implements Callable<Integer> {
       double testLoss = evaluation.getOrDefault("loss", Double.NaN);
       // both accountants over the model's own record of its steps; then back to the chosen one,
       // which the saved privacy record names
-      s.setAccountant(RdpAccountant::new);
-      PrivacySpent rdp = s.privacySpent(d);
-      s.setAccountant(PldAccountant::new);
-      PrivacySpent pld = s.privacySpent(d);
-      s.setAccountant(factory);
+      ModelPrivacy.of(s).setAccountant(RdpAccountant::new);
+      PrivacySpent rdp = ModelPrivacy.of(s).privacySpent(d);
+      ModelPrivacy.of(s).setAccountant(PldAccountant::new);
+      PrivacySpent pld = ModelPrivacy.of(s).privacySpent(d);
+      ModelPrivacy.of(s).setAccountant(factory);
       PrivacyRecord record = PrivacyRecord.of(s, d);
       if (out != null) {
         ModelIO.save(keras.withPrivacyRecord(record), out);
@@ -692,7 +694,7 @@ final class TrainModelCommand implements Callable<Integer> {
               pld.epsilon(),
               d,
               steps,
-              List.copyOf(s.privacyLog().events()));
+              List.copyOf(ModelPrivacy.of(s).privacyLog().events()));
         }
       }
       if (report != null) {
@@ -716,7 +718,7 @@ final class TrainModelCommand implements Callable<Integer> {
         settings.put("microbatches", microbatches == 0 ? "0 (per example)" : "" + microbatches);
         settings.put("optimizer", optimizer + ", learning rate " + lr);
         settings.put("delta", Double.toString(d));
-        settings.put("noise source", NoiseSource.describe(s.secureNoise()));
+        settings.put("noise source", NoiseSource.describe(ModelPrivacy.of(s).secureNoise()));
         Map<String, String> results = new LinkedHashMap<>();
         results.put("final training loss (not covered by DP)", ReportWriter.fmt(lastLoss, 4));
         if (!Double.isNaN(testAccuracy)) {
@@ -757,7 +759,7 @@ final class TrainModelCommand implements Callable<Integer> {
         EpsilonFormat.putJson(node, "epsilon_pld", pld.epsilon());
         node.put("delta", d);
         node.put("noise_multiplier", sigma);
-        node.put("secure_noise", s.secureNoise());
+        node.put("secure_noise", ModelPrivacy.of(s).secureNoise());
         node.put("steps", rdp.steps());
         if (resume != null) {
           node.put("resumed_from", resume.toString());
@@ -800,7 +802,7 @@ final class TrainModelCommand implements Callable<Integer> {
           pld.epsilon(),
           d,
           rdp.steps(),
-          List.copyOf(s.privacyLog().events()));
+          List.copyOf(ModelPrivacy.of(s).privacyLog().events()));
     } finally {
       if (keras != null) {
         keras.close();

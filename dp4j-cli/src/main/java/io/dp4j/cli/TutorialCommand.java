@@ -16,6 +16,7 @@ import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacySpent;
 import io.dp4j.tutorial.MnistTutorial;
 import java.io.IOException;
@@ -137,7 +138,7 @@ final class TutorialCommand implements Callable<Integer> {
               MnistTutorial.LEARNING_RATE),
           new SparseCategoricalCrossentropy(true, Reduction.NONE),
           Metric.ACCURACY);
-      model.setTargetDelta(MnistTutorial.DELTA);
+      ModelPrivacy.of(model).setTargetDelta(MnistTutorial.DELTA);
       // TF Privacy's tutorial value, below 1/n for the full 60,000 examples; warned if a smaller
       // training set makes it large
       DeltaDefault.warning(MnistTutorial.DELTA, train.size())
@@ -154,8 +155,10 @@ final class TutorialCommand implements Callable<Integer> {
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> evaluation = model.evaluate(test);
       double accuracy = evaluation.get(Metric.ACCURACY.key());
-      PrivacySpent rdp = model.privacyLog().privacySpent(MnistTutorial.DELTA, RdpAccountant::new);
-      PrivacySpent pld = model.privacyLog().privacySpent(MnistTutorial.DELTA, PldAccountant::new);
+      PrivacySpent rdp =
+          ModelPrivacy.of(model).privacyLog().privacySpent(MnistTutorial.DELTA, RdpAccountant::new);
+      PrivacySpent pld =
+          ModelPrivacy.of(model).privacyLog().privacySpent(MnistTutorial.DELTA, PldAccountant::new);
       Map<String, String> summary = new LinkedHashMap<>();
       summary.put(
           "test accuracy",
@@ -215,7 +218,7 @@ final class TutorialCommand implements Callable<Integer> {
         settings.put("optimizer", "DP SGD, learning rate " + MnistTutorial.LEARNING_RATE);
         settings.put("delta", Double.toString(MnistTutorial.DELTA));
         settings.put("weight seed", Long.toString(seed));
-        settings.put("noise source", NoiseSource.describe(model.secureNoise()));
+        settings.put("noise source", NoiseSource.describe(ModelPrivacy.of(model).secureNoise()));
         Map<String, String> results = new LinkedHashMap<>();
         results.put("test accuracy (held-out test data)", ReportWriter.fmt(accuracy, 4));
         results.put("test loss (held-out test data)", ReportWriter.fmt(evaluation.get("loss"), 4));
@@ -263,7 +266,7 @@ final class TutorialCommand implements Callable<Integer> {
         node.put("batch_size", MnistTutorial.BATCH_SIZE);
         node.put("microbatches", MnistTutorial.MICROBATCHES);
         node.put("learning_rate", (double) MnistTutorial.LEARNING_RATE);
-        node.put("secure_noise", model.secureNoise());
+        node.put("secure_noise", ModelPrivacy.of(model).secureNoise());
         DpCoverage.put(node, List.of(), List.of("test_accuracy", "test_loss"));
         if (reportDir != null) {
           node.put("report", reportDir.resolve(ReportWriter.REPORT).toString());

@@ -14,6 +14,7 @@ import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.nn.optimizers.Adam;
 import io.dp4j.privacy.DPKerasAdamOptimizer;
+import io.dp4j.privacy.ModelPrivacy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -141,7 +142,8 @@ class TrainResumeTest {
     // (its iteration count) continued from the first run's 10 steps, not restarted
     try (KerasModel model = TrainingCheckpoint.load(second)) {
       assertThat(model.sequential().steps()).isEqualTo(2 * STEPS_PER_EPOCH);
-      assertThat(model.sequential().privacyLog().steps()).isEqualTo(2 * STEPS_PER_EPOCH);
+      assertThat(ModelPrivacy.of(model.sequential()).privacyLog().steps())
+          .isEqualTo(2 * STEPS_PER_EPOCH);
     }
     assertThat((double) beta1Power(second))
         .isCloseTo(beta1Power(first) * Math.pow(0.9, STEPS_PER_EPOCH), within(1e-6));

@@ -17,6 +17,7 @@ import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.DPSequential;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacySpent;
 import io.dp4j.privacy.keras.PrivateKerasModel;
 import java.util.List;
@@ -76,10 +77,11 @@ public final class GetStartedSamples {
           new DPKerasSGDOptimizer(1.0, 1.1, 0, 0.25f), // C, sigma, microbatches (0: none), lr
           new SparseCategoricalCrossentropy(true, Reduction.NONE), // one loss per example
           Metric.ACCURACY);
-      model.setTargetDelta(1e-5);
+      ModelPrivacy privacy = ModelPrivacy.of(model); // the model's privacy log, delta and epsilon
+      privacy.setTargetDelta(1e-5);
       PoissonSampler sampler = PoissonSampler.withExpectedBatchSize(train.size(), 50);
       model.fit(train, sampler, 1); // 1 epoch = 20 steps at q = 0.05
-      PrivacySpent spent = model.privacySpent(1e-5);
+      PrivacySpent spent = privacy.privacySpent(1e-5);
       System.out.printf(
           "epsilon %.3f at delta %s after %d steps%n", spent.epsilon(), 1e-5, spent.steps());
     }
@@ -154,9 +156,10 @@ public final class GetStartedSamples {
       model.compile(
           new DPKerasSGDOptimizer(1.0, 2.2, 10, 0.25f),
           new SparseCategoricalCrossentropy(true, Reduction.NONE));
-      model.setTargetDelta(1e-5);
+      ModelPrivacy privacy = ModelPrivacy.of(model);
+      privacy.setTargetDelta(1e-5);
       model.fit(train, PoissonSampler.withExpectedBatchSize(train.size(), 50), 1);
-      PrivacySpent spent = model.privacySpent(1e-5);
+      PrivacySpent spent = privacy.privacySpent(1e-5);
       System.out.printf("epsilon %.3f%n", spent.epsilon());
       spent.sensitivityNote().ifPresent(System.out::println);
     }

@@ -11,6 +11,7 @@ import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.ModelPrivacy;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -32,7 +33,7 @@ public final class KerasSamples {
       model.compile(
           new DPKerasSGDOptimizer(1.0, 1.1, 0, 0.5f),
           new SparseCategoricalCrossentropy(false, Reduction.NONE));
-      model.setTargetDelta(1e-5);
+      ModelPrivacy.of(model).setTargetDelta(1e-5); // epsilon at this delta after every epoch
       model.fit(train, PoissonSampler.withExpectedBatchSize(train.size(), 50), 1);
       // a Keras 3 .keras zip; the privacy record travels in its metadata
       KerasModel keras = KerasModel.of(model).withPrivacyRecord(PrivacyRecord.of(model, 1e-5));

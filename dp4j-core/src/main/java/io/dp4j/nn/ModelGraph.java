@@ -6,24 +6,24 @@ import io.dp4j.nn.layers.ParametricLayer;
 import io.dp4j.nn.losses.CategoricalCrossentropy;
 import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
-import io.dp4j.privacy.DpSettings;
-import io.dp4j.privacy.clipping.ClippingRule;
-import io.dp4j.privacy.clipping.LayerClipping;
+import io.dp4j.nn.train.GradientTransform;
+import io.dp4j.nn.train.StepFeeder;
+import io.dp4j.nn.train.StepGraph;
+import io.dp4j.nn.train.StepGraph.TrainableLayer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.DataType;
@@ -31,16 +31,12 @@ import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.OptimizerOptions;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
 /** The graph of a compiled model: forward passes, loss, metrics and one training step. */
 final class ModelGraph implements AutoCloseable {
-  /** C' / C: the margin that keeps clipped norms at most C under float32 rounding (2^-21 = 8u). */
-  static final double CLIP_MARGIN = 1 - 0x1p-21;
-
   final Graph graph;
   final Session session;
   final Ops tf;
@@ -64,42 +60,24 @@ final class ModelGraph implements AutoCloseable {
 
   final Operand<TFloat32> trainLoss;
 
-  /** Whether every variable holds only finite values (a scalar; true without variables). */
-  final Operand<TBool> weightsFinite;
-
   /** Per-example values {@code [b]} of each compiled metric, training graph. */
   final List<Operand<TFloat32>> trainMetrics = new ArrayList<>();
 
   final List<Output<?>> meanLossGradients;
   final Op trainOp;
-  final DpSettings dp;
-  Placeholder<TInt64> noiseSeed;
-
-  /** Whether the DP noise is fed from Java ({@link #noiseInputs}) instead of drawn in-graph. */
-  final boolean secureNoise;
-
-  /** In the secure noise mode, one standard normal input per parameter (empty if σ = 0). */
-  final List<Placeholder<TFloat32>> noiseInputs = new ArrayList<>();
-
-  Placeholder<TFloat32> normalizer;
 
   /**
-   * Per-example loss weights, ones unless fed: an empty batch is run as padding examples of weight
-   * 0 (TensorFlow's convolution gradients fail on empty batches).
+   * Whether every variable holds only finite values after the step's update (a scalar; true without
+   * variables): fetched by the training step's own {@code Session.run}, after {@link #trainOp} by a
+   * control dependency.
    */
-  PlaceholderWithDefault<TFloat32> lossWeights;
+  final Operand<TBool> weightsFiniteAfterStep;
 
-  /**
-   * With microbatches (M &gt; 0): the number of clipping units n, shape [1], M unless fed. The fed
-   * batch of b examples is reshaped to [n, b / n]; each unit's loss is the mean of its examples'
-   * weighted losses. Fed as b to clip per example (Poisson batches with M = the expected batch
-   * size), or as M with a batch padded to M·s examples (Poisson microbatches assigned at random).
-   */
-  PlaceholderWithDefault<TInt32> numUnits;
+  /** The compiled gradient transform, or null for plain backpropagation. */
+  final GradientTransform transform;
 
-  Operand<TFloat32> unitSquaredNorms;
-  final List<Operand<TFloat32>> clippedSums = new ArrayList<>();
-  final List<Operand<TFloat32>> noisyGradients = new ArrayList<>();
+  /** Feeds the transform's inputs at every step; null without a transform. */
+  final StepFeeder feeder;
 
   /**
    * The optimizer's own variables (slots such as Adam's m and v, momentum or RMSprop/Adagrad
@@ -122,14 +100,13 @@ final class ModelGraph implements AutoCloseable {
       List<long[]> inputShapes,
       long[] outputShape,
       io.dp4j.nn.optimizers.Optimizer optimizer,
+      GradientTransform transform,
       Loss loss,
       List<io.dp4j.nn.train.Metric> metrics,
-      DpSettings dp,
       boolean useXla,
       long seed,
-      boolean secureNoise) {
-    this.dp = dp;
-    this.secureNoise = secureNoise && dp != null;
+      ModelState state) {
+    this.transform = transform;
     CpuKernels.adviseOnce();
     graph = new Graph();
     boolean built = false;
@@ -163,7 +140,6 @@ final class ModelGraph implements AutoCloseable {
         out = layers.get(l).call(tf, out, params.get(l), false, seed + l);
       }
       prediction = tf.withName("prediction").identity(out);
-      weightsFinite = allFinite(tf, variables);
       evalLoss = loss.perExample(tf, y, prediction);
       for (io.dp4j.nn.train.Metric metric : metrics) {
         evalMetrics.add(metric(tf, metric, loss, prediction, y, outputShape));
@@ -174,27 +150,25 @@ final class ModelGraph implements AutoCloseable {
               : null;
 
       // training forward, keeping each parametric layer's input a_l and pre-activation z_l
-      List<Integer> trainable = new ArrayList<>();
-      List<Operand<TFloat32>> inputs = new ArrayList<>();
-      List<Operand<TFloat32>> preActivations = new ArrayList<>();
+      List<StepGraph.TrainableLayer> trainable = new ArrayList<>();
       Operand<TFloat32> h = x;
       for (int l = 0; l < layers.size(); l++) {
         Layer layer = layers.get(l);
         if (layer instanceof ParametricLayer p && !params.get(l).isEmpty()) {
           Operand<TFloat32> z = p.preActivation(tf, h, params.get(l));
-          trainable.add(l);
-          inputs.add(h);
-          preActivations.add(z);
+          trainable.add(
+              new StepGraph.TrainableLayer(
+                  layer, names.get(l), inputShapes.get(l), h, z, List.copyOf(params.get(l))));
           h = p.activation().apply(tf, z);
         } else if (!params.get(l).isEmpty()) {
-          if (dp != null) {
+          if (transform != null) {
             throw new IllegalArgumentException(
                 "layer "
                     + names.get(l)
                     + " ("
                     + layer.typeName()
-                    + ") has parameters but is not a ParametricLayer, so DP-SGD cannot clip its"
-                    + " per-example gradients");
+                    + ") has parameters but is not a ParametricLayer, so the step's gradient"
+                    + " transform (DP-SGD) cannot see its per-example gradients");
           }
           h = layer.call(tf, h, params.get(l), true, seed + 1000 + l);
         } else {
@@ -223,7 +197,7 @@ final class ModelGraph implements AutoCloseable {
 
       org.tensorflow.framework.optimizers.Optimizer fw = optimizer.create(graph);
       List<GradAndVar<? extends TType>> gradsAndVars = new ArrayList<>();
-      if (dp == null) {
+      if (transform == null) {
         Operand<TFloat32> objective =
             loss.reduction() == io.dp4j.nn.losses.Reduction.SUM
                 ? tf.sum(trainLoss, tf.constant(0))
@@ -233,14 +207,31 @@ final class ModelGraph implements AutoCloseable {
         for (int i = 0; i < grads.length; i++) {
           gradsAndVars.add(grad(grads[i], variables.get(i)));
         }
+        feeder = null;
       } else {
-        buildDpStep(layers, names, inputShapes, params, trainable, inputs, preActivations);
-        for (int i = 0; i < noisyGradients.size(); i++) {
-          gradsAndVars.add(
-              new GradAndVar<>(noisyGradients.get(i).asOutput(), variables.get(i).asOutput()));
+        if (variables.isEmpty()) {
+          throw new IllegalArgumentException(Sequential.NOTHING_TO_TRAIN);
         }
+        GradientTransform.Built transformed =
+            transform.build(new Step(tf, graph, x, trainLoss, loss, trainable, specs, state));
+        if (transformed.gradients().size() != variables.size()) {
+          throw new IllegalStateException(
+              transform
+                  + " returned "
+                  + transformed.gradients().size()
+                  + " gradients for "
+                  + variables.size()
+                  + " parameters");
+        }
+        for (int i = 0; i < variables.size(); i++) {
+          gradsAndVars.add(
+              new GradAndVar<>(
+                  transformed.gradients().get(i).asOutput(), variables.get(i).asOutput()));
+        }
+        feeder = transformed.feeder();
       }
       trainOp = fw.applyGradients(gradsAndVars, "train_step");
+      weightsFiniteAfterStep = allFinite(tf.withControlDependencies(List.of(trainOp)), variables);
       buildOptimizerStateAccess();
       session = useXla ? new Session(graph, xlaConfig()) : new Session(graph);
       built = true;
@@ -299,203 +290,6 @@ final class ModelGraph implements AutoCloseable {
   @SuppressWarnings("unchecked")
   private static GradAndVar<? extends TType> grad(Output<?> g, Variable<TFloat32> v) {
     return new GradAndVar<>((Output<TFloat32>) g, v.asOutput());
-  }
-
-  private void buildDpStep(
-      List<Layer> layers,
-      List<String> names,
-      List<long[]> inputShapes,
-      List<List<Operand<TFloat32>>> params,
-      List<Integer> trainable,
-      List<Operand<TFloat32>> inputs,
-      List<Operand<TFloat32>> preActivations) {
-    noiseSeed = tf.withName("noise_seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
-    normalizer =
-        tf.withName("normalizer").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-    Operand<TInt32> b = batchSize(tf, x);
-    Operand<TInt32> n;
-    Operand<TInt32> k;
-    lossWeights =
-        tf.withName("loss_weights").placeholderWithDefault(tf.onesLike(trainLoss), Shape.of(-1));
-    Operand<TFloat32> weightedLoss = tf.math.mul(trainLoss, tf.stopGradient(lossWeights));
-    Operand<TFloat32> units;
-    int m = dp.numMicrobatches();
-    if (m == 0) {
-      n = b;
-      k = tf.constant(new int[] {1});
-      units = weightedLoss;
-    } else {
-      numUnits =
-          tf.withName("num_units").placeholderWithDefault(tf.constant(new int[] {m}), Shape.of(1));
-      n = numUnits;
-      k = tf.math.floorDiv(b, n);
-      Operand<TFloat32> grouped =
-          tf.reshape(weightedLoss, tf.concat(List.of(n, k), tf.constant(0)));
-      units =
-          tf.math.div(
-              tf.sum(grouped, tf.constant(1)),
-              tf.dtypes.cast(tf.reshape(k, tf.constant(new int[0])), TFloat32.class));
-    }
-    Operand<TFloat32> objective = tf.sum(units, tf.constant(0));
-    Output<?>[] zs = preActivations.stream().map(Operand::asOutput).toArray(Output<?>[]::new);
-    Output<?>[] gs =
-        graph.addGradients("dp_grads", new Output<?>[] {objective.asOutput()}, zs, null);
-    List<Operand<TFloat32>> outputGradients = new ArrayList<>();
-    for (Output<?> g : gs) {
-      @SuppressWarnings("unchecked")
-      Operand<TFloat32> gl = (Operand<TFloat32>) g;
-      outputGradients.add(gl);
-    }
-    Operand<TBool> finite = finiteExamples(trainLoss, inputs, outputGradients);
-    List<LayerClipping> clippings = new ArrayList<>();
-    Operand<TFloat64> norms = null;
-    Operand<TFloat32> reportedNorms = null;
-    for (int t = 0; t < trainable.size(); t++) {
-      int l = trainable.get(t);
-      Layer layer = layers.get(l);
-      ClippingRule<Layer> rule = ruleFor(layer, names.get(l));
-      Operand<TFloat32> a = group(zeroUnless(finite, inputs.get(t)), n, k, inputShapes.get(l));
-      Operand<TFloat32> gg =
-          group(
-              zeroUnless(finite, outputGradients.get(t)),
-              n,
-              k,
-              layer.outputShape(inputShapes.get(l)));
-      LayerClipping clipping = rule.clipping(tf, layer, params.get(l), a, gg);
-      clippings.add(clipping);
-      Operand<TFloat32> layerNorms = clipping.squaredNorms();
-      Operand<TFloat64> layerNorms64 = tf.dtypes.cast(layerNorms, TFloat64.class);
-      norms = norms == null ? layerNorms64 : tf.math.add(norms, layerNorms64);
-      reportedNorms = reportedNorms == null ? layerNorms : tf.math.add(reportedNorms, layerNorms);
-    }
-    unitSquaredNorms = tf.withName("unit_squared_norms").identity(reportedNorms);
-    Operand<TFloat32> factors = tf.withName("clip_factors").identity(clipFactors(norms));
-    float noiseStd = (float) (dp.noiseMultiplier() * dp.l2NormClip());
-    int paramIndex = 0;
-    for (int t = 0; t < trainable.size(); t++) {
-      int l = trainable.get(t);
-      List<Operand<TFloat32>> sums = clippings.get(t).clippedSum(factors);
-      if (sums.size() != params.get(l).size()) {
-        throw new IllegalStateException(
-            "clipping rule for "
-                + names.get(l)
-                + " returned "
-                + sums.size()
-                + " sums for "
-                + params.get(l).size()
-                + " parameters");
-      }
-      for (Operand<TFloat32> sum : sums) {
-        ParameterSpec spec = specs.get(paramIndex);
-        clippedSums.add(tf.withName("clipped_sum_" + paramIndex).identity(sum));
-        Operand<TFloat32> noisy = sum;
-        if (noiseStd > 0) {
-          Operand<TFloat32> standardNormal;
-          if (secureNoise) {
-            Placeholder<TFloat32> in =
-                tf.withName("noise_" + paramIndex)
-                    .placeholder(TFloat32.class, Placeholder.shape(Shape.of(spec.shape())));
-            noiseInputs.add(in);
-            standardNormal = in;
-          } else {
-            // the parameter index in the first word, the step's seed in the second: with the
-            // test seed {seed, step}, no two (parameter, step) pairs share a Philox seed
-            Operand<TInt64> seed = tf.math.add(noiseSeed, tf.constant(new long[] {paramIndex, 0L}));
-            standardNormal = tf.random.statelessRandomNormal(tf.constant(spec.shape()), seed);
-          }
-          Operand<TFloat32> noise = tf.math.mul(standardNormal, tf.constant(noiseStd));
-          noisy = tf.math.add(sum, noise);
-        }
-        noisyGradients.add(tf.withName("noisy_grad_" + paramIndex).math.div(noisy, normalizer));
-        paramIndex++;
-      }
-    }
-  }
-
-  /**
-   * Per example {@code [b]}: whether its loss, every trainable layer's input a_l and every output
-   * gradient G_l are finite. A NaN or infinite value would otherwise escape clipping (a clip factor
-   * of 0 times an infinite gradient is NaN) and make the whole noisy update NaN, which would reveal
-   * that the example was sampled; an example that is not finite contributes exactly zero instead.
-   * Elementwise on tensors the step already has, no further backward pass.
-   */
-  private Operand<TBool> finiteExamples(
-      Operand<TFloat32> losses, List<Operand<TFloat32>> inputs, List<Operand<TFloat32>> grads) {
-    Operand<TBool> finite = tf.math.isFinite(losses);
-    for (List<Operand<TFloat32>> tensors : List.of(inputs, grads)) {
-      for (Operand<TFloat32> x : tensors) {
-        finite = tf.math.logicalAnd(finite, finiteRows(x));
-      }
-    }
-    return finite;
-  }
-
-  /** {@code [b, ...]} to {@code [b]}: whether every value of the example's slice is finite. */
-  private Operand<TBool> finiteRows(Operand<TFloat32> x) {
-    int rank = x.shape().numDimensions();
-    int[] axes = new int[rank - 1];
-    for (int i = 0; i < axes.length; i++) {
-      axes[i] = i + 1;
-    }
-    return tf.reduceAll(tf.math.isFinite(x), tf.constant(axes));
-  }
-
-  /**
-   * {@code x} ({@code [b, ...]}) with the slices of the examples that are not {@code keep} zero.
-   */
-  private Operand<TFloat32> zeroUnless(Operand<TBool> keep, Operand<TFloat32> x) {
-    int[] shape = new int[x.shape().numDimensions()];
-    Arrays.fill(shape, 1);
-    shape[0] = -1;
-    return tf.select(tf.reshape(keep, tf.constant(shape)), x, tf.constant(0f));
-  }
-
-  /**
-   * The clip factors {@code min(1, C' / (sqrt(n_u) + 1e-6))} from the per-layer squared norms
-   * summed in float64, 0 for a unit whose norm is not finite (it overflowed, or a rule produced
-   * NaN): such a unit contributes nothing.
-   *
-   * <p>C' = C·(1 - 2^-21) bounds the clipped per-unit gradient by C despite rounding. Each rule
-   * accumulates its squares in float64 and rounds its [n] result to float32 once, so its value is
-   * at least (1 - u)(1 - 3·ε) times the exact squared norm of the per-unit gradient as the rule
-   * computes it (u = 2^-24, ε = K·2^-53 ≤ u/8 for reductions of K ≤ 2^26 terms; the Dense Gram path
-   * adds its own bound on the Gram entries' round-off). Summing layers, sqrt and division in
-   * float64 cost a further (1 + 2^-50) at most; the factor's rounding to float32 and its product
-   * with each gradient value at most (1 + u) each. So c·||g_u|| ≤ C(1 - 8u)(1 + u)²(1 + 2^-50) /
-   * sqrt((1 - u)(1 - 3ε)) ≤ C(1 - 4u) < C. See docs/accounting.md, "Clipping under float32".
-   */
-  private Operand<TFloat32> clipFactors(Operand<TFloat64> norms) {
-    double clip = dp.l2NormClip() * CLIP_MARGIN;
-    Operand<TFloat64> factors =
-        tf.math.minimum(
-            tf.constant(1.0),
-            tf.math.div(tf.constant(clip), tf.math.add(tf.math.sqrt(norms), tf.constant(1e-6))));
-    Operand<TFloat64> guarded = tf.select(tf.math.isFinite(norms), factors, tf.constant(0.0));
-    return tf.dtypes.cast(guarded, TFloat32.class);
-  }
-
-  @SuppressWarnings("unchecked")
-  private ClippingRule<Layer> ruleFor(Layer layer, String name) {
-    return (ClippingRule<Layer>)
-        dp.registry()
-            .ruleFor(layer)
-            .orElseThrow(() -> new IllegalArgumentException("no clipping rule for layer " + name));
-  }
-
-  /** {@code [b, shape...]} to {@code [n, k, shape...]} with an explicit shape. */
-  private Operand<TFloat32> group(
-      Operand<TFloat32> value, Operand<TInt32> n, Operand<TInt32> k, long[] shape) {
-    int[] tail = new int[shape.length];
-    for (int i = 0; i < shape.length; i++) {
-      tail[i] = Math.toIntExact(shape[i]);
-    }
-    Operand<TFloat32> grouped =
-        tf.reshape(value, tf.concat(List.of(n, k, tf.constant(tail)), tf.constant(0)));
-    long[] staticShape = new long[shape.length + 2];
-    staticShape[0] = -1;
-    staticShape[1] = dp.numMicrobatches() == 0 ? 1 : -1;
-    System.arraycopy(shape, 0, staticShape, 2, shape.length);
-    return tf.ensureShape(grouped, Shape.of(staticShape));
   }
 
   static Operand<TInt32> batchSize(Ops tf, Operand<?> x) {
@@ -622,13 +416,6 @@ final class ModelGraph implements AutoCloseable {
         .build();
   }
 
-  /** Whether every weight is finite now: one small Session.run reading the variables. */
-  boolean weightsFinite() {
-    try (Result result = session.runner().fetch(weightsFinite).run()) {
-      return ((TBool) result.get(0)).getBoolean();
-    }
-  }
-
   private static Operand<TBool> allFinite(Ops tf, List<Variable<TFloat32>> variables) {
     if (variables.isEmpty()) {
       return tf.constant(true);
@@ -640,6 +427,28 @@ final class ModelGraph implements AutoCloseable {
               tf.math.isFinite(tf.reshape(v, tf.constant(new int[] {-1}))), tf.constant(0)));
     }
     return tf.withName("weights_finite").reduceAll(tf.stack(each), tf.constant(0));
+  }
+
+  /** What the gradient transform sees of the step. */
+  private record Step(
+      Ops tf,
+      Graph graph,
+      Operand<TFloat32> x,
+      Operand<TFloat32> perExampleLosses,
+      Loss loss,
+      List<TrainableLayer> trainableLayers,
+      List<ParameterSpec> parameters,
+      ModelState state)
+      implements StepGraph {
+    Step {
+      trainableLayers = List.copyOf(trainableLayers);
+      parameters = List.copyOf(parameters);
+    }
+
+    @Override
+    public <T> T modelState(Class<T> type, Supplier<? extends T> create) {
+      return state.get(type, create);
+    }
   }
 
   @Override

@@ -1,5 +1,9 @@
 package io.dp4j.privacy;
 
+import io.dp4j.accounting.DpEvent;
+import io.dp4j.accounting.PrivacyAccountant;
+import io.dp4j.data.BatchSampler;
+import io.dp4j.data.Dataset;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.losses.Loss;
@@ -7,10 +11,14 @@ import io.dp4j.nn.optimizers.Optimizer;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.privacy.clipping.ClippingRegistry;
 import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * TF Privacy's {@code DPSequential}: a {@link Sequential} whose training step is DP-SGD (Abadi et
- * al. 2016) with an ordinary optimizer and loss.
+ * al. 2016) with an ordinary optimizer and loss. It holds a {@link DpStep} and compiles it around
+ * the optimizer it is given; its privacy queries are {@link ModelPrivacy}'s.
  *
  * <p>Per-example gradients (or per-microbatch, with {@code numMicrobatches} M &gt; 0) are clipped
  * to {@code l2NormClip}, summed, noised with N(0, (noiseMultiplier · l2NormClip)²) and divided by
@@ -24,7 +32,7 @@ import java.util.Optional;
  * with noise multiplier σ/2 (sensitivity 2C), and {@link #privacySpent} reports it.
  */
 public class DPSequential extends Sequential {
-  private final DpSettings settings;
+  private final DpStep step;
 
   /** Clipping per example, no XLA, the default clipping rules. */
   public DPSequential(double l2NormClip, double noiseMultiplier, Layer... layers) {
@@ -50,34 +58,106 @@ public class DPSequential extends Sequential {
       ClippingRegistry layerRegistry,
       Layer... layers) {
     super(layers);
-    this.settings =
-        new DpSettings(
-            l2NormClip,
-            noiseMultiplier,
-            numMicrobatches,
-            DpSettings.Normalization.EXPECTED_BATCH_SIZE,
-            layerRegistry == null ? ClippingRegistry.defaults() : layerRegistry.copy());
+    this.step =
+        new DpStep(
+            new DpSettings(
+                l2NormClip,
+                noiseMultiplier,
+                numMicrobatches,
+                DpSettings.Normalization.EXPECTED_BATCH_SIZE,
+                layerRegistry == null ? ClippingRegistry.defaults() : layerRegistry.copy()),
+            null);
     setUseXla(useXla);
-  }
-
-  @Override
-  protected Optional<DpSettings> defaultDpSettings() {
-    return Optional.of(settings);
   }
 
   /**
    * Builds the DP-SGD step around an ordinary optimizer.
    *
-   * @throws IllegalArgumentException if {@code optimizer} is itself a DP optimizer
+   * @throws IllegalArgumentException if {@code optimizer} is itself a DP optimizer (or otherwise
+   *     transforms its gradients)
    */
   @Override
   public void compile(Optimizer optimizer, Loss loss, Metric... metrics) {
-    if (optimizer instanceof DpOptimizer) {
+    if (optimizer.gradientTransform().isPresent()) {
       throw new IllegalArgumentException(
           "DPSequential already clips and noises gradients; compile it with an ordinary optimizer"
               + " (e.g. new SGD(lr)), not "
               + optimizer.getClass().getSimpleName());
     }
-    super.compile(optimizer, loss, metrics);
+    compile(optimizer, step, loss, metrics);
+  }
+
+  /** This model's privacy side: log, accountant, noise, inspection. */
+  public ModelPrivacy privacy() {
+    return ModelPrivacy.of(this);
+  }
+
+  /** See {@link ModelPrivacy#privacyLog()}. */
+  public PrivacyLog privacyLog() {
+    return privacy().privacyLog();
+  }
+
+  /** See {@link ModelPrivacy#setAccountant}. */
+  public DPSequential setAccountant(Supplier<? extends PrivacyAccountant> accountants) {
+    privacy().setAccountant(accountants);
+    return this;
+  }
+
+  /** See {@link ModelPrivacy#setTargetDelta}. */
+  public DPSequential setTargetDelta(double delta) {
+    privacy().setTargetDelta(delta);
+    return this;
+  }
+
+  /** See {@link ModelPrivacy#targetDelta()}. */
+  public OptionalDouble targetDelta() {
+    return privacy().targetDelta();
+  }
+
+  /** See {@link ModelPrivacy#privacySpent}. */
+  public PrivacySpent privacySpent(double delta) {
+    return privacy().privacySpent(delta);
+  }
+
+  /** See {@link NoiseSource#useFixedNoiseSeedForTesting}. FOR TESTS ONLY: no privacy. */
+  public DPSequential useFixedNoiseSeedForTesting(long seed) {
+    privacy().noiseSource().useFixedNoiseSeedForTesting(seed);
+    return this;
+  }
+
+  /** See {@link NoiseSource#useSecureNoise()}; takes effect at the next compile. */
+  public DPSequential useSecureNoise() {
+    privacy().noiseSource().useSecureNoise();
+    return this;
+  }
+
+  /** See {@link ModelPrivacy#secureNoise()}. */
+  public boolean secureNoise() {
+    return privacy().secureNoise();
+  }
+
+  /** See {@link ModelPrivacy#fixedNoiseSeed()}. */
+  public OptionalLong fixedNoiseSeed() {
+    return privacy().fixedNoiseSeed();
+  }
+
+  /** See {@link ModelPrivacy#dpSettings()}. */
+  public Optional<DpSettings> dpSettings() {
+    return privacy().dpSettings();
+  }
+
+  /** See {@link ModelPrivacy#plannedStepEvent}. */
+  public DpEvent plannedStepEvent(BatchSampler sampler) {
+    return privacy().plannedStepEvent(sampler);
+  }
+
+  /** See {@link ModelPrivacy#inspectDpStep(Dataset, double)}. */
+  public DpStepInspection inspectDpStep(Dataset batch, double normalizer) {
+    return privacy().inspectDpStep(batch, normalizer);
+  }
+
+  /** See {@link ModelPrivacy#inspectDpStep(Dataset, BatchSampler)}. */
+  public DpStepInspection inspectDpStep(Dataset batch, BatchSampler sampler) {
+    return privacy().inspectDpStep(batch, sampler);
   }
 }

@@ -6,18 +6,26 @@ import java.util.Objects;
 import org.tensorflow.Graph;
 
 /**
- * An ordinary optimizer applied to DP-SGD gradients: the step clips, noises and normalizes as
- * {@link DpSettings} says, then hands the result to the wrapped optimizer's update. The TF Privacy
- * names ({@link DPKerasSGDOptimizer}, ...) and {@link io.dp4j.privacy.keras.PrivateKerasModel} are
- * this class with their own constructors.
+ * An ordinary optimizer applied to DP-SGD gradients: compiled into a model, it installs its {@link
+ * DpStep} as the step's gradient transform, which clips, noises and normalizes as {@link
+ * DpSettings} says and hands the result to the wrapped optimizer's update. The TF Privacy names
+ * ({@link DPKerasSGDOptimizer}, ...) and {@link io.dp4j.privacy.keras.PrivateKerasModel} are this
+ * class with their own constructors.
  */
 public class DpWrappedOptimizer implements DpOptimizer {
   private final Optimizer delegate;
-  private final DpSettings settings;
+  private final DpStep step;
 
   public DpWrappedOptimizer(DpSettings settings, Optimizer delegate) {
-    this.settings = Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(settings, "settings");
     this.delegate = Objects.requireNonNull(delegate, "delegate");
+    if (delegate.gradientTransform().isPresent()) {
+      throw new IllegalArgumentException(
+          "delegate "
+              + delegate
+              + " already transforms its gradients; wrap an ordinary optimizer (e.g. new SGD(lr))");
+    }
+    this.step = new DpStep(settings, getClass().getSimpleName());
   }
 
   /** TF Privacy's settings: normalize by the microbatch count, or by the batch size per example. */
@@ -33,7 +41,12 @@ public class DpWrappedOptimizer implements DpOptimizer {
 
   @Override
   public DpSettings dpSettings() {
-    return settings;
+    return step.settings();
+  }
+
+  @Override
+  public DpStep dpStep() {
+    return step;
   }
 
   @Override
@@ -48,6 +61,6 @@ public class DpWrappedOptimizer implements DpOptimizer {
 
   @Override
   public String toString() {
-    return getClass().getSimpleName() + "(" + settings + ", " + delegate + ")";
+    return getClass().getSimpleName() + "(" + step.settings() + ", " + delegate + ")";
   }
 }

@@ -7,7 +7,7 @@ import java.util.function.Consumer;
 
 /**
  * Standard normal noise drawn in Java from a byte source, for the secure noise mode ({@code
- * Sequential.useSecureNoise()}).
+ * NoiseSource#useSecureNoise()}).
  *
  * <p>Each value is the sum of four independent standard normals divided by 2 (again standard
  * normal), as Opacus's {@code secure_mode} does. A single floating-point Gaussian sample leaves

@@ -1,2 +1,19 @@
-/** DP-SGD surfaces: TF Privacy-style DP optimizers and {@link io.dp4j.privacy.DPSequential}. */
+/**
+ * DP-SGD, in one place. {@link io.dp4j.privacy.DpStep} implements the training step's extension
+ * point ({@link io.dp4j.nn.train.GradientTransform} and {@link io.dp4j.nn.train.StepFeeder}): it
+ * builds the clipped, noised, normalized gradients into the model's one graph (per-unit norms from
+ * the {@link io.dp4j.privacy.clipping.ClippingRegistry}, the non-finite example mask, float64 norm
+ * sums and the clip margin C'), and before every step plans the clipping units ({@code
+ * ClippingUnits}: per example, consecutive microbatches, or random Poisson microbatches), feeds the
+ * noise ({@link io.dp4j.privacy.NoiseSource}) and the normalizer, and records the step's event in
+ * the model's {@link io.dp4j.privacy.PrivacyLog}.
+ *
+ * <p>Who configures it: the TF Privacy surfaces ({@code DPKeras*Optimizer}, i.e. {@link
+ * io.dp4j.privacy.DpWrappedOptimizer}) install their {@code DpStep} through {@link
+ * io.dp4j.nn.optimizers.Optimizer#gradientTransform()}; {@link io.dp4j.privacy.DPSequential} holds
+ * one and compiles it around an ordinary optimizer; {@link io.dp4j.privacy.keras.PrivateKerasModel}
+ * wraps a model in the same way. Whatever configured it, a model's privacy queries (log, δ, ε,
+ * noise mode, step inspection, the planned step event) are {@link
+ * io.dp4j.privacy.ModelPrivacy#of}'s. This package depends on {@code nn}; {@code nn} never on it.
+ */
 package io.dp4j.privacy;

@@ -57,7 +57,8 @@ class MembershipInferenceModelTest {
    */
   @Test
   void aDpModelIsNot() {
-    try (Sequential model = new DPSequential(1.0, 2.0, hidden(), new Dense(4)).setSeed(1)) {
+    try (DPSequential model = new DPSequential(1.0, 2.0, hidden(), new Dense(4))) {
+      model.setSeed(1);
       model.compile(new SGD(0.5f), new SparseCategoricalCrossentropy(true));
       model.useFixedNoiseSeedForTesting(3);
       model.fit(MEMBERS, PoissonSampler.seeded(N, 0.25, 7), 10);

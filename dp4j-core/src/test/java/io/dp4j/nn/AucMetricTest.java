@@ -18,6 +18,7 @@ import io.dp4j.nn.train.BruteForceAuc;
 import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.privacy.DPSequential;
+import io.dp4j.privacy.ModelPrivacy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -158,7 +159,7 @@ class AucMetricTest {
             .setSeed(4)) {
       // a learning rate too small to move the weights: the epoch's scores are predict's
       m.compile(new SGD(1e-30f), new BinaryCrossentropy(true, Reduction.NONE), Metric.AUC);
-      m.useFixedNoiseSeedForTesting(9);
+      ModelPrivacy.of(m).noiseSource().useFixedNoiseSeedForTesting(9);
       History h = m.fit(data, PoissonSampler.seeded(n, q, 77), 1);
       float[][] p = m.predict(data);
       List<int[]> batches = PoissonSampler.seeded(n, q, 77).nextEpoch();

@@ -3,7 +3,6 @@ package io.dp4j.privacy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dp4j.data.Dataset;
-import io.dp4j.nn.DpStepInspection;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Conv2D;
@@ -150,7 +149,7 @@ class ClippingBruteForceTest {
       double clip = Math.sqrt(min * max);
       model.compile(new DPKerasSGDOptimizer(clip, 0.0, microbatches, 0.1f), losses.get());
       BruteForce expected = BruteForce.compute(model, data, perUnit, clip);
-      DpStepInspection actual = model.inspectDpStep(data, 1.0);
+      DpStepInspection actual = ModelPrivacy.of(model).inspectDpStep(data, 1.0);
 
       BruteForce.Agreement agreement =
           expected.assertMatches(

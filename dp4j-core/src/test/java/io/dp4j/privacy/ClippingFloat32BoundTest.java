@@ -170,7 +170,11 @@ class ClippingFloat32BoundTest {
         for (double clip : new double[] {norm / (1 + 1e-6), norm / 10}) {
           model.compile(new DPKerasSGDOptimizer(clip, 0.0, 0, 0.1f), loss());
           double clipped =
-              norm(model.inspectDpStep(one, 1.0).clippedSums().toArray(float[][]::new));
+              norm(
+                  ModelPrivacy.of(model)
+                      .inspectDpStep(one, 1.0)
+                      .clippedSums()
+                      .toArray(float[][]::new));
           worst = Math.max(worst, clipped / clip - 1);
           assertThat(clipped)
               .as("%s example %d: clipped norm against C = %s (unit norm %s)", label, i, clip, norm)

@@ -35,7 +35,8 @@ class DPSequentialTest {
                   .optInputShape(2)
                   .build(),
               new Dense(2))) {
-        model.setSeed(3).useFixedNoiseSeedForTesting(77);
+        model.setSeed(3);
+        model.useFixedNoiseSeedForTesting(77);
         model.compile(new SGD(0.5f), new SparseCategoricalCrossentropy(true), Metric.ACCURACY);
         assertThat(model.isDifferentiallyPrivate()).isTrue();
         assertThat(model.dpSettings().orElseThrow().normalization())

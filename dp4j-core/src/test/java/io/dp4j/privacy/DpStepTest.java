@@ -11,7 +11,6 @@ import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.SamplingMode;
-import io.dp4j.nn.DpStepInspection;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Dense;
@@ -53,10 +52,10 @@ class DpStepTest {
     double sigma = 1.3;
     double normalizer = 10;
     Dataset data = TestData.random(10, new long[] {40}, 3, 3);
-    try (Sequential model = wide().useFixedNoiseSeedForTesting(1234)) {
+    try (Sequential model = seeded(wide(), 1234)) {
       model.compile(new DPKerasSGDOptimizer(clip, sigma, 0, 0.1f), PER_EXAMPLE);
-      assertThat(model.fixedNoiseSeed()).hasValue(1234);
-      DpStepInspection step = model.inspectDpStep(data, normalizer);
+      assertThat(ModelPrivacy.of(model).fixedNoiseSeed()).hasValue(1234);
+      DpStepInspection step = ModelPrivacy.of(model).inspectDpStep(data, normalizer);
       double sum = 0;
       double sumSq = 0;
       long n = 0;
@@ -77,7 +76,7 @@ class DpStepTest {
       assertThat(std).isCloseTo(expected, within(0.06 * expected));
       assertThat(Math.abs(mean)).isLessThan(4 * expected / Math.sqrt(n));
       // the same seed and step give the same noise; another seed differs
-      DpStepInspection again = model.inspectDpStep(data, normalizer);
+      DpStepInspection again = ModelPrivacy.of(model).inspectDpStep(data, normalizer);
       assertThat(again.noisyGradients().get(0)).containsExactly(step.noisyGradients().get(0));
     }
   }
@@ -87,9 +86,9 @@ class DpStepTest {
     Dataset data = TestData.random(4, new long[] {40}, 3, 3);
     try (Sequential model = wide()) {
       model.compile(new DPKerasSGDOptimizer(1.0, 1.0, 0, 0.1f), PER_EXAMPLE);
-      assertThat(model.fixedNoiseSeed()).isEmpty();
-      float[] a = model.inspectDpStep(data, 4).noisyGradients().get(1);
-      float[] b = model.inspectDpStep(data, 4).noisyGradients().get(1);
+      assertThat(ModelPrivacy.of(model).fixedNoiseSeed()).isEmpty();
+      float[] a = ModelPrivacy.of(model).inspectDpStep(data, 4).noisyGradients().get(1);
+      float[] b = ModelPrivacy.of(model).inspectDpStep(data, 4).noisyGradients().get(1);
       assertThat(a).isNotEqualTo(b);
     }
   }
@@ -97,10 +96,10 @@ class DpStepTest {
   @Test
   void emptyPoissonBatchAddsOnlyNoise() {
     Dataset empty = TestData.random(0, new long[] {40}, 3, 3);
-    try (Sequential model = wide().useFixedNoiseSeedForTesting(9)) {
+    try (Sequential model = seeded(wide(), 9)) {
       model.compile(new DPKerasSGDOptimizer(1.0, 2.0, 0, 0.5f), PER_EXAMPLE);
       // a Poisson batch is normalized by the expected batch size, 8 here
-      DpStepInspection step = model.inspectDpStep(empty, 8);
+      DpStepInspection step = ModelPrivacy.of(model).inspectDpStep(empty, 8);
       assertThat(maxAbs(step.unitSquaredNorms())).isZero();
       for (float[] s : step.clippedSums()) {
         assertThat(maxAbs(s)).isZero();
@@ -121,11 +120,10 @@ class DpStepTest {
   @Test
   void emptyBatchWorksForConvNets() {
     for (int microbatches : new int[] {0, 2}) {
-      try (Sequential model =
-          new Sequential(io.dp4j.tutorial.MnistTutorial.cnn()).useFixedNoiseSeedForTesting(1)) {
+      try (Sequential model = seeded(new Sequential(io.dp4j.tutorial.MnistTutorial.cnn()), 1)) {
         model.compile(new DPKerasSGDOptimizer(1.0, 1.0, microbatches, 0.1f), PER_EXAMPLE);
         Dataset empty = TestData.random(0, new long[] {28, 28, 1}, 10, 1);
-        DpStepInspection step = model.inspectDpStep(empty, 4);
+        DpStepInspection step = ModelPrivacy.of(model).inspectDpStep(empty, 4);
         assertThat(maxAbs(step.unitSquaredNorms())).isZero();
         for (float[] s : step.clippedSums()) {
           assertThat(maxAbs(s)).isZero();
@@ -150,25 +148,26 @@ class DpStepTest {
                 .optInputShape(2)
                 .build(),
             new Dense(2))) {
-      model
+      ModelPrivacy.of(model)
           .setAccountant(() -> new RecordingAccountant(composed))
-          .setTargetDelta(1e-5)
-          .addTrainingListener(
-              new TrainingListener() {
-                @Override
-                public void onEpoch(EpochEvent event) {
-                  epochs.add(event);
-                }
-              });
+          .setTargetDelta(1e-5);
+      model.addTrainingListener(
+          new TrainingListener() {
+            @Override
+            public void onEpoch(EpochEvent event) {
+              epochs.add(event);
+            }
+          });
       model.compile(new DPKerasSGDOptimizer(1.0, 1.1, 0, 0.2f), PER_EXAMPLE);
       History h = model.fit(data, TestData.poisson(40, 0.25, 1), 2);
       assertThat(model.steps()).isEqualTo(8);
       PoissonSampledDpEvent step = new PoissonSampledDpEvent(0.25, new GaussianDpEvent(1.1));
-      assertThat(model.privacyLog().events()).containsExactly(new SelfComposedDpEvent(step, 8));
-      assertThat(model.privacyLog().samplingAssumed()).isFalse();
+      assertThat(ModelPrivacy.of(model).privacyLog().events())
+          .containsExactly(new SelfComposedDpEvent(step, 8));
+      assertThat(ModelPrivacy.of(model).privacyLog().samplingAssumed()).isFalse();
       assertThat(h.get("epsilon")).containsExactly(4.0, 8.0);
       assertThat(epochs.get(1).epsilon()).hasValue(8.0);
-      PrivacySpent spent = model.privacySpent(1e-5);
+      PrivacySpent spent = ModelPrivacy.of(model).privacySpent(1e-5);
       assertThat(spent.steps()).isEqualTo(8);
       assertThat(spent.noiseMultiplier()).isEqualTo(1.1);
       assertThat(spent.samplingRate()).isEqualTo(0.25);
@@ -181,8 +180,8 @@ class DpStepTest {
     try (Sequential model = new Sequential(Dense.builder().setUnits(2).optInputShape(2).build())) {
       model.compile(new DPKerasSGDOptimizer(1.0, 1.0, 2, 0.2f), PER_EXAMPLE);
       model.fit(data, 6, 1);
-      assertThat(model.privacyLog().samplingAssumed()).isTrue();
-      assertThat(model.privacyLog().steps()).isEqualTo(2);
+      assertThat(ModelPrivacy.of(model).privacyLog().samplingAssumed()).isTrue();
+      assertThat(ModelPrivacy.of(model).privacyLog().steps()).isEqualTo(2);
     }
   }
 
@@ -260,6 +259,12 @@ class DpStepTest {
           .hasMessageContaining("use GroupNormalization instead")
           .hasMessageContaining("or LayerNormalization, which normalize each example on its own");
     }
+  }
+
+  /** {@code model} with the fixed test noise seed {@code seed}. */
+  static Sequential seeded(Sequential model, long seed) {
+    ModelPrivacy.of(model).noiseSource().useFixedNoiseSeedForTesting(seed);
+    return model;
   }
 
   private static float maxAbs(float[] values) {

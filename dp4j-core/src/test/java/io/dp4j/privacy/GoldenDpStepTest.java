@@ -92,7 +92,7 @@ class GoldenDpStepTest {
     ObjectNode actual;
     try (Sequential model = new Sequential(layers)) {
       model.setSeed(3);
-      model.useFixedNoiseSeedForTesting(17);
+      ModelPrivacy.of(model).noiseSource().useFixedNoiseSeedForTesting(17);
       model.compile(new DPKerasSGDOptimizer(1.0, 1.1, microbatches, 0.25f), DpStepTest.PER_EXAMPLE);
       model.fit(data, PoissonSampler.seeded(600, 20 / 600.0, 5), 1);
       assertThat(model.steps()).isEqualTo(30);
@@ -101,9 +101,11 @@ class GoldenDpStepTest {
       actual.put("weights_sha256", sha256(weights));
       actual.put("weights", Base64.getEncoder().encodeToString(weights));
       actual.put(
-          "epsilon_rdp", model.privacyLog().privacySpent(DELTA, RdpAccountant::new).epsilon());
+          "epsilon_rdp",
+          ModelPrivacy.of(model).privacyLog().privacySpent(DELTA, RdpAccountant::new).epsilon());
       actual.put(
-          "epsilon_pld", model.privacyLog().privacySpent(DELTA, PldAccountant::new).epsilon());
+          "epsilon_pld",
+          ModelPrivacy.of(model).privacyLog().privacySpent(DELTA, PldAccountant::new).epsilon());
       actual.set("record", PrivacyRecord.of(model, DELTA).toJson());
     }
     String recordTo = System.getProperty("dp4j.golden.record");

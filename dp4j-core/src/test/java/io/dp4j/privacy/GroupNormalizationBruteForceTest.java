@@ -151,7 +151,8 @@ class GroupNormalizationBruteForceTest {
             new Activation(ActivationFunction.RELU),
             new Flatten(),
             new Dense(2))) {
-      model.setSeed(7).useFixedNoiseSeedForTesting(11);
+      model.setSeed(7);
+      model.useFixedNoiseSeedForTesting(11);
       model.compile(new SGD(0.5f), new SparseCategoricalCrossentropy(true), Metric.ACCURACY);
       model.fit(data, TestData.poisson(400, 0.1, 5), 5);
       assertThat(model.privacyLog().steps()).isEqualTo(50);

@@ -65,7 +65,7 @@ class NoiselessAndSeededNoiseTest {
     Dataset data = TestData.random(8, new long[] {2}, 2, 3);
     List<float[]> noises = new ArrayList<>();
     try (Sequential model = new Sequential(Dense.builder().setUnits(2).optInputShape(2).build())) {
-      model.useFixedNoiseSeedForTesting(77);
+      ModelPrivacy.of(model).noiseSource().useFixedNoiseSeedForTesting(77);
       model.compile(new DPKerasSGDOptimizer(1.0, 1.0, 0, 1f), DpStepTest.PER_EXAMPLE);
       for (int step = 0; step < 4; step++) {
         List<float[]> before = model.getWeights();

@@ -3,7 +3,6 @@ package io.dp4j.privacy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dp4j.data.Dataset;
-import io.dp4j.nn.DpStepInspection;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Conv1D;
@@ -158,7 +157,7 @@ class NonFiniteClippingTest {
       String label = model.layers().get(0).typeName() + " M=" + microbatches + " value " + value;
 
       model.compile(new DPKerasSGDOptimizer(clip, 0.0, microbatches, 0.1f), loss());
-      DpStepInspection actual = model.inspectDpStep(data, 1.0);
+      DpStepInspection actual = ModelPrivacy.of(model).inspectDpStep(data, 1.0);
       double[] expected = clippedSum(perExample, perUnit, BAD, clip);
       float[] sum = flatten(actual.clippedSums());
       assertThat(allFinite(sum)).as(label + " clipped sum finite").isTrue();
@@ -170,7 +169,7 @@ class NonFiniteClippingTest {
       }
 
       model.compile(new DPKerasSGDOptimizer(clip, 1.1, microbatches, 0.1f), loss());
-      DpStepInspection noisy = model.inspectDpStep(data, batch);
+      DpStepInspection noisy = ModelPrivacy.of(model).inspectDpStep(data, batch);
       assertThat(allFinite(flatten(noisy.noisyGradients())))
           .as(label + " noisy update finite")
           .isTrue();

@@ -9,7 +9,6 @@ import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.data.BatchSampler;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.SamplingMode;
-import io.dp4j.nn.DpStepInspection;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Conv2D;
@@ -85,8 +84,8 @@ class PoissonMicrobatchTest {
       microbatched.compile(new DPKerasSGDOptimizer(clip, 0.0, 8, 0.1f), PER_EXAMPLE);
       for (int b : new int[] {5, 8, 11, 1}) {
         Dataset batch = TestData.scaled(b, new long[] {4}, 3, 30 + b, SCALES);
-        DpStepInspection expected = perExample.inspectDpStep(batch, 8);
-        DpStepInspection actual = microbatched.inspectDpStep(batch, poisson(8));
+        DpStepInspection expected = ModelPrivacy.of(perExample).inspectDpStep(batch, 8);
+        DpStepInspection actual = ModelPrivacy.of(microbatched).inspectDpStep(batch, poisson(8));
         assertThat(actual.normalizer()).isEqualTo(8.0);
         assertThat(actual.microbatchSize()).isEqualTo(1.0);
         assertThat(actual.microbatchOf()).containsExactly(TestData.range(0, b));
@@ -115,11 +114,11 @@ class PoissonMicrobatchTest {
     double clip = 1.0;
     for (int b : new int[] {13, 3}) {
       Dataset batch = TestData.scaled(b, new long[] {4}, 3, 40 + b, SCALES);
-      try (Sequential model = dense().useFixedNoiseSeedForTesting(77)) {
+      try (Sequential model = DpStepTest.seeded(dense(), 77)) {
         // expected batch size 12, M = 4: expected microbatch size 3
         model.compile(new DPKerasSGDOptimizer(clip, 0.0, 4, 0.1f), PER_EXAMPLE);
         List<float[]> weights = model.getWeights();
-        DpStepInspection step = model.inspectDpStep(batch, poisson(12));
+        DpStepInspection step = ModelPrivacy.of(model).inspectDpStep(batch, poisson(12));
         assertThat(step.normalizer()).isEqualTo(4.0);
         assertThat(step.microbatchSize()).isEqualTo(3.0);
         int[] of = step.microbatchOf();
@@ -159,7 +158,8 @@ class PoissonMicrobatchTest {
             BruteForce.lossCondition(model, batch, PER_EXAMPLE, of, 4),
             clip);
         // the fixed test seed reproduces the assignment of the same step; inspecting trains nothing
-        assertThat(model.inspectDpStep(batch, poisson(12)).microbatchOf()).containsExactly(of);
+        assertThat(ModelPrivacy.of(model).inspectDpStep(batch, poisson(12)).microbatchOf())
+            .containsExactly(of);
         assertThat(model.getWeights().get(0)).containsExactly(weights.get(0));
       }
     }
@@ -168,9 +168,9 @@ class PoissonMicrobatchTest {
   @Test
   void randomMicrobatchesWorkForConvNetsAndEmptyBatches() {
     Dataset batch = TestData.scaled(7, new long[] {5, 5, 1}, 3, 5, SCALES);
-    try (Sequential model = conv().useFixedNoiseSeedForTesting(3)) {
+    try (Sequential model = DpStepTest.seeded(conv(), 3)) {
       model.compile(new DPKerasSGDOptimizer(1.0, 0.0, 2, 0.1f), PER_EXAMPLE);
-      DpStepInspection step = model.inspectDpStep(batch, poisson(6));
+      DpStepInspection step = ModelPrivacy.of(model).inspectDpStep(batch, poisson(6));
       BruteForce expected = BruteForce.computeAssigned(model, batch, step.microbatchOf(), 2, 1.0);
       expected.assertMatches(
           "conv",
@@ -179,7 +179,8 @@ class PoissonMicrobatchTest {
           CONV_TERMS,
           BruteForce.lossCondition(model, batch, PER_EXAMPLE, step.microbatchOf(), 2),
           1.0);
-      DpStepInspection empty = model.inspectDpStep(batch.gather(new int[0]), poisson(6));
+      DpStepInspection empty =
+          ModelPrivacy.of(model).inspectDpStep(batch.gather(new int[0]), poisson(6));
       assertThat(empty.unitSquaredNorms()).containsOnly(0f);
       assertThat(empty.microbatchOf()).isEmpty();
       model.fit(batch, poisson(6, TestData.range(0, 7), new int[0], new int[] {2, 4}), 1);
@@ -198,7 +199,7 @@ class PoissonMicrobatchTest {
     try (Sequential model = dense()) {
       model.compile(new DPKerasSGDOptimizer(1.0, 1.0, m, 0.1f), PER_EXAMPLE);
       for (int d = 0; d < draws; d++) {
-        int[] of = model.inspectDpStep(batch, poisson(40)).microbatchOf();
+        int[] of = ModelPrivacy.of(model).inspectDpStep(batch, poisson(40)).microbatchOf();
         for (int i = 0; i < b; i++) {
           counts[i][of[i]]++;
           if (i + 1 < b && of[i] == of[i + 1]) {
@@ -230,13 +231,13 @@ class PoissonMicrobatchTest {
     try (Sequential model = blobsModel()) {
       model.compile(new DPKerasSGDOptimizer(1.0, 1.2, 4, 0.1f), PER_EXAMPLE);
       model.fit(data, poisson(12, batches), 1);
-      assertThat(model.privacyLog().events())
+      assertThat(ModelPrivacy.of(model).privacyLog().events())
           .containsExactly(
               new SelfComposedDpEvent(
                   new PoissonSampledDpEvent(q, new GaussianDpEvent(0.6)), batches.length));
-      assertThat(model.privacyLog().sensitivityDoubled()).isTrue();
-      assertThat(model.privacyLog().microbatchSize()).isEqualTo(3.0);
-      PrivacySpent spent = model.privacySpent(1e-5);
+      assertThat(ModelPrivacy.of(model).privacyLog().sensitivityDoubled()).isTrue();
+      assertThat(ModelPrivacy.of(model).privacyLog().microbatchSize()).isEqualTo(3.0);
+      PrivacySpent spent = ModelPrivacy.of(model).privacySpent(1e-5);
       assertThat(spent.noiseMultiplier()).isEqualTo(1.2);
       assertThat(spent.effectiveNoiseMultiplier()).isEqualTo(0.6);
       assertThat(spent.sensitivityDoubled()).isTrue();
@@ -252,12 +253,12 @@ class PoissonMicrobatchTest {
     try (Sequential model = blobsModel()) {
       model.compile(new DPKerasSGDOptimizer(1.0, 1.2, 12, 0.1f), PER_EXAMPLE);
       model.fit(data, poisson(12, batches), 1);
-      assertThat(model.privacyLog().events())
+      assertThat(ModelPrivacy.of(model).privacyLog().events())
           .containsExactly(
               new SelfComposedDpEvent(
                   new PoissonSampledDpEvent(q, new GaussianDpEvent(1.2)), batches.length));
-      assertThat(model.privacyLog().sensitivityDoubled()).isFalse();
-      PrivacySpent spent = model.privacySpent(1e-5);
+      assertThat(ModelPrivacy.of(model).privacyLog().sensitivityDoubled()).isFalse();
+      PrivacySpent spent = ModelPrivacy.of(model).privacySpent(1e-5);
       assertThat(spent.effectiveNoiseMultiplier()).isEqualTo(1.2);
       assertThat(spent.microbatchSize()).isEqualTo(1.0);
       assertThat(spent.sensitivityNote()).isEmpty();
@@ -268,12 +269,12 @@ class PoissonMicrobatchTest {
         model.compile(new DPKerasSGDOptimizer(1.0, 1.2, m, 0.1f), PER_EXAMPLE);
         model.fit(data, 12, 1);
         double sigma = m == 4 ? 0.6 : 1.2;
-        assertThat(model.privacyLog().events())
+        assertThat(ModelPrivacy.of(model).privacyLog().events())
             .containsExactly(
                 new SelfComposedDpEvent(
                     new PoissonSampledDpEvent(0.5, new GaussianDpEvent(sigma)), 2));
-        assertThat(model.privacyLog().sensitivityDoubled()).isEqualTo(m == 4);
-        assertThat(model.privacySpent(1e-5).microbatchSize()).isEqualTo(12.0 / m);
+        assertThat(ModelPrivacy.of(model).privacyLog().sensitivityDoubled()).isEqualTo(m == 4);
+        assertThat(ModelPrivacy.of(model).privacySpent(1e-5).microbatchSize()).isEqualTo(12.0 / m);
       }
     }
   }
@@ -300,7 +301,8 @@ class PoissonMicrobatchTest {
     try (Sequential model = dense()) {
       model.compile(new DPKerasSGDOptimizer(1.0, 0.0, 4, 0.1f), PER_EXAMPLE);
       DpStepInspection step =
-          model.inspectDpStep(batch, TestData.fixed(12, SamplingMode.SHUFFLED, new int[0]));
+          ModelPrivacy.of(model)
+              .inspectDpStep(batch, TestData.fixed(12, SamplingMode.SHUFFLED, new int[0]));
       assertThat(step.microbatchOf()).containsExactly(0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3);
       assertThat(step.microbatchSize()).isEqualTo(3.0);
       BruteForce expected = BruteForce.compute(model, batch, 3, 1.0);
@@ -314,9 +316,10 @@ class PoissonMicrobatchTest {
           1.0);
       assertThatThrownBy(
               () ->
-                  model.inspectDpStep(
-                      batch.gather(TestData.range(0, 10)),
-                      TestData.fixed(10, SamplingMode.SHUFFLED, new int[0])))
+                  ModelPrivacy.of(model)
+                      .inspectDpStep(
+                          batch.gather(TestData.range(0, 10)),
+                          TestData.fixed(10, SamplingMode.SHUFFLED, new int[0])))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("batch size 10 is not a multiple of numMicrobatches 4");
     }
@@ -327,7 +330,7 @@ class PoissonMicrobatchTest {
     try (Sequential model = dense()) {
       model.compile(new DPKerasSGDOptimizer(1.0, 1.0, 16, 0.1f), PER_EXAMPLE);
       Dataset batch = TestData.random(5, new long[] {4}, 3, 1);
-      assertThatThrownBy(() -> model.inspectDpStep(batch, poisson(8)))
+      assertThatThrownBy(() -> ModelPrivacy.of(model).inspectDpStep(batch, poisson(8)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("numMicrobatches 16 exceeds the expected batch size 8.0");
     }

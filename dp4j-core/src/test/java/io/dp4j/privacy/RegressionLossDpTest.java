@@ -104,14 +104,14 @@ class RegressionLossDpTest {
     for (var loss :
         java.util.List.of(new MeanAbsoluteError(Reduction.NONE), new Huber(Reduction.NONE))) {
       try (Sequential m = model()) {
-        m.useFixedNoiseSeedForTesting(3);
+        ModelPrivacy.of(m).noiseSource().useFixedNoiseSeedForTesting(3);
         m.compile(new DPKerasSGDOptimizer(1.0, 0.5, 0, 0.2f), loss);
         double before = m.evaluate(data).get("loss");
         History h = m.fit(data, 16, 12);
         double after = m.evaluate(data).get("loss");
         assertThat(h.get("loss")).hasSize(12);
         assertThat(after).as(loss.getClass().getSimpleName()).isLessThan(0.7 * before);
-        assertThat(m.privacyLog()).isNotNull();
+        assertThat(ModelPrivacy.of(m).privacyLog()).isNotNull();
       }
     }
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.dp4j.data.Dataset;
-import io.dp4j.nn.DpStepInspection;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Dense;
@@ -53,16 +52,17 @@ class SecureNoiseTest {
     double sigma = 1.3;
     double normalizer = 10;
     Dataset data = TestData.random(10, new long[] {40}, 3, 3);
-    try (Sequential model = DpStepTest.wide().useSecureNoise()) {
+    try (Sequential model = DpStepTest.wide()) {
+      ModelPrivacy.of(model).noiseSource().useSecureNoise();
       model.compile(new DPKerasSGDOptimizer(clip, sigma, 0, 0.1f), PER_EXAMPLE);
-      assertThat(model.secureNoise()).isTrue();
-      assertThat(model.fixedNoiseSeed()).isEmpty();
+      assertThat(ModelPrivacy.of(model).secureNoise()).isTrue();
+      assertThat(ModelPrivacy.of(model).fixedNoiseSeed()).isEmpty();
       double sum = 0;
       double sumSq = 0;
       long n = 0;
       float[] first = null;
       for (int draw = 0; draw < 5; draw++) {
-        DpStepInspection step = model.inspectDpStep(data, normalizer);
+        DpStepInspection step = ModelPrivacy.of(model).inspectDpStep(data, normalizer);
         if (first == null) {
           first = step.noisyGradients().get(1);
         } else if (draw == 1) {
@@ -91,10 +91,11 @@ class SecureNoiseTest {
   @Test
   void fixedTestSeedMakesSecureModeNoiseReproducible() {
     Dataset data = TestData.random(6, new long[] {40}, 3, 3);
-    try (Sequential model = DpStepTest.wide().useSecureNoise().useFixedNoiseSeedForTesting(77)) {
+    try (Sequential model = DpStepTest.seeded(DpStepTest.wide(), 77)) {
+      ModelPrivacy.of(model).noiseSource().useSecureNoise();
       model.compile(new DPKerasSGDOptimizer(1.0, 1.0, 0, 0.1f), PER_EXAMPLE);
-      float[] a = model.inspectDpStep(data, 6).noisyGradients().get(0);
-      float[] b = model.inspectDpStep(data, 6).noisyGradients().get(0);
+      float[] a = ModelPrivacy.of(model).inspectDpStep(data, 6).noisyGradients().get(0);
+      float[] b = ModelPrivacy.of(model).inspectDpStep(data, 6).noisyGradients().get(0);
       assertThat(b).containsExactly(a);
     }
   }
@@ -102,9 +103,9 @@ class SecureNoiseTest {
   @Test
   void defaultModeIsNotSecureNoise() {
     try (Sequential model = DpStepTest.wide()) {
-      assertThat(model.secureNoise()).isFalse();
+      assertThat(ModelPrivacy.of(model).secureNoise()).isFalse();
       model.compile(new DPKerasSGDOptimizer(1.0, 1.0, 0, 0.1f), PER_EXAMPLE);
-      assertThat(model.secureNoise()).isFalse();
+      assertThat(ModelPrivacy.of(model).secureNoise()).isFalse();
     }
   }
 
@@ -112,11 +113,12 @@ class SecureNoiseTest {
   void secureAndDefaultModesClipIdentically() {
     Dataset data = TestData.random(12, new long[] {40}, 3, 7);
     try (Sequential plain = DpStepTest.wide();
-        Sequential secure = DpStepTest.wide().useSecureNoise()) {
+        Sequential secure = DpStepTest.wide()) {
+      ModelPrivacy.of(secure).noiseSource().useSecureNoise();
       plain.compile(new DPKerasSGDOptimizer(0.7, 1.1, 0, 0.1f), PER_EXAMPLE);
       secure.compile(new DPKerasSGDOptimizer(0.7, 1.1, 0, 0.1f), PER_EXAMPLE);
-      DpStepInspection a = plain.inspectDpStep(data, 12);
-      DpStepInspection b = secure.inspectDpStep(data, 12);
+      DpStepInspection a = ModelPrivacy.of(plain).inspectDpStep(data, 12);
+      DpStepInspection b = ModelPrivacy.of(secure).inspectDpStep(data, 12);
       assertThat(b.unitSquaredNorms()).containsExactly(a.unitSquaredNorms());
       assertThat(b.clippedSums()).hasSameSizeAs(a.clippedSums());
       for (int p = 0; p < a.clippedSums().size(); p++) {
@@ -142,14 +144,14 @@ class SecureNoiseTest {
                   new Dense(2))
               .setSeed(11)) {
         if (mode == 1) {
-          model.useSecureNoise();
+          ModelPrivacy.of(model).noiseSource().useSecureNoise();
         }
-        model.setTargetDelta(1e-5);
+        ModelPrivacy.of(model).setTargetDelta(1e-5);
         model.compile(new DPKerasSGDOptimizer(1.0, 0.5, 0, 0.5f), PER_EXAMPLE);
         histories[mode] = model.fit(data, TestData.poisson(200, 0.2, 5), 6);
-        assertThat(model.secureNoise()).isEqualTo(mode == 1);
+        assertThat(ModelPrivacy.of(model).secureNoise()).isEqualTo(mode == 1);
         assertThat(model.steps()).isEqualTo(30);
-        events[mode] = model.privacyLog().events();
+        events[mode] = ModelPrivacy.of(model).privacyLog().events();
       }
     }
     List<Double> loss = histories[1].get("loss");

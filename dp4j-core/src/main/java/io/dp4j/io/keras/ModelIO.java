@@ -10,6 +10,7 @@ import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.losses.MeanSquaredError;
 import io.dp4j.nn.optimizers.SGD;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacyLog;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Group;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * with your optimizer and loss to train, the weights are kept.
  *
  * <p>A {@code .keras} file of a DP-trained model keeps its history: the loaded model's {@link
- * Sequential#privacyLog()} holds the steps of its privacy record (or, for a {@link
+ * ModelPrivacy#privacyLog()} holds the steps of its privacy record (or, for a {@link
  * TrainingCheckpoint}, of its ledger), so further DP training composes them with the new steps, as
  * training on the same data. If the new data shares no individual with the old, call {@link
  * PrivacyLog#continueOnDisjointData()} before training: the old history is then kept as a separate
@@ -278,7 +279,7 @@ public final class ModelIO {
    * with the old: a checkpoint's ledger (exact, the same run), else the privacy record's.
    */
   private static void restorePrivacyLog(KerasModel model, JsonNode checkpoint, Path file) {
-    PrivacyLog log = model.sequential().privacyLog();
+    PrivacyLog log = ModelPrivacy.of(model.sequential()).privacyLog();
     if (checkpoint != null) {
       TrainingCheckpoint.restoreLog(checkpoint, log);
     } else if (model.privacyRecord().isPresent()) {

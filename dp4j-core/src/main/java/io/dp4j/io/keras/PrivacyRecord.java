@@ -10,6 +10,7 @@ import io.dp4j.accounting.RunShape;
 import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.nn.Sequential;
 import io.dp4j.privacy.DpSettings;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacyLog;
 import io.dp4j.privacy.PrivacySpent;
 import java.util.ArrayList;
@@ -32,8 +33,8 @@ import java.util.function.Supplier;
  *     Poisson figure is an assumption
  * @param numMicrobatches microbatches per batch, 0 for per-example clipping
  * @param secureNoise whether the noise was drawn in Java on a CSPRNG ({@link
- *     Sequential#useSecureNoise()}) rather than in-graph from a {@code SecureRandom} seed; false
- *     when read from a record written before the field existed
+ *     io.dp4j.privacy.NoiseSource#useSecureNoise()}) rather than in-graph from a {@code
+ *     SecureRandom} seed; false when read from a record written before the field existed
  * @param predictableRandomness whether some step's batches or noise came from a predictable
  *     generator (a fixed test seed or a non-{@code SecureRandom} sampler): the figures then hold
  *     for the mechanism, but this run has no DP guarantee; false when read from a record written
@@ -241,15 +242,16 @@ public record PrivacyRecord(
    *     steps ran without noise (no DP guarantee, ε infinite)
    */
   public static PrivacyRecord of(Sequential model, double delta) {
+    ModelPrivacy privacy = ModelPrivacy.of(model);
     DpSettings dp =
-        model
+        privacy
             .dpSettings()
             .orElseThrow(
                 () -> new IllegalStateException("the model is not compiled for DP training"));
-    PrivacySpent spent = model.privacySpent(delta);
+    PrivacySpent spent = privacy.privacySpent(delta);
     if (Double.isInfinite(spent.epsilon())) {
       throw new IllegalStateException(
-          model.privacyLog().noiselessSteps()
+          privacy.privacyLog().noiselessSteps()
               + " of the model's "
               + spent.steps()
               + " steps ran with noiseMultiplier 0: it has no DP guarantee (epsilon is infinite),"
@@ -265,11 +267,11 @@ public record PrivacyRecord(
         spent.method(),
         spent.samplingAssumed() ? "shuffled" : "poisson",
         dp.numMicrobatches(),
-        model.secureNoise(),
-        model.privacyLog().predictable(),
-        model.privacyLog().snapshot(),
-        model.privacyLog().restoredSteps(),
-        model.privacyLog().disjointDataEntries().stream()
+        privacy.secureNoise(),
+        privacy.privacyLog().predictable(),
+        privacy.privacyLog().snapshot(),
+        privacy.privacyLog().restoredSteps(),
+        privacy.privacyLog().disjointDataEntries().stream()
             .map(e -> DisjointDataEntry.of(e, delta, accountant(spent.method())))
             .toList());
   }

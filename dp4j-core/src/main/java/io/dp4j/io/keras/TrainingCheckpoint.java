@@ -10,6 +10,7 @@ import io.dp4j.nn.Sequential;
 import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.optimizers.Optimizer;
 import io.dp4j.nn.train.Metric;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacyLog;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,16 +120,17 @@ public final class TrainingCheckpoint {
    * the model would be stale: the privacy log beside it has the steps taken since.
    */
   private static PrivacyRecord currentRecord(Sequential model) {
-    if (model.dpSettings().isEmpty()
-        || model.targetDelta().isEmpty()
-        || model.privacyLog().noiselessSteps() > 0) {
+    ModelPrivacy privacy = ModelPrivacy.of(model);
+    if (privacy.dpSettings().isEmpty()
+        || privacy.targetDelta().isEmpty()
+        || privacy.privacyLog().noiselessSteps() > 0) {
       return null;
     }
-    return PrivacyRecord.of(model, model.targetDelta().getAsDouble());
+    return PrivacyRecord.of(model, privacy.targetDelta().getAsDouble());
   }
 
   private static ObjectNode state(KerasModel model) {
-    PrivacyLog privacyLog = model.sequential().privacyLog();
+    PrivacyLog privacyLog = ModelPrivacy.of(model.sequential()).privacyLog();
     ObjectNode node = MAPPER.createObjectNode();
     Sequential seq = model.sequential();
     node.put("format_version", 2);
@@ -146,8 +148,7 @@ public final class TrainingCheckpoint {
       PrivacyHistoryJson.write(entry, e, PrivacyHistoryJson.PRIVACY_LOG);
     }
     node.set("accountant", readTree(rdp.toJson()));
-    model
-        .sequential()
+    ModelPrivacy.of(seq)
         .dpSettings()
         .ifPresent(
             dp -> {
@@ -234,7 +235,7 @@ public final class TrainingCheckpoint {
     KerasModel model = ModelIO.load(file); // restores the privacy log from the checkpoint's
     try {
       JsonNode steps = node.get("model_steps");
-      long modelSteps = model.sequential().privacyLog().steps();
+      long modelSteps = ModelPrivacy.of(model.sequential()).privacyLog().steps();
       if (steps != null) {
         if (!steps.canConvertToLong() || steps.asLong() < 0) {
           throw new KerasFormatException(ENTRY + ": model_steps is not a step count: " + steps);

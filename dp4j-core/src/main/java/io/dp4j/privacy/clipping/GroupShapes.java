@@ -70,7 +70,7 @@ public final class GroupShapes {
    * Sum of squares over all axes but the first, accumulated in float64: {@code [n, ...]} to {@code
    * [n]}. In float32 a sum of K squares can be low by K·2^-24 relative, enough for a clipped
    * gradient to exceed C; in float64 the error is at most K·2^-53, below 2^-27 for K ≤ 2^26, and
-   * the result rounds to float32 once, in the rule (see ModelGraph's clip margin). As the square of
+   * the result rounds to float32 once, in the rule (see DpStep's clip margin). As the square of
    * {@code EuclideanNorm}: one reduction kernel after the cast, where {@code Square} then {@code
    * Sum} writes the squares out.
    */

@@ -7,15 +7,17 @@ import io.dp4j.ledger.BudgetExceededException;
 import io.dp4j.ledger.RunCharge;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.train.History;
+import io.dp4j.nn.train.Trainer;
+import io.dp4j.privacy.ModelPrivacy;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * DP training charged to a ledger dataset: the run, planned at {@code epochs · stepsPerEpoch} steps
- * of the model's step event, is admitted or refused before the first step; each step is recorded
- * before its batch reaches the engine; the run is finished, or, if training throws, ended as
- * interrupted and charged the steps it took.
+ * of the model's step event, is admitted or refused before the first step; a {@link Trainer} with a
+ * before-step hook ({@link LedgerStepCharge}) records each step before it runs; the run is
+ * finished, or, if training throws, ended as interrupted and charged the steps it took.
  */
 public final class LedgerFit {
   private static final Logger LOG = LoggerFactory.getLogger(LedgerFit.class);
@@ -39,10 +41,13 @@ public final class LedgerFit {
       throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
     }
     long planned = (long) epochs * sampler.stepsPerEpoch();
-    DpEvent step = model.plannedStepEvent(sampler);
+    DpEvent step = ModelPrivacy.of(model).plannedStepEvent(sampler);
     try (RunCharge run =
         charge.ledger().startRun(charge.dataset(), charge.who(), charge.what(), step, planned)) {
-      History history = model.fit(data, new ChargingSampler(sampler, run), epochs);
+      History history =
+          new Trainer(model)
+              .beforeEachStep(new LedgerStepCharge(run))
+              .fit(data, sampler, epochs, null);
       run.finish();
       LOG.info(
           "ledger dataset '{}': run {} finished, {} steps", charge.dataset(), run.id(), planned);

@@ -18,6 +18,7 @@ import io.dp4j.privacy.DPSequential;
 import io.dp4j.privacy.DpOptimizer;
 import io.dp4j.privacy.DpSettings;
 import io.dp4j.privacy.DpWrappedOptimizer;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacySpent;
 import io.dp4j.privacy.clipping.ClippingRegistry;
 import java.util.ArrayList;
@@ -57,8 +58,9 @@ import tech.tablesaw.columns.Column;
  *
  * <p><b>Privacy.</b> Each step is a {@code PoissonSampled(q, Gaussian(σ))} event with q = batchSize
  * / rows; the history's {@code "epsilon"} after each epoch is the model's whole training so far
- * composed in the RDP accountant (change it with {@code model().setAccountant}). Evaluation and
- * prediction on private rows are not private: their results are released as they are.
+ * composed in the RDP accountant (change it with {@code ModelPrivacy.of(model()).setAccountant}).
+ * Evaluation and prediction on private rows are not private: their results are released as they
+ * are.
  *
  * <p><b>A model trained before.</b> A model loaded from a DP-trained {@code .keras} file or a
  * checkpoint ({@link io.dp4j.io.keras.ModelIO#load}) brings its privacy history: the steps it ran
@@ -201,9 +203,9 @@ public final class PrivateKerasModel implements AutoCloseable {
   /**
    * Trains like {@link #fit(PrivateDataLoader, int, double)}, charging every step to a ledger
    * dataset: the run (planned at {@code epochs · stepsPerEpoch} steps of {@code PoissonSampled(q,
-   * Gaussian(σ))}) is admitted or refused before the first step, each step is recorded before its
-   * batch is handed to the engine, and the run is finished, or, if training throws, ended as
-   * interrupted and charged the steps it took.
+   * Gaussian(σ))}) is admitted or refused before the first step, each step is recorded (by a
+   * before-step hook of the {@link io.dp4j.nn.train.Trainer}) before it runs, and the run is
+   * finished, or, if training throws, ended as interrupted and charged the steps it took.
    *
    * @param charge the ledger dataset to charge, or null for none
    * @throws BudgetExceededException if the planned run does not fit in the dataset's remaining
@@ -224,7 +226,7 @@ public final class PrivateKerasModel implements AutoCloseable {
     if (sampler.isPredictable()) {
       LOG.warn("batches come from a predictable test seed: no privacy guarantee");
     }
-    model.setTargetDelta(targetDelta);
+    ModelPrivacy.of(model).setTargetDelta(targetDelta);
     if (charge == null) {
       rememberSchemas(loader);
       return model.fit(loader.dataset(), sampler, epochs);
@@ -396,7 +398,7 @@ public final class PrivateKerasModel implements AutoCloseable {
 
   /** The ε spent by the wrapped model's DP training so far, at {@code delta}. */
   public PrivacySpent privacySpent(double delta) {
-    return model.privacySpent(delta);
+    return ModelPrivacy.of(model).privacySpent(delta);
   }
 
   /**
@@ -407,7 +409,7 @@ public final class PrivateKerasModel implements AutoCloseable {
    * same data and for any data sharing individuals with it.
    */
   public void continueOnDisjointData() {
-    model.privacyLog().continueOnDisjointData();
+    ModelPrivacy.of(model).privacyLog().continueOnDisjointData();
   }
 
   /** The ledger id of the run started by the last {@code fit} charged to a ledger, if any. */

@@ -17,6 +17,7 @@ import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.DPSequential;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacyLog;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -73,8 +74,8 @@ class ContinuedTrainingTest {
     Path file = trainedFile("a.keras");
     Path next = tmp.resolve("b.keras");
     try (KerasModel loaded = ModelIO.load(file)) {
-      assertThat(loaded.sequential().privacyLog().steps()).isEqualTo(STEPS);
-      assertThat(loaded.sequential().privacySpent(DELTA).epsilon())
+      assertThat(ModelPrivacy.of(loaded.sequential()).privacyLog().steps()).isEqualTo(STEPS);
+      assertThat(ModelPrivacy.of(loaded.sequential()).privacySpent(DELTA).epsilon())
           .isCloseTo(rdpEpsilon(STEPS), within(1e-9));
       trainFurther(loaded.sequential());
       PrivacyRecord record = PrivacyRecord.of(loaded.sequential(), DELTA);
@@ -86,7 +87,7 @@ class ContinuedTrainingTest {
       ModelIO.save(loaded.withPrivacyRecord(record), next);
       try (KerasModel back = ModelIO.load(next)) {
         assertThat(back.privacyRecord()).contains(record);
-        assertThat(back.sequential().privacyLog().steps()).isEqualTo(2 * STEPS);
+        assertThat(ModelPrivacy.of(back.sequential()).privacyLog().steps()).isEqualTo(2 * STEPS);
       }
     }
   }
@@ -96,8 +97,8 @@ class ContinuedTrainingTest {
     Path file = trainedFile("a.keras");
     Path next = tmp.resolve("b.keras");
     try (KerasModel loaded = ModelIO.load(file)) {
-      loaded.sequential().privacyLog().continueOnDisjointData();
-      assertThat(loaded.sequential().privacyLog().steps()).isZero();
+      ModelPrivacy.of(loaded.sequential()).privacyLog().continueOnDisjointData();
+      assertThat(ModelPrivacy.of(loaded.sequential()).privacyLog().steps()).isZero();
       trainFurther(loaded.sequential());
       PrivacyRecord record = PrivacyRecord.of(loaded.sequential(), DELTA);
       assertThat(record.steps()).isEqualTo(STEPS);
@@ -112,7 +113,7 @@ class ContinuedTrainingTest {
     }
     // the entry survives a further load and continuation on the same data as the latest run
     try (KerasModel back = ModelIO.load(next)) {
-      PrivacyLog log = back.sequential().privacyLog();
+      PrivacyLog log = ModelPrivacy.of(back.sequential()).privacyLog();
       assertThat(log.steps()).isEqualTo(STEPS);
       assertThat(log.disjointDataEntries()).hasSize(1);
       trainFurther(back.sequential());
@@ -136,13 +137,13 @@ class ContinuedTrainingTest {
     }
     try (KerasModel loaded = ModelIO.load(checkpoint)) {
       assertThat(loaded.privacyRecord()).isEmpty();
-      assertThat(loaded.sequential().privacyLog().steps()).isEqualTo(STEPS);
+      assertThat(ModelPrivacy.of(loaded.sequential()).privacyLog().steps()).isEqualTo(STEPS);
       trainFurther(loaded.sequential());
-      assertThat(loaded.sequential().privacySpent(DELTA).epsilon())
+      assertThat(ModelPrivacy.of(loaded.sequential()).privacySpent(DELTA).epsilon())
           .isCloseTo(rdpEpsilon(2 * STEPS), within(1e-9));
     }
     try (KerasModel resumed = TrainingCheckpoint.load(checkpoint)) {
-      assertThat(resumed.sequential().privacyLog().steps())
+      assertThat(ModelPrivacy.of(resumed.sequential()).privacyLog().steps())
           .as("not replayed twice")
           .isEqualTo(STEPS);
     }
@@ -152,7 +153,7 @@ class ContinuedTrainingTest {
   void aCheckpointOfALoadedModelShowsItsCurrentRecordNotTheLoadedOne() throws IOException {
     Path checkpoint = tmp.resolve("ckpt.keras");
     try (KerasModel loaded = ModelIO.load(trainedFile("a.keras"))) {
-      loaded.sequential().setTargetDelta(DELTA);
+      ModelPrivacy.of(loaded.sequential()).setTargetDelta(DELTA);
       loaded.sequential().addTrainingListener(new ModelCheckpoint(loaded, checkpoint));
       trainFurther(loaded.sequential());
     }
@@ -175,17 +176,17 @@ class ContinuedTrainingTest {
       Path legacyFile = tmp.resolve("legacy.keras");
       ModelIO.save(model.withPrivacyRecord(legacy), legacyFile);
       try (KerasModel loaded = ModelIO.load(legacyFile)) {
-        PrivacyLog log = loaded.sequential().privacyLog();
+        PrivacyLog log = ModelPrivacy.of(loaded.sequential()).privacyLog();
         assertThat(log.predictable()).isTrue();
         assertThat(log.noiselessSteps()).isEqualTo(STEPS);
         trainFurther(loaded.sequential());
-        assertThat(loaded.sequential().privacySpent(DELTA).epsilon()).isInfinite();
+        assertThat(ModelPrivacy.of(loaded.sequential()).privacySpent(DELTA).epsilon()).isInfinite();
         assertThat(log.predictable()).isTrue();
       }
       // on disjoint data, the entry keeps the marks and its infinite ε through a save and a load
       Path next = tmp.resolve("next.keras");
       try (KerasModel loaded = ModelIO.load(legacyFile)) {
-        loaded.sequential().privacyLog().continueOnDisjointData();
+        ModelPrivacy.of(loaded.sequential()).privacyLog().continueOnDisjointData();
         trainFurther(loaded.sequential());
         PrivacyRecord record = PrivacyRecord.of(loaded.sequential(), DELTA);
         assertThat(record.epsilon()).isCloseTo(rdpEpsilon(STEPS), within(1e-9));
@@ -197,7 +198,7 @@ class ContinuedTrainingTest {
         assertThat(entry.epsilon()).isInfinite();
         assertThat(entry.predictableRandomness()).isTrue();
         assertThat(entry.history().noiselessSteps()).isEqualTo(STEPS);
-        assertThat(back.sequential().privacyLog().disjointDataEntries())
+        assertThat(ModelPrivacy.of(back.sequential()).privacyLog().disjointDataEntries())
             .containsExactly(entry.history());
       }
     }

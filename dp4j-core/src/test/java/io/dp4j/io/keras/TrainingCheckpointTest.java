@@ -23,6 +23,7 @@ import io.dp4j.privacy.DPKerasAdagradOptimizer;
 import io.dp4j.privacy.DPKerasAdamOptimizer;
 import io.dp4j.privacy.DPKerasRMSpropOptimizer;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacyLog;
 import io.dp4j.privacy.PrivacySpent;
 import java.io.IOException;
@@ -65,22 +66,22 @@ class TrainingCheckpointTest {
     long uninterruptedSteps;
     try (Sequential a = modelWithoutState()) {
       a.fit(DATA, PoissonSampler.seeded(200, 0.1, 1), 4);
-      uninterrupted = a.privacySpent(1e-5).epsilon();
-      uninterruptedSteps = a.privacyLog().steps();
+      uninterrupted = ModelPrivacy.of(a).privacySpent(1e-5).epsilon();
+      uninterruptedSteps = ModelPrivacy.of(a).privacyLog().steps();
     }
     Path file = tmp.resolve("ckpt.keras");
     List<float[]> saved;
     long firstHalf;
     try (Sequential b = modelWithoutState()) {
       b.fit(DATA, PoissonSampler.seeded(200, 0.1, 2), 2);
-      firstHalf = b.privacyLog().steps();
+      firstHalf = ModelPrivacy.of(b).privacyLog().steps();
       saved = b.getWeights();
       TrainingCheckpoint.save(KerasModel.of(b, 3), file);
     }
     assertThat(firstHalf * 2).isEqualTo(uninterruptedSteps);
     try (KerasModel c = TrainingCheckpoint.load(file)) {
       Sequential s = c.sequential();
-      assertThat(s.privacyLog().steps()).isEqualTo(firstHalf);
+      assertThat(ModelPrivacy.of(s).privacyLog().steps()).isEqualTo(firstHalf);
       List<float[]> restored = s.getWeights();
       for (int i = 0; i < saved.size(); i++) {
         assertThat(restored.get(i)).containsExactly(saved.get(i));
@@ -90,12 +91,12 @@ class TrainingCheckpointTest {
           .as("compile keeps the weights")
           .containsExactly(saved.get(0));
       s.fit(DATA, PoissonSampler.seeded(200, 0.1, 3), 2);
-      assertThat(s.privacyLog().steps()).isEqualTo(uninterruptedSteps);
-      assertThat(s.privacySpent(1e-5).epsilon()).isEqualTo(uninterrupted);
+      assertThat(ModelPrivacy.of(s).privacyLog().steps()).isEqualTo(uninterruptedSteps);
+      assertThat(ModelPrivacy.of(s).privacySpent(1e-5).epsilon()).isEqualTo(uninterrupted);
     }
     // loaded as a plain model, the checkpoint keeps its ledger: training it further composes it
     try (KerasModel plain = ModelIO.load(file)) {
-      assertThat(plain.sequential().privacyLog().steps()).isEqualTo(firstHalf);
+      assertThat(ModelPrivacy.of(plain.sequential()).privacyLog().steps()).isEqualTo(firstHalf);
     }
   }
 
@@ -109,12 +110,12 @@ class TrainingCheckpointTest {
       // Poisson batches of 20 expected examples in 5 microbatches: 4 per microbatch, σ/2
       b.compile(new DPKerasSGDOptimizer(1.0, 1.2, 5, 0.05f), new MeanSquaredError(Reduction.NONE));
       b.fit(DATA, PoissonSampler.seeded(200, 0.1, 2), 1);
-      before = b.privacySpent(1e-5);
+      before = ModelPrivacy.of(b).privacySpent(1e-5);
       assertThat(before.sensitivityDoubled()).isTrue();
       TrainingCheckpoint.save(KerasModel.of(b, 3), file);
     }
     try (KerasModel c = TrainingCheckpoint.load(file)) {
-      PrivacySpent after = c.sequential().privacySpent(1e-5);
+      PrivacySpent after = ModelPrivacy.of(c.sequential()).privacySpent(1e-5);
       assertThat(after.epsilon()).isEqualTo(before.epsilon());
       assertThat(after.noiseMultiplier()).isEqualTo(1.2);
       assertThat(after.effectiveNoiseMultiplier()).isEqualTo(0.6);
@@ -133,13 +134,13 @@ class TrainingCheckpointTest {
       b.fit(DATA, PoissonSampler.seeded(200, 0.1, 2), 1);
       b.compile(new DPKerasSGDOptimizer(1.0, 0.0, 0, 0.05f), new MeanSquaredError(Reduction.NONE));
       b.fit(DATA, PoissonSampler.seeded(200, 0.1, 3), 1);
-      steps = b.privacyLog().steps();
-      assertThat(b.privacyLog().noiselessSteps()).isEqualTo(10).isLessThan(steps);
-      assertThat(b.privacySpent(1e-5).epsilon()).isInfinite();
+      steps = ModelPrivacy.of(b).privacyLog().steps();
+      assertThat(ModelPrivacy.of(b).privacyLog().noiselessSteps()).isEqualTo(10).isLessThan(steps);
+      assertThat(ModelPrivacy.of(b).privacySpent(1e-5).epsilon()).isInfinite();
       TrainingCheckpoint.save(KerasModel.of(b, 3), file);
     }
     try (KerasModel c = TrainingCheckpoint.load(file)) {
-      PrivacyLog log = c.sequential().privacyLog();
+      PrivacyLog log = ModelPrivacy.of(c.sequential()).privacyLog();
       assertThat(log.steps()).isEqualTo(steps);
       assertThat(log.noiselessSteps()).isEqualTo(10);
       assertThat(log.privacySpent(1e-5, io.dp4j.accounting.RdpAccountant::new).epsilon())
@@ -153,7 +154,7 @@ class TrainingCheckpointTest {
     long steps;
     try (Sequential b = modelWithoutState()) {
       b.fit(DATA, PoissonSampler.seeded(200, 0.1, 2), 1);
-      steps = b.privacyLog().steps();
+      steps = ModelPrivacy.of(b).privacyLog().steps();
       TrainingCheckpoint.save(KerasModel.of(b, 3), file);
     }
     TrainingCheckpoint.Settings settings = TrainingCheckpoint.settings(file);
@@ -213,7 +214,8 @@ class TrainingCheckpointTest {
 
   static Sequential model(Optimizer optimizer) {
     Sequential s = new Sequential(new Dense(4, ActivationFunction.TANH), new Dense(1));
-    s.setInputShape(3).setSeed(4).useFixedNoiseSeedForTesting(11);
+    s.setInputShape(3).setSeed(4);
+    ModelPrivacy.of(s).noiseSource().useFixedNoiseSeedForTesting(11);
     s.compile(optimizer, new MeanSquaredError(Reduction.NONE));
     return s;
   }
@@ -248,9 +250,9 @@ class TrainingCheckpointTest {
     try (Sequential a = model(optimizer.get())) {
       a.fit(DATA, new Replay(like(), epochs), 3);
       uninterrupted = a.getWeights();
-      epsilon = a.privacySpent(1e-5).epsilon();
+      epsilon = ModelPrivacy.of(a).privacySpent(1e-5).epsilon();
       steps = a.steps();
-      assertThat(a.privacyLog().steps()).isEqualTo(steps);
+      assertThat(ModelPrivacy.of(a).privacyLog().steps()).isEqualTo(steps);
     }
     Path file = tmp.resolve("ckpt.keras");
     long firstSteps;
@@ -265,11 +267,11 @@ class TrainingCheckpointTest {
         TrainingCheckpoint.resume(file, optimizer.get(), new MeanSquaredError(Reduction.NONE))) {
       Sequential s = c.sequential();
       assertThat(s.steps()).isEqualTo(firstSteps);
-      s.useFixedNoiseSeedForTesting(11);
+      ModelPrivacy.of(s).noiseSource().useFixedNoiseSeedForTesting(11);
       s.fit(DATA, new Replay(like(), epochs.subList(1, 3)), 2);
       assertThat(s.steps()).isEqualTo(steps);
-      assertThat(s.privacyLog().steps()).isEqualTo(steps);
-      assertThat(s.privacySpent(1e-5).epsilon()).isEqualTo(epsilon);
+      assertThat(ModelPrivacy.of(s).privacyLog().steps()).isEqualTo(steps);
+      assertThat(ModelPrivacy.of(s).privacySpent(1e-5).epsilon()).isEqualTo(epsilon);
       List<float[]> resumed = s.getWeights();
       for (int i = 0; i < uninterrupted.size(); i++) {
         assertThat(resumed.get(i)).containsExactly(uninterrupted.get(i), within(1e-6f));
@@ -279,7 +281,7 @@ class TrainingCheckpointTest {
     try (KerasModel d = TrainingCheckpoint.load(file)) {
       Sequential s = d.sequential();
       s.compile(optimizer.get(), new MeanSquaredError(Reduction.NONE));
-      s.useFixedNoiseSeedForTesting(11);
+      ModelPrivacy.of(s).noiseSource().useFixedNoiseSeedForTesting(11);
       s.fit(DATA, new Replay(like(), epochs.subList(1, 3)), 2);
       assertThat(maxDifference(s.getWeights(), uninterrupted)).isGreaterThan(1e-4);
     }
@@ -450,10 +452,10 @@ class TrainingCheckpointTest {
     double epsilon;
     try (Sequential s = modelWithoutState()) {
       s.fit(DATA, PoissonSampler.seeded(200, 0.1, 3), 1);
-      s.privacyLog().continueOnDisjointData();
+      ModelPrivacy.of(s).privacyLog().continueOnDisjointData();
       s.fit(DATA, PoissonSampler.seeded(200, 0.05, 4), 1);
-      trained = s.privacyLog().snapshot();
-      epsilon = s.privacySpent(1e-5).epsilon();
+      trained = ModelPrivacy.of(s).privacyLog().snapshot();
+      epsilon = ModelPrivacy.of(s).privacySpent(1e-5).epsilon();
       TrainingCheckpoint.save(KerasModel.of(s, 3), file);
     }
     ObjectNode state = (ObjectNode) new ObjectMapper().readTree(readEntry(file));
@@ -467,7 +469,7 @@ class TrainingCheckpointTest {
       node.set("ledger_microbatch_sizes", node.remove("privacy_log_microbatch_sizes"));
     }
     try (KerasModel old = TrainingCheckpoint.load(rewrite(file, state))) {
-      PrivacyLog log = old.sequential().privacyLog();
+      PrivacyLog log = ModelPrivacy.of(old.sequential()).privacyLog();
       assertThat(log.snapshot()).isEqualTo(trained);
       assertThat(log.disjointDataEntries()).hasSize(1);
       assertThat(log.privacySpent(1e-5, io.dp4j.accounting.RdpAccountant::new).epsilon())

@@ -119,7 +119,8 @@ class Scattering2DTest {
             Scattering2D.builder().setJ(2).optL(4).optInputShape(12, 12, 1).build(),
             new Flatten(),
             new Dense(3))) {
-      model.setSeed(1).useFixedNoiseSeedForTesting(2);
+      model.setSeed(1);
+      model.useFixedNoiseSeedForTesting(2);
       model.compile(new SGD(0.1f), new SparseCategoricalCrossentropy(true));
       assertThat(model.weightShapes().values())
           .extracting(s -> s.length)

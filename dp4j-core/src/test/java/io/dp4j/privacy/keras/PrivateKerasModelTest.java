@@ -26,6 +26,7 @@ import io.dp4j.nn.train.Metric;
 import io.dp4j.nn.train.TrainingListener;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.DPSequential;
+import io.dp4j.privacy.ModelPrivacy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -76,7 +77,8 @@ class PrivateKerasModelTest {
 
   static PrivateKerasModel privateModel(double sigma) {
     Sequential model = new Sequential(hidden(), output());
-    model.setSeed(3).useFixedNoiseSeedForTesting(77);
+    model.setSeed(3);
+    ModelPrivacy.of(model).noiseSource().useFixedNoiseSeedForTesting(77);
     PrivateKerasModel m = new PrivateKerasModel(model, 1.0, sigma);
     m.compile(new SGD(0.5f), new SparseCategoricalCrossentropy(), Metric.ACCURACY);
     return m;
@@ -94,7 +96,8 @@ class PrivateKerasModelTest {
     History h = wrapped.fit(loader, 2, 1e-3);
 
     try (DPSequential reference = new DPSequential(1.0, 0.8, hidden(), output())) {
-      reference.setSeed(3).useFixedNoiseSeedForTesting(77);
+      reference.setSeed(3);
+      reference.useFixedNoiseSeedForTesting(77);
       reference.compile(new SGD(0.5f), new SparseCategoricalCrossentropy(), Metric.ACCURACY);
       reference.setTargetDelta(1e-3);
       History expected =

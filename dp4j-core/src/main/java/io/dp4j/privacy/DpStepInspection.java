@@ -1,9 +1,10 @@
-package io.dp4j.nn;
+package io.dp4j.privacy;
 
 import java.util.List;
 
 /**
- * The intermediate values of one DP-SGD step, computed without updating the model.
+ * The intermediate values of one DP-SGD step, computed without updating the model ({@link
+ * ModelPrivacy#inspectDpStep}).
  *
  * @param unitSquaredNorms each clipping unit's (example's or microbatch's) squared gradient norm
  * @param clippedSums per parameter, the sum of the clipped per-unit gradients (before noise)

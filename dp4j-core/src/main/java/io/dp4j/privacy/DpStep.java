@@ -1,0 +1,470 @@
+package io.dp4j.privacy;
+
+import io.dp4j.data.BatchSampler;
+import io.dp4j.data.Dataset;
+import io.dp4j.nn.layers.Layer;
+import io.dp4j.nn.layers.ParameterSpec;
+import io.dp4j.nn.losses.Loss;
+import io.dp4j.nn.losses.Reduction;
+import io.dp4j.nn.train.GradientTransform;
+import io.dp4j.nn.train.StepFeed;
+import io.dp4j.nn.train.StepFeeder;
+import io.dp4j.nn.train.StepGraph;
+import io.dp4j.nn.train.StepGraph.TrainableLayer;
+import io.dp4j.privacy.clipping.ClippingRule;
+import io.dp4j.privacy.clipping.LayerClipping;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalDouble;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.PlaceholderWithDefault;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The DP-SGD step (Abadi et al. 2016), all of it: dp4j's implementation of the training step's
+ * extension point ({@link GradientTransform} in the graph, {@link StepFeeder} on the host). The
+ * {@code DPKeras*Optimizer}s and {@link DPSequential} configure one; {@link
+ * io.dp4j.nn.Sequential#compile} builds it into the model's single training graph.
+ *
+ * <p>In the graph ({@link #build}), from each trainable layer's input a_l and pre-activation z_l
+ * and the per-example losses:
+ *
+ * <ol>
+ *   <li>the losses are weighted (padding examples weigh 0) and grouped into clipping units (one
+ *       example, or a microbatch whose loss is the mean of its examples'), and G_l = d(sum of unit
+ *       losses)/d z_l is taken by one backward pass;
+ *   <li>an example whose loss, a_l or G_l is not finite is zeroed (it would otherwise make the
+ *       whole update NaN, revealing that it was sampled);
+ *   <li>each layer's {@link ClippingRule} (from the {@link DpSettings#registry()}) gives per-unit
+ *       squared norms, summed over layers in float64, and clip factors min(1, C' / (sqrt(n_u) +
+ *       1e-6)) with the margin C' = C(1 - 2^-21) against float32 rounding;
+ *   <li>the rules' clipped sums get N(0, σ²C²) noise ({@link NoiseSource}: in-graph Philox from
+ *       {@code SecureRandom} seeds, or fed in secure mode) and are divided by the normalizer.
+ * </ol>
+ *
+ * <p>On the host, right before each step's {@code Session.run} ({@link StepFeeder#prepare}): the
+ * batch is planned into clipping units ({@link DpSettings}' rule, random microbatches under Poisson
+ * sampling), the noise seeds and normalizer are fed, and the step's event is recorded in the
+ * model's {@link PrivacyLog}: before the update exists, so nothing failing later can leave it
+ * unrecorded.
+ */
+public final class DpStep implements GradientTransform {
+  private static final Logger LOG = LoggerFactory.getLogger(DpStep.class);
+
+  /** C' / C: the margin that keeps clipped norms at most C under float32 rounding (2^-21 = 8u). */
+  static final double CLIP_MARGIN = 1 - 0x1p-21;
+
+  private final DpSettings settings;
+  private final String perExampleLossRequiredBy;
+
+  /**
+   * @param settings C, σ, microbatches, normalization and the clipping rules
+   * @param perExampleLossRequiredBy the name of the DP optimizer that needs a loss with {@link
+   *     Reduction#NONE} (TF Privacy's rule, named in the refusal), or null to take the per-example
+   *     losses whatever the loss's reduction ({@link DPSequential})
+   */
+  public DpStep(DpSettings settings, String perExampleLossRequiredBy) {
+    this.settings = Objects.requireNonNull(settings, "settings");
+    this.perExampleLossRequiredBy = perExampleLossRequiredBy;
+  }
+
+  public DpSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public boolean protectsTrainingData() {
+    return true;
+  }
+
+  @Override
+  public void validate(List<ModelLayer> layers, Loss loss) {
+    if (perExampleLossRequiredBy != null && loss.reduction() != Reduction.NONE) {
+      throw new IllegalArgumentException(
+          perExampleLossRequiredBy
+              + " needs the loss of every example, but "
+              + loss.getClass().getSimpleName()
+              + " has reduction "
+              + loss.reduction()
+              + ": a loss already reduced over the batch has one gradient for the whole batch,"
+              + " which cannot be clipped per example. Construct the loss with Reduction.NONE.");
+    }
+    for (ModelLayer l : layers) {
+      Layer layer = l.layer();
+      if (layer.mixesExamples()) {
+        throw new IllegalArgumentException(
+            "layer " + l.name() + " (" + layer.typeName() + ") " + Layer.MIXES_EXAMPLES);
+      }
+      if (!layer.parameters(l.inputShape()).isEmpty()
+          && settings.registry().ruleFor(layer).isEmpty()) {
+        throw new IllegalArgumentException(
+            "layer "
+                + l.name()
+                + " ("
+                + layer.typeName()
+                + ") has trainable parameters but no clipping rule; register one with"
+                + " ClippingRegistry.register("
+                + layer.getClass().getSimpleName()
+                + ".class, rule) and pass the registry to the DP optimizer or DPSequential");
+      }
+    }
+    if (settings.noiseMultiplier() == 0) {
+      LOG.warn(
+          "DP-SGD with noiseMultiplier 0: gradients are clipped but not noised, no privacy;"
+              + " privacySpent reports epsilon = Infinity once a step has run");
+    }
+  }
+
+  @Override
+  public Built build(StepGraph step) {
+    PrivacyState state = step.modelState(PrivacyState.class, PrivacyState::new);
+    Compiled compiled = new Compiled(settings, state, state.noise.secureRequested());
+    compiled.build(step);
+    return new Built(compiled.noisyGradients, compiled);
+  }
+
+  @Override
+  public String toString() {
+    return "DP-SGD: " + settings;
+  }
+
+  /** The DP step built into one compiled graph, and its host side. */
+  static final class Compiled implements StepFeeder {
+    final DpSettings dp;
+    final PrivacyState state;
+
+    /** Whether the noise is fed from Java ({@link #noiseInputs}) instead of drawn in-graph. */
+    final boolean secureNoise;
+
+    private Ops tf;
+    private Placeholder<TInt64> noiseSeed;
+    private Placeholder<TFloat32> normalizer;
+
+    /**
+     * Per-example loss weights, ones unless fed: an empty batch is run as padding examples of
+     * weight 0 (TensorFlow's convolution gradients fail on empty batches).
+     */
+    private PlaceholderWithDefault<TFloat32> lossWeights;
+
+    /**
+     * With microbatches (M &gt; 0): the number of clipping units n, shape [1], M unless fed. The
+     * fed batch of b examples is reshaped to [n, b / n]; each unit's loss is the mean of its
+     * examples' weighted losses. Fed as b to clip per example (Poisson batches with M = the
+     * expected batch size), or as M with a batch padded to M·s examples (Poisson microbatches
+     * assigned at random).
+     */
+    private PlaceholderWithDefault<TInt32> numUnits;
+
+    /** In secure noise mode, one standard normal input per parameter (empty if σ = 0). */
+    private final List<Placeholder<TFloat32>> noiseInputs = new ArrayList<>();
+
+    Operand<TFloat32> unitSquaredNorms;
+    final List<Operand<TFloat32>> clippedSums = new ArrayList<>();
+    final List<Operand<TFloat32>> noisyGradients = new ArrayList<>();
+
+    Compiled(DpSettings dp, PrivacyState state, boolean secureNoise) {
+      this.dp = dp;
+      this.state = state;
+      this.secureNoise = secureNoise;
+    }
+
+    private void build(StepGraph step) {
+      tf = step.tf();
+      Graph graph = step.graph();
+      Operand<TFloat32> trainLoss = step.perExampleLosses();
+      List<TrainableLayer> trainable = step.trainableLayers();
+      noiseSeed =
+          tf.withName("noise_seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+      normalizer =
+          tf.withName("normalizer").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+      Operand<TInt32> b =
+          tf.slice(tf.shape(step.x()), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+      Operand<TInt32> n;
+      Operand<TInt32> k;
+      lossWeights =
+          tf.withName("loss_weights").placeholderWithDefault(tf.onesLike(trainLoss), Shape.of(-1));
+      Operand<TFloat32> weightedLoss = tf.math.mul(trainLoss, tf.stopGradient(lossWeights));
+      Operand<TFloat32> units;
+      int m = dp.numMicrobatches();
+      if (m == 0) {
+        n = b;
+        k = tf.constant(new int[] {1});
+        units = weightedLoss;
+      } else {
+        numUnits =
+            tf.withName("num_units")
+                .placeholderWithDefault(tf.constant(new int[] {m}), Shape.of(1));
+        n = numUnits;
+        k = tf.math.floorDiv(b, n);
+        Operand<TFloat32> grouped =
+            tf.reshape(weightedLoss, tf.concat(List.of(n, k), tf.constant(0)));
+        units =
+            tf.math.div(
+                tf.sum(grouped, tf.constant(1)),
+                tf.dtypes.cast(tf.reshape(k, tf.constant(new int[0])), TFloat32.class));
+      }
+      Operand<TFloat32> objective = tf.sum(units, tf.constant(0));
+      Output<?>[] zs =
+          trainable.stream().map(t -> t.preActivation().asOutput()).toArray(Output<?>[]::new);
+      Output<?>[] gs =
+          graph.addGradients("dp_grads", new Output<?>[] {objective.asOutput()}, zs, null);
+      List<Operand<TFloat32>> inputs = new ArrayList<>();
+      List<Operand<TFloat32>> outputGradients = new ArrayList<>();
+      for (int t = 0; t < trainable.size(); t++) {
+        inputs.add(trainable.get(t).input());
+        @SuppressWarnings("unchecked")
+        Operand<TFloat32> gl = (Operand<TFloat32>) gs[t];
+        outputGradients.add(gl);
+      }
+      Operand<TBool> finite = finiteExamples(trainLoss, inputs, outputGradients);
+      List<LayerClipping> clippings = new ArrayList<>();
+      Operand<TFloat64> norms = null;
+      Operand<TFloat32> reportedNorms = null;
+      for (int t = 0; t < trainable.size(); t++) {
+        TrainableLayer l = trainable.get(t);
+        Layer layer = l.layer();
+        ClippingRule<Layer> rule = ruleFor(layer, l.name());
+        Operand<TFloat32> a = group(zeroUnless(finite, inputs.get(t)), n, k, l.inputShape());
+        Operand<TFloat32> gg =
+            group(
+                zeroUnless(finite, outputGradients.get(t)),
+                n,
+                k,
+                layer.outputShape(l.inputShape()));
+        LayerClipping clipping = rule.clipping(tf, layer, l.parameters(), a, gg);
+        clippings.add(clipping);
+        Operand<TFloat32> layerNorms = clipping.squaredNorms();
+        Operand<TFloat64> layerNorms64 = tf.dtypes.cast(layerNorms, TFloat64.class);
+        norms = norms == null ? layerNorms64 : tf.math.add(norms, layerNorms64);
+        reportedNorms = reportedNorms == null ? layerNorms : tf.math.add(reportedNorms, layerNorms);
+      }
+      unitSquaredNorms = tf.withName("unit_squared_norms").identity(reportedNorms);
+      Operand<TFloat32> factors = tf.withName("clip_factors").identity(clipFactors(norms));
+      float noiseStd = (float) (dp.noiseMultiplier() * dp.l2NormClip());
+      List<ParameterSpec> specs = step.parameters();
+      int paramIndex = 0;
+      for (int t = 0; t < trainable.size(); t++) {
+        TrainableLayer l = trainable.get(t);
+        List<Operand<TFloat32>> sums = clippings.get(t).clippedSum(factors);
+        if (sums.size() != l.parameters().size()) {
+          throw new IllegalStateException(
+              "clipping rule for "
+                  + l.name()
+                  + " returned "
+                  + sums.size()
+                  + " sums for "
+                  + l.parameters().size()
+                  + " parameters");
+        }
+        for (Operand<TFloat32> sum : sums) {
+          ParameterSpec spec = specs.get(paramIndex);
+          clippedSums.add(tf.withName("clipped_sum_" + paramIndex).identity(sum));
+          Operand<TFloat32> noisy = sum;
+          if (noiseStd > 0) {
+            Operand<TFloat32> standardNormal;
+            if (secureNoise) {
+              Placeholder<TFloat32> in =
+                  tf.withName("noise_" + paramIndex)
+                      .placeholder(TFloat32.class, Placeholder.shape(Shape.of(spec.shape())));
+              noiseInputs.add(in);
+              standardNormal = in;
+            } else {
+              // the parameter index in the first word, the step's seed in the second: with the
+              // test seed {seed, step}, no two (parameter, step) pairs share a Philox seed
+              Operand<TInt64> seed =
+                  tf.math.add(noiseSeed, tf.constant(new long[] {paramIndex, 0L}));
+              standardNormal = tf.random.statelessRandomNormal(tf.constant(spec.shape()), seed);
+            }
+            Operand<TFloat32> noise = tf.math.mul(standardNormal, tf.constant(noiseStd));
+            noisy = tf.math.add(sum, noise);
+          }
+          noisyGradients.add(tf.withName("noisy_grad_" + paramIndex).math.div(noisy, normalizer));
+          paramIndex++;
+        }
+      }
+    }
+
+    /**
+     * Per example {@code [b]}: whether its loss, every trainable layer's input a_l and every output
+     * gradient G_l are finite. A NaN or infinite value would otherwise escape clipping (a clip
+     * factor of 0 times an infinite gradient is NaN) and make the whole noisy update NaN, which
+     * would reveal that the example was sampled; an example that is not finite contributes exactly
+     * zero instead. Elementwise on tensors the step already has, no further backward pass.
+     */
+    private Operand<TBool> finiteExamples(
+        Operand<TFloat32> losses, List<Operand<TFloat32>> inputs, List<Operand<TFloat32>> grads) {
+      Operand<TBool> finite = tf.math.isFinite(losses);
+      for (List<Operand<TFloat32>> tensors : List.of(inputs, grads)) {
+        for (Operand<TFloat32> x : tensors) {
+          finite = tf.math.logicalAnd(finite, finiteRows(x));
+        }
+      }
+      return finite;
+    }
+
+    /** {@code [b, ...]} to {@code [b]}: whether every value of the example's slice is finite. */
+    private Operand<TBool> finiteRows(Operand<TFloat32> x) {
+      int rank = x.shape().numDimensions();
+      int[] axes = new int[rank - 1];
+      for (int i = 0; i < axes.length; i++) {
+        axes[i] = i + 1;
+      }
+      return tf.reduceAll(tf.math.isFinite(x), tf.constant(axes));
+    }
+
+    /**
+     * {@code x} ({@code [b, ...]}) with the slices of the examples that are not {@code keep} zero.
+     */
+    private Operand<TFloat32> zeroUnless(Operand<TBool> keep, Operand<TFloat32> x) {
+      int[] shape = new int[x.shape().numDimensions()];
+      Arrays.fill(shape, 1);
+      shape[0] = -1;
+      return tf.select(tf.reshape(keep, tf.constant(shape)), x, tf.constant(0f));
+    }
+
+    /**
+     * The clip factors {@code min(1, C' / (sqrt(n_u) + 1e-6))} from the per-layer squared norms
+     * summed in float64, 0 for a unit whose norm is not finite (it overflowed, or a rule produced
+     * NaN): such a unit contributes nothing.
+     *
+     * <p>C' = C·(1 - 2^-21) bounds the clipped per-unit gradient by C despite rounding. Each rule
+     * accumulates its squares in float64 and rounds its [n] result to float32 once, so its value is
+     * at least (1 - u)(1 - 3·ε) times the exact squared norm of the per-unit gradient as the rule
+     * computes it (u = 2^-24, ε = K·2^-53 ≤ u/8 for reductions of K ≤ 2^26 terms; the Dense Gram
+     * path adds its own bound on the Gram entries' round-off). Summing layers, sqrt and division in
+     * float64 cost a further (1 + 2^-50) at most; the factor's rounding to float32 and its product
+     * with each gradient value at most (1 + u) each. So c·||g_u|| ≤ C(1 - 8u)(1 + u)²(1 + 2^-50) /
+     * sqrt((1 - u)(1 - 3ε)) ≤ C(1 - 4u) < C. See docs/accounting.md, "Clipping under float32".
+     */
+    private Operand<TFloat32> clipFactors(Operand<TFloat64> norms) {
+      double clip = dp.l2NormClip() * CLIP_MARGIN;
+      Operand<TFloat64> factors =
+          tf.math.minimum(
+              tf.constant(1.0),
+              tf.math.div(tf.constant(clip), tf.math.add(tf.math.sqrt(norms), tf.constant(1e-6))));
+      Operand<TFloat64> guarded = tf.select(tf.math.isFinite(norms), factors, tf.constant(0.0));
+      return tf.dtypes.cast(guarded, TFloat32.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    private ClippingRule<Layer> ruleFor(Layer layer, String name) {
+      return (ClippingRule<Layer>)
+          dp.registry()
+              .ruleFor(layer)
+              .orElseThrow(
+                  () -> new IllegalArgumentException("no clipping rule for layer " + name));
+    }
+
+    /** {@code [b, shape...]} to {@code [n, k, shape...]} with an explicit shape. */
+    private Operand<TFloat32> group(
+        Operand<TFloat32> value, Operand<TInt32> n, Operand<TInt32> k, long[] shape) {
+      int[] tail = new int[shape.length];
+      for (int i = 0; i < shape.length; i++) {
+        tail[i] = Math.toIntExact(shape[i]);
+      }
+      Operand<TFloat32> grouped =
+          tf.reshape(value, tf.concat(List.of(n, k, tf.constant(tail)), tf.constant(0)));
+      long[] staticShape = new long[shape.length + 2];
+      staticShape[0] = -1;
+      staticShape[1] = dp.numMicrobatches() == 0 ? 1 : -1;
+      System.arraycopy(shape, 0, staticShape, 2, shape.length);
+      return tf.ensureShape(grouped, Shape.of(staticShape));
+    }
+
+    @Override
+    public StepFeed prepare(Dataset batch, BatchSampler sampler, long step) {
+      int b = batch.size();
+      ClippingUnits units = plan(b, sampler.expectedBatchSize(), sampler, step);
+      StepFeed feed =
+          feed(batch, units, dp.normalizer(b, sampler.expectedBatchSize(), sampler.mode()), step);
+      // before Session.run, as the ledger charges: once the run applies the update, nothing that
+      // fails afterwards can leave it unrecorded (a run that fails is charged a step that may not
+      // have happened, the safe direction)
+      if (sampler.isPredictable() || state.noise.fixedSeed().isPresent()) {
+        state.log.markPredictable();
+      }
+      state.log.recordStep(
+          sampler.samplingRate(), dp.noiseMultiplier(), sampler.mode(), units.microbatchSize());
+      return feed;
+    }
+
+    ClippingUnits plan(int b, double expectedBatchSize, BatchSampler sampler, long step) {
+      return ClippingUnits.plan(
+          dp.numMicrobatches(),
+          b,
+          expectedBatchSize,
+          sampler.mode(),
+          state.noise.microbatchDraws(step));
+    }
+
+    /**
+     * The step's feed: the batch rearranged into its clipping units (padded with zero examples of
+     * loss weight 0, which contribute nothing: an empty batch then adds only noise), the noise seed
+     * (or secure noise) and the normalizer.
+     */
+    StepFeed feed(Dataset batch, ClippingUnits units, double normalizerValue, long step) {
+      StepFeed feed = new StepFeed(units.arrange(batch), units.slots());
+      try {
+        if (units.weights() != null) {
+          feed.feed(lossWeights, TFloat32.vectorOf(units.weights()));
+        }
+        if (numUnits != null) {
+          feed.feed(numUnits, TInt32.vectorOf(units.count()));
+        }
+        feed.feed(noiseSeed, TInt64.vectorOf(state.noise.philoxSeed(step)));
+        feed.feed(normalizer, TFloat32.scalarOf((float) normalizerValue));
+        if (secureNoise && !noiseInputs.isEmpty()) {
+          List<long[]> shapes = new ArrayList<>();
+          for (Placeholder<TFloat32> in : noiseInputs) {
+            shapes.add(in.shape().asArray());
+          }
+          List<float[]> values = state.noise.secureStandardNormals(shapes, step);
+          for (int i = 0; i < shapes.size(); i++) {
+            feed.feed(
+                noiseInputs.get(i),
+                TFloat32.tensorOf(
+                    Shape.of(shapes.get(i)), DataBuffers.of(values.get(i), true, false)));
+          }
+        }
+        return feed;
+      } catch (RuntimeException e) {
+        feed.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void onTrainingBegin() {
+      long restored = state.log.restoredSteps();
+      if (restored > 0) {
+        LOG.info(
+            "the privacy log holds {} steps the model took before it was loaded: this fit's steps"
+                + " are composed with them, as training on the same data (privacyLog()"
+                + ".continueOnDisjointData() declares data sharing no individual with it)",
+            restored);
+      }
+    }
+
+    @Override
+    public OptionalDouble epsilon() {
+      Double delta = state.targetDelta;
+      return delta == null
+          ? OptionalDouble.empty()
+          : OptionalDouble.of(state.log.privacySpent(delta, state.accountants).epsilon());
+    }
+  }
+}

@@ -1,0 +1,198 @@
+package io.dp4j.privacy;
+
+import io.dp4j.accounting.DpEvent;
+import io.dp4j.accounting.PrivacyAccountant;
+import io.dp4j.accounting.RunShape;
+import io.dp4j.data.BatchSampler;
+import io.dp4j.data.Dataset;
+import io.dp4j.data.SamplingMode;
+import io.dp4j.nn.Sequential;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+import org.tensorflow.Operand;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The privacy side of one model: its {@link PrivacyLog}, how ε is reported, the noise mode of its
+ * DP steps, and what its compiled {@link DpStep} does. The model ({@code nn}) knows nothing of
+ * this; it keeps the state for DP training across compiles ({@link Sequential#modelState}), so a
+ * model compiled with a {@code DPKeras*Optimizer}, a {@link DPSequential}, and a model loaded with
+ * its privacy record all answer here. A cheap view: {@link #of} it whenever needed.
+ */
+public final class ModelPrivacy {
+  private final Sequential model;
+  private final PrivacyState state;
+
+  private ModelPrivacy(Sequential model) {
+    this.model = model;
+    this.state = model.modelState(PrivacyState.class, PrivacyState::new);
+  }
+
+  /** The privacy side of {@code model}. */
+  public static ModelPrivacy of(Sequential model) {
+    return new ModelPrivacy(Objects.requireNonNull(model, "model"));
+  }
+
+  /** The DP events of the steps the model's weights have taken (restored ones included). */
+  public PrivacyLog privacyLog() {
+    return state.log;
+  }
+
+  /** The accountant used by {@link #privacySpent} and epoch events; RDP by default. */
+  public ModelPrivacy setAccountant(Supplier<? extends PrivacyAccountant> accountants) {
+    state.accountants = Objects.requireNonNull(accountants, "accountants");
+    return this;
+  }
+
+  /** When set, epoch events and the history of DP training carry ε at this δ. */
+  public ModelPrivacy setTargetDelta(double delta) {
+    if (!(delta > 0 && delta < 1)) {
+      throw new IllegalArgumentException("delta must be in (0, 1), got " + delta);
+    }
+    state.targetDelta = delta;
+    return this;
+  }
+
+  /** The δ set by {@link #setTargetDelta}, if any. */
+  public OptionalDouble targetDelta() {
+    Double delta = state.targetDelta;
+    return delta == null ? OptionalDouble.empty() : OptionalDouble.of(delta);
+  }
+
+  /** The ε spent so far at {@code delta}, from a fresh accountant of the configured kind. */
+  public PrivacySpent privacySpent(double delta) {
+    return state.log.privacySpent(delta, state.accountants);
+  }
+
+  /** The randomness of the model's DP steps (noise mode, fixed test seed). */
+  public NoiseSource noiseSource() {
+    return state.noise;
+  }
+
+  /**
+   * Whether the DP noise is drawn in Java on a CSPRNG ({@link NoiseSource#useSecureNoise()}) rather
+   * than in-graph: the mode of the compiled DP step, or the requested one before a DP compile.
+   */
+  public boolean secureNoise() {
+    if (!model.isCompiled()) {
+      return state.noise.secureRequested();
+    }
+    return compiled().map(c -> c.secureNoise).orElseGet(state.noise::secureRequested);
+  }
+
+  /** The fixed test noise seed, if one was set. */
+  public OptionalLong fixedNoiseSeed() {
+    return state.noise.fixedSeed();
+  }
+
+  /**
+   * True when the model is compiled with a DP step.
+   *
+   * @throws IllegalStateException if the model is not compiled
+   */
+  public boolean isDifferentiallyPrivate() {
+    return compiled().isPresent();
+  }
+
+  /**
+   * The DP settings of the compiled step, if DP.
+   *
+   * @throws IllegalStateException if the model is not compiled
+   */
+  public Optional<DpSettings> dpSettings() {
+    return compiled().map(c -> c.dp);
+  }
+
+  /**
+   * The event every DP step of a {@code fit} with {@code sampler} will record: {@code
+   * PoissonSampled(q, Gaussian(σ))}, or Gaussian(σ/2) when microbatches can hold more than one
+   * example ({@link RunShape}'s microbatch rule). A ledger admits or refuses a run with it before
+   * the run starts.
+   *
+   * @throws IllegalStateException if the model is not compiled for DP training
+   */
+  public DpEvent plannedStepEvent(BatchSampler sampler) {
+    DpSettings dp = requireDp().dp;
+    double microbatchSize =
+        RunShape.microbatchSize(
+            dp.numMicrobatches(),
+            sampler.expectedBatchSize(),
+            sampler.mode() == SamplingMode.POISSON);
+    return RunShape.step(sampler.samplingRate(), dp.noiseMultiplier(), microbatchSize).stepEvent();
+  }
+
+  /**
+   * The intermediate values of a DP step on {@code batch} as a fixed-size batch (clipping units as
+   * for {@link SamplingMode#SHUFFLED}: per example, or M groups of b/M consecutive examples),
+   * without updating the model or recording anything. An empty batch is computed as padding
+   * examples of weight 0 (norms 0, clipped sums 0).
+   *
+   * @param normalizer the divisor of the noisy sum
+   */
+  public DpStepInspection inspectDpStep(Dataset batch, double normalizer) {
+    DpStep.Compiled step = requireDp();
+    ClippingUnits units =
+        ClippingUnits.plan(
+            step.dp.numMicrobatches(),
+            batch.size(),
+            batch.size(),
+            SamplingMode.SHUFFLED,
+            state.noise.microbatchDraws(model.steps()));
+    return inspect(step, batch, units, normalizer);
+  }
+
+  /**
+   * The intermediate values of a DP step on {@code batch} drawn by {@code sampler}, with the
+   * clipping units, the random microbatch assignment and the normalizer {@code fit} would use,
+   * without updating the model. The assignment is drawn afresh (from the fixed test seed and the
+   * step count when one is set, so then reproducibly) and reported in {@link
+   * DpStepInspection#microbatchOf()}.
+   */
+  public DpStepInspection inspectDpStep(Dataset batch, BatchSampler sampler) {
+    DpStep.Compiled step = requireDp();
+    int b = batch.size();
+    ClippingUnits units = step.plan(b, sampler.expectedBatchSize(), sampler, model.steps());
+    return inspect(
+        step, batch, units, step.dp.normalizer(b, sampler.expectedBatchSize(), sampler.mode()));
+  }
+
+  private DpStepInspection inspect(
+      DpStep.Compiled step, Dataset batch, ClippingUnits units, double normalizer) {
+    List<Operand<TFloat32>> fetches = new ArrayList<>();
+    fetches.add(step.unitSquaredNorms);
+    fetches.addAll(step.clippedSums);
+    fetches.addAll(step.noisyGradients);
+    List<float[]> values;
+    try (var feed = step.feed(batch, units, normalizer, model.steps())) {
+      values = model.evaluateStep(feed, fetches);
+    }
+    int p = step.clippedSums.size();
+    return new DpStepInspection(
+        values.get(0),
+        List.copyOf(values.subList(1, 1 + p)),
+        List.copyOf(values.subList(1 + p, 1 + 2 * p)),
+        normalizer,
+        units.microbatchOf().clone(),
+        units.microbatchSize());
+  }
+
+  private Optional<DpStep.Compiled> compiled() {
+    if (!model.isCompiled()) {
+      throw new IllegalStateException("compile the model first");
+    }
+    return model
+        .stepFeeder()
+        .filter(DpStep.Compiled.class::isInstance)
+        .map(DpStep.Compiled.class::cast);
+  }
+
+  private DpStep.Compiled requireDp() {
+    return compiled()
+        .orElseThrow(() -> new IllegalStateException("the model is not compiled for DP training"));
+  }
+}
