@@ -19,6 +19,8 @@ import io.dp4j.privacy.DpOptimizer;
 import io.dp4j.privacy.DpSettings;
 import io.dp4j.privacy.DpWrappedOptimizer;
 import io.dp4j.privacy.PrivacySpent;
+import io.dp4j.privacy.TrainingPlan;
+import io.dp4j.privacy.TrainingResult;
 import io.dp4j.privacy.clipping.ClippingRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -213,26 +215,27 @@ public final class PrivateKerasModel implements AutoCloseable {
       PrivateDataLoader loader, int epochs, double targetDelta, LedgerCharge charge) {
     Objects.requireNonNull(loader, "loader");
     requireCompiled();
-    if (epochs < 1) {
-      throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-    }
     if (!(targetDelta > 0 && targetDelta < 1)) {
       throw new IllegalArgumentException("targetDelta must be in (0, 1), got " + targetDelta);
     }
+    TrainingPlan plan =
+        TrainingPlan.builder()
+            .setExamples(loader.size())
+            .setExpectedBatchSize(loader.batchSize())
+            .optEpochs(epochs)
+            .optNoiseMultiplier(settings.noiseMultiplier())
+            .optDelta(targetDelta)
+            .optHistory(TrainingPlan.historyOf(model))
+            .build();
     DeltaDefault.warnIfTooLarge(targetDelta, loader.size());
     BatchSampler sampler = loader.sampler();
     if (sampler.isPredictable()) {
       LOG.warn("batches come from a predictable test seed: no privacy guarantee");
     }
-    model.setTargetDelta(targetDelta);
-    if (charge == null) {
-      rememberSchemas(loader);
-      return model.fit(loader.dataset(), sampler, epochs);
-    }
     rememberSchemas(loader);
-    LedgerFit.ChargedRun run = LedgerFit.fit(model, loader.dataset(), sampler, epochs, charge);
-    lastLedgerRun = run.runId();
-    return run.history();
+    TrainingResult result = plan.run(model, loader.dataset(), sampler, charge);
+    result.ledgerRun().ifPresent(run -> lastLedgerRun = run);
+    return result.history();
   }
 
   private void rememberSchemas(PrivateDataLoader loader) {
