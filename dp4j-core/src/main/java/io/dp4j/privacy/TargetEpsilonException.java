@@ -45,8 +45,8 @@ public final class TargetEpsilonException extends RuntimeException {
   }
 
   /**
-   * The plan whose given noise multiplier exceeds the target (its history composed with its
-   * steps); empty when no noise multiplier reaches the target.
+   * The plan whose given noise multiplier exceeds the target (its history composed with its steps);
+   * empty when no noise multiplier reaches the target.
    */
   public Optional<TrainingPlan> plan() {
     return Optional.ofNullable(plan);

@@ -45,9 +45,9 @@ import java.util.OptionalLong;
  * searches the effective σ and returns the configured one, and a given σ is checked against the
  * target before anything trains.
  *
- * <p><b>Continued training.</b> A model that carries a privacy history ({@link
- * Builder#optHistory}) composes it with this run's steps: the target check counts them, and
- * calibration is refused (no calibration searches over a composition with earlier steps).
+ * <p><b>Continued training.</b> A model that carries a privacy history ({@link Builder#optHistory})
+ * composes it with this run's steps: the target check counts them, and calibration is refused (no
+ * calibration searches over a composition with earlier steps).
  *
  * <p>A plan is immutable and validated when built: each error names the parameter, its value and
  * the rule. A target it cannot meet is a {@link TargetEpsilonException}, not a bad argument.
@@ -65,7 +65,8 @@ public final class TrainingPlan {
   private final NoiseCalibration.Calibration calibration;
   private final RunShape shape;
 
-  private TrainingPlan(Builder b, double noiseMultiplier, NoiseCalibration.Calibration calibration) {
+  private TrainingPlan(
+      Builder b, double noiseMultiplier, NoiseCalibration.Calibration calibration) {
     this.examples = b.examples;
     this.expectedBatchSize = b.expectedBatchSize;
     this.epochs = b.epochs;
@@ -109,7 +110,9 @@ public final class TrainingPlan {
     return shape.samplingRate();
   }
 
-  /** Steps per epoch, {@code ceil(n / b)} ({@link StepCount#perEpoch}); the samplers take as many. */
+  /**
+   * Steps per epoch, {@code ceil(n / b)} ({@link StepCount#perEpoch}); the samplers take as many.
+   */
   public int stepsPerEpoch() {
     return stepsPerEpoch(sampling, examples, expectedBatchSize);
   }
@@ -191,8 +194,8 @@ public final class TrainingPlan {
   }
 
   /**
-   * ε at δ of the history composed with this run's steps, under {@code kind}: the figure the
-   * target check compares.
+   * ε at δ of the history composed with this run's steps, under {@code kind}: the figure the target
+   * check compares.
    */
   public double plannedEpsilon(AccountantKind kind) {
     return plannedEpsilon(kind, history, shape, delta);
@@ -211,9 +214,9 @@ public final class TrainingPlan {
   }
 
   /**
-   * Trains {@code model} on {@code data} for {@link #epochs()} epochs of {@code sampler}'s
-   * batches, charged to {@code charge} when given, and reports what the model's privacy log then
-   * holds under both accountants.
+   * Trains {@code model} on {@code data} for {@link #epochs()} epochs of {@code sampler}'s batches,
+   * charged to {@code charge} when given, and reports what the model's privacy log then holds under
+   * both accountants.
    *
    * @param model compiled for DP training with this plan's σ and microbatches (its step event must
    *     be {@link #runShape()}'s), holding the plan's {@link #history()}
@@ -254,9 +257,8 @@ public final class TrainingPlan {
   }
 
   /**
-   * The one place that reads and wires a model's privacy state (its step event, privacy log, δ
-   * and the ledger charging), so that a change of where the engine keeps it changes this class
-   * only.
+   * The one place that reads and wires a model's privacy state (its step event, privacy log, δ and
+   * the ledger charging), so that a change of where the engine keeps it changes this class only.
    */
   private static final class ModelPrivacy {
     static TrainingResult train(
@@ -326,7 +328,10 @@ public final class TrainingPlan {
     return (int) StepCount.perEpoch(n, expectedBatchSizeOf(sampling, n, b));
   }
 
-  /** The expected batch size as the sampler reports it (q·n for Poisson, which may be off b by ulps). */
+  /**
+   * The expected batch size as the sampler reports it (q·n for Poisson, which may be off b by
+   * ulps).
+   */
   private static double expectedBatchSizeOf(SamplingMode sampling, int n, int b) {
     return sampling == SamplingMode.POISSON ? ((double) b / n) * n : b;
   }
@@ -353,8 +358,8 @@ public final class TrainingPlan {
 
   /**
    * Builds a {@link TrainingPlan} (DJL's convention: {@code setX} required, {@code optX} optional).
-   * Give {@code optNoiseMultiplier}, {@code optTargetEpsilon}, or both (the given σ is then
-   * checked against the target).
+   * Give {@code optNoiseMultiplier}, {@code optTargetEpsilon}, or both (the given σ is then checked
+   * against the target).
    */
   public static final class Builder {
     private int examples;
@@ -474,8 +479,7 @@ public final class TrainingPlan {
       if (targetEpsilon.isPresent()) {
         double target = targetEpsilon.getAsDouble();
         if (!(target > 0 && Double.isFinite(target))) {
-          throw new IllegalArgumentException(
-              "targetEpsilon must be finite and > 0, got " + target);
+          throw new IllegalArgumentException("targetEpsilon must be finite and > 0, got " + target);
         }
       } else if (noiseMultiplier.isEmpty()) {
         throw new IllegalArgumentException(

@@ -16,8 +16,8 @@ import java.util.OptionalLong;
  * @param rdp ε at the plan's δ from the RDP accountant
  * @param pld ε at the plan's δ from the PLD accountant
  * @param stepsBefore steps the log held before the run (a checkpoint's, or a model's history)
- * @param events the log's runs of identical steps after the run, so that a caller composing
- *     several runs on the same data (a sweep) composes what really ran
+ * @param events the log's runs of identical steps after the run, so that a caller composing several
+ *     runs on the same data (a sweep) composes what really ran
  * @param ledgerRun the ledger run charged, if the run was charged to a ledger
  */
 public record TrainingResult(
@@ -47,6 +47,7 @@ public record TrainingResult(
    * The plan checked its planned event before the run; this checks what the log recorded.
    */
   public boolean withinTarget() {
-    return plan.targetEpsilon().isEmpty() || spent().epsilon() <= plan.targetEpsilon().getAsDouble();
+    return plan.targetEpsilon().isEmpty()
+        || spent().epsilon() <= plan.targetEpsilon().getAsDouble();
   }
 }
