@@ -601,7 +601,9 @@ final class TrainModelCommand implements Callable<Integer> {
     }
   }
 
-  /** The options as a plan: its σ given (or the model's default), or calibrated to {@code target}. */
+  /**
+   * The options as a plan: its σ given (or the model's default), or calibrated to {@code target}.
+   */
   private TrainingPlan plan(
       int n, int b, double d, Double target, PrivacyLog.Snapshot earlier, boolean builtinModel) {
     TrainingPlan.Builder plan =
@@ -757,7 +759,9 @@ final class TrainModelCommand implements Callable<Integer> {
             EpsilonFormat.text(result.rdp().epsilon(), 3),
             EpsilonFormat.text(result.pld().epsilon(), 3),
             plan.delta(),
-            plan.targetEpsilon().isEmpty() ? "" : ", target " + plan.targetEpsilon().getAsDouble()));
+            plan.targetEpsilon().isEmpty()
+                ? ""
+                : ", target " + plan.targetEpsilon().getAsDouble()));
     long stepsBefore = result.stepsBefore();
     summary.put(
         "steps",
@@ -768,7 +772,9 @@ final class TrainModelCommand implements Callable<Integer> {
             stepsBefore == 0
                 ? ""
                 : stepsBefore
-                    + (resume != null ? " before the checkpoint + " : " earlier, same data assumed + "),
+                    + (resume != null
+                        ? " before the checkpoint + "
+                        : " earlier, same data assumed + "),
             EpochLines.epochs(epochs),
             plan.examples(),
             plan.samplingRate(),
@@ -885,8 +891,7 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     node.put("examples", plan.examples());
     Json.putNumber(node, "loss", run.lastLoss());
-    DpCoverage.put(
-        node, List.of("loss"), run.test() == null ? List.of() : testKeys(run.metrics()));
+    DpCoverage.put(node, List.of("loss"), run.test() == null ? List.of() : testKeys(run.metrics()));
     node.set("privacy", record.toJson());
     return node;
   }
@@ -910,11 +915,7 @@ final class TrainModelCommand implements Callable<Integer> {
    *     --report is asked for a continued run, or the history has steps without noise
    */
   private void continueHistory(
-      PrivacyLog history,
-      double d,
-      AccountantKind kind,
-      String accountantName,
-      PrintWriter log) {
+      PrivacyLog history, double d, AccountantKind kind, String accountantName, PrintWriter log) {
     long earlier = history.steps();
     if (disjointData) {
       if (earlier == 0) {

@@ -115,7 +115,8 @@ final class TutorialCommand implements Callable<Integer> {
             .setExamples(train.size())
             .setExpectedBatchSize(MnistTutorial.BATCH_SIZE)
             .optEpochs(epochs)
-            .optSampling(sampling == Sampling.poisson ? SamplingMode.POISSON : SamplingMode.SHUFFLED)
+            .optSampling(
+                sampling == Sampling.poisson ? SamplingMode.POISSON : SamplingMode.SHUFFLED)
             .optMicrobatches(MnistTutorial.MICROBATCHES)
             .optNoiseMultiplier(MnistTutorial.NOISE_MULTIPLIER)
             .optDelta(MnistTutorial.DELTA)
@@ -207,8 +208,7 @@ final class TutorialCommand implements Callable<Integer> {
         settings.put("epochs", Integer.toString(epochs));
         settings.put("batch size", Integer.toString(MnistTutorial.BATCH_SIZE));
         settings.put(
-            "sampling",
-            String.format(Locale.ROOT, "%s, q = %.6g", sampling, plan.samplingRate()));
+            "sampling", String.format(Locale.ROOT, "%s, q = %.6g", sampling, plan.samplingRate()));
         settings.put("steps", Long.toString(rdp.steps()));
         settings.put("l2 norm clip C", Double.toString(MnistTutorial.L2_NORM_CLIP));
         settings.put("noise multiplier sigma", Double.toString(MnistTutorial.NOISE_MULTIPLIER));
