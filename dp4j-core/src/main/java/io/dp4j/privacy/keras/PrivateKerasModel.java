@@ -57,8 +57,9 @@ import tech.tablesaw.columns.Column;
  * ignored: DP-SGD always clips per-example losses. Training the wrapper and a {@code DPSequential}
  * of the same layers, seeds and settings gives the same weights.
  *
- * <p><b>Privacy.</b> Each step is a {@code PoissonSampled(q, Gaussian(σ))} event with q = batchSize
- * / rows; the history's {@code "epsilon"} after each epoch is the model's whole training so far
+ * <p><b>Privacy.</b> {@code fit} runs a {@link io.dp4j.privacy.TrainingPlan} of the loader's rows,
+ * batch size and epochs, with this wrapper's σ (validated before the first step). Each step is a
+ * {@code PoissonSampled(q, Gaussian(σ))} event with q = batchSize / rows; the history's {@code "epsilon"} after each epoch is the model's whole training so far
  * composed in the RDP accountant (change it with {@code model().setAccountant}). Evaluation and
  * prediction on private rows are not private: their results are released as they are.
  *
