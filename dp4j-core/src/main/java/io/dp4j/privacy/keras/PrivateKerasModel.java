@@ -59,9 +59,10 @@ import tech.tablesaw.columns.Column;
  *
  * <p><b>Privacy.</b> {@code fit} runs a {@link io.dp4j.privacy.TrainingPlan} of the loader's rows,
  * batch size and epochs, with this wrapper's σ (validated before the first step). Each step is a
- * {@code PoissonSampled(q, Gaussian(σ))} event with q = batchSize / rows; the history's {@code "epsilon"} after each epoch is the model's whole training so far
- * composed in the RDP accountant (change it with {@code model().setAccountant}). Evaluation and
- * prediction on private rows are not private: their results are released as they are.
+ * {@code PoissonSampled(q, Gaussian(σ))} event with q = batchSize / rows; the history's {@code
+ * "epsilon"} after each epoch is the model's whole training so far composed in the RDP accountant
+ * (change it with {@code model().setAccountant}). Evaluation and prediction on private rows are not
+ * private: their results are released as they are.
  *
  * <p><b>A model trained before.</b> A model loaded from a DP-trained {@code .keras} file or a
  * checkpoint ({@link io.dp4j.io.keras.ModelIO#load}) brings its privacy history: the steps it ran
