@@ -87,8 +87,8 @@ public record DpSgdBudget(
     Arguments.requireOpenUnit("delta", delta);
     double q = (double) batchSize / n;
     double sigma = RunShape.effectiveNoiseMultiplier(noiseMultiplier, microbatchesOfMoreThanOne);
-    DpEvent event =
-        new SelfComposedDpEvent(new PoissonSampledDpEvent(q, new GaussianDpEvent(sigma)), steps);
+    // the effective σ is the σ of a run clipped per example (microbatch size 1)
+    DpEvent event = new RunShape(q, sigma, steps, 1).event();
     double epsRdp = Double.NaN;
     double order = Double.NaN;
     double epsPld = Double.NaN;

@@ -177,8 +177,8 @@ public final class NoiseCalibration {
   private static double epsilon(
       Supplier<PrivacyAccountant> accountant, double sigma, double q, long steps, double delta) {
     PrivacyAccountant a = Objects.requireNonNull(accountant.get(), "accountant.get()");
-    a.compose(
-        new SelfComposedDpEvent(new PoissonSampledDpEvent(q, new GaussianDpEvent(sigma)), steps));
+    // σ here is the effective one: the event of a run clipped per example (microbatch size 1)
+    a.compose(new RunShape(q, sigma, steps, 1).event());
     double epsilon = a.epsilon(delta);
     // NaN bounds nothing: count it as +∞, so that no σ passes on it.
     return Double.isNaN(epsilon) ? Double.POSITIVE_INFINITY : epsilon;

@@ -2,12 +2,11 @@ package io.dp4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dp4j.accounting.DpEvent;
-import io.dp4j.accounting.GaussianDpEvent;
 import io.dp4j.accounting.NoiseCalibration;
 import io.dp4j.accounting.PldAccountant;
-import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.accounting.RdpAccountant;
+import io.dp4j.accounting.RunShape;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.PoissonSampler;
 import io.dp4j.nn.CpuKernels;
@@ -171,8 +170,8 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     double q = (double) MnistTutorial.BATCH_SIZE / 60000;
-    DpEvent step =
-        new PoissonSampledDpEvent(q, new GaussianDpEvent(MnistTutorial.NOISE_MULTIPLIER));
+    // the tutorial's step: clipped per example (M = batch size)
+    DpEvent step = RunShape.step(q, MnistTutorial.NOISE_MULTIPLIER, 1).stepEvent();
     for (long count : new long[] {720, 1_000_000}) {
       node.put("rdp_epsilon_ms_" + count, timeEpsilon(RdpAccountant::new, step, count, log));
       node.put("pld_epsilon_ms_" + count, timeEpsilon(PldAccountant::new, step, count, log));

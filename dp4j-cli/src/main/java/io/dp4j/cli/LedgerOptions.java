@@ -1,13 +1,12 @@
 package io.dp4j.cli;
 
-import io.dp4j.data.BatchSampler;
 import io.dp4j.data.Dataset;
 import io.dp4j.ledger.DatasetStatus;
 import io.dp4j.ledger.PrivacyLedger;
 import io.dp4j.nn.Sequential;
-import io.dp4j.nn.train.History;
+import io.dp4j.privacy.TrainingPlan;
+import io.dp4j.privacy.TrainingResult;
 import io.dp4j.privacy.keras.LedgerCharge;
-import io.dp4j.privacy.keras.LedgerFit;
 import java.io.PrintWriter;
 import java.util.Locale;
 import picocli.CommandLine.Option;
@@ -40,36 +39,31 @@ final class LedgerOptions {
   }
 
   /**
-   * Trains {@code model}, charged to the ledger dataset when {@code --ledger} was given; then
-   * prints the dataset's spend to {@code log}.
+   * Runs {@code plan} on {@code model}, charged to the ledger dataset when {@code --ledger} was
+   * given; then prints the dataset's spend to {@code log}.
    */
-  History fit(
-      Sequential model,
-      Dataset data,
-      BatchSampler sampler,
-      int epochs,
-      String what,
-      PrintWriter log) {
+  TrainingResult run(
+      TrainingPlan plan, Sequential model, Dataset data, String what, PrintWriter log) {
     if (ledger == null) {
-      return model.fit(data, sampler, epochs);
+      return plan.run(model, data);
     }
     try (PrivacyLedger l = PrivacyLedger.open(location())) {
       String runner = who != null ? who : System.getProperty("user.name", "unknown");
-      LedgerFit.ChargedRun run =
-          LedgerFit.fit(model, data, sampler, epochs, new LedgerCharge(l, ledger, runner, what));
+      TrainingResult result =
+          plan.run(model, data, plan.sampler(), new LedgerCharge(l, ledger, runner, what));
       DatasetStatus status = l.dataset(ledger);
       log.printf(
           Locale.ROOT,
           "ledger: run %d charged to '%s': epsilon spent %.4f of %.4g (delta %s), %.4f"
               + " remaining%n",
-          run.runId(),
+          result.ledgerRun().getAsLong(),
           ledger,
           status.epsilonSpent(),
           status.epsilonBudget(),
           status.delta(),
           status.epsilonRemaining());
       log.flush();
-      return run.history();
+      return result;
     }
   }
 }

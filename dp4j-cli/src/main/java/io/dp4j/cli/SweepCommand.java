@@ -96,27 +96,24 @@ final class SweepCommand implements Callable<Integer> {
                 "reports",
                 "sweep-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    // the train options, parsed once: each target is one more plan of the same run
+    TrainModelCommand train = new TrainModelCommand();
+    CommandLine cli = NumberOptions.register(new CommandLine(train));
+    cli.setOut(log);
+    cli.setErr(err);
+    try {
+      cli.parseArgs(trainArgs.toArray(String[]::new));
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
     List<ReportWriter.SweepPoint> points = new ArrayList<>();
-    TrainModelCommand last = null;
     PrivacyAccountant composedRdp = new RdpAccountant();
     PrivacyAccountant composedPld = new PldAccountant();
     double delta = Double.NaN;
     for (double target : targets) {
-      TrainModelCommand train = new TrainModelCommand();
-      CommandLine cli = NumberOptions.register(new CommandLine(train));
-      cli.setOut(log);
-      cli.setErr(err);
-      List<String> args = new ArrayList<>(trainArgs);
-      args.add("--target-epsilon");
-      args.add(Double.toString(target));
-      try {
-        cli.parseArgs(args.toArray(String[]::new));
-      } catch (CommandLine.ParameterException e) {
-        throw new IllegalArgumentException(e.getMessage(), e);
-      }
       log.printf(Locale.ROOT, "%n== target epsilon %s ==%n", target);
       log.flush();
-      TrainModelCommand.Result r = train.run();
+      TrainModelCommand.Result r = train.run(target);
       if (r.exitCode() != 0) {
         return r.exitCode();
       }
@@ -143,12 +140,11 @@ final class SweepCommand implements Callable<Integer> {
               r.testAccuracy(),
               composedRdp.epsilon(delta),
               composedPld.epsilon(delta)));
-      last = train;
     }
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("train options", String.join(" ", trainArgs));
     settings.put("target epsilons", targets.toString());
-    settings.put("accountant of the calibration", last.accountant.name());
+    settings.put("accountant of the calibration", train.accountant.name());
     settings.put("delta", Double.toString(delta));
     ReportWriter.SweepPoint whole = points.get(points.size() - 1);
     Path written = ReportWriter.writeSweep(dir, settings, points);

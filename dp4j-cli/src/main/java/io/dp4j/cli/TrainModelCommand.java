@@ -3,19 +3,13 @@ package io.dp4j.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dp4j.accounting.AccountantKind;
 import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.DpEvent;
-import io.dp4j.accounting.NoiseCalibration;
-import io.dp4j.accounting.PldAccountant;
-import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.accounting.PrivacyStatement;
-import io.dp4j.accounting.RdpAccountant;
-import io.dp4j.accounting.RunShape;
-import io.dp4j.accounting.SelfComposedDpEvent;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.FashionMnist;
 import io.dp4j.data.Mnist;
-import io.dp4j.data.PoissonSampler;
 import io.dp4j.io.keras.KerasModel;
 import io.dp4j.io.keras.ModelCheckpoint;
 import io.dp4j.io.keras.ModelIO;
@@ -33,7 +27,6 @@ import io.dp4j.nn.optimizers.Adam;
 import io.dp4j.nn.optimizers.Optimizer;
 import io.dp4j.nn.optimizers.RMSprop;
 import io.dp4j.nn.optimizers.SGD;
-import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.nn.train.NonFiniteWeightsException;
 import io.dp4j.privacy.DPKerasAdagradOptimizer;
@@ -42,7 +35,9 @@ import io.dp4j.privacy.DPKerasRMSpropOptimizer;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacyLog;
-import io.dp4j.privacy.PrivacySpent;
+import io.dp4j.privacy.TargetEpsilonException;
+import io.dp4j.privacy.TrainingPlan;
+import io.dp4j.privacy.TrainingResult;
 import io.dp4j.tutorial.MnistTutorial;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -54,7 +49,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.LongToDoubleFunction;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -355,9 +349,18 @@ final class TrainModelCommand implements Callable<Integer> {
     return run().exitCode();
   }
 
-  /** Trains; the exit code is in the result (1 when refused: no other field is then set). */
+  /** Trains with the --target-epsilon given, if any. */
   Result run() throws IOException {
-    validate();
+    return run(targetEpsilon);
+  }
+
+  /**
+   * Maps the options to a {@link TrainingPlan} with {@code target} as its target ε (null: none),
+   * runs it and prints the results; the sweep calls it once per target. The exit code is in the
+   * result (1 when refused: no other field is then set).
+   */
+  Result run(Double target) throws IOException {
+    validate(target);
     TrainingCheckpoint.Settings resumed =
         resume == null ? null : TrainingCheckpoint.settings(resume);
     resolveOptions(resumed);
@@ -385,44 +388,10 @@ final class TrainModelCommand implements Callable<Integer> {
         s = keras.sequential();
         inputShape = keras.inputShape();
       }
-      boolean logits = fromLogits || builtinModel;
-      LossChoice lossChoice = loss == null ? LossChoice.sparse_categorical_crossentropy : loss;
-      long[] labelShape =
-          lossChoice == LossChoice.sparse_categorical_crossentropy ? new long[0] : s.outputShape();
-      Dataset train;
-      Dataset test = null;
-      if (isCsv(data)) {
-        train = LabelledCsv.read(Path.of(data), label, inputShape, scale);
-        if (validation != null) {
-          test = LabelledCsv.read(validation, label, inputShape, scale);
-        }
-      } else if (data != null) {
-        DataChoice choice = DataChoice.parse(data);
-        log.println("Loading " + choice.label() + "...");
-        log.flush();
-        if (choice == DataChoice.mnist) {
-          Mnist mnist = dataDir == null ? Mnist.load() : Mnist.load(dataDir);
-          train = mnist.train();
-          test = mnist.test();
-        } else {
-          FashionMnist fashion = dataDir == null ? FashionMnist.load() : FashionMnist.load(dataDir);
-          train = fashion.train();
-          test = fashion.test();
-        }
-        train = reshape(train, inputShape);
-        test = reshape(test, inputShape);
-      } else {
-        train = readFiles(features, labels, inputShape, labelShape, scale);
-        if (testFeatures != null) {
-          test = readFiles(testFeatures, testLabels, inputShape, labelShape, scale);
-        }
-      }
-      if (limit != null) {
-        if (limit < 1) {
-          throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
-        }
-        train = train.slice(0, Math.min(limit, train.size()));
-      }
+      LossChoice lossChoice = lossChoiceOrDefault();
+      Dataset[] trainAndTest = readData(s, inputShape, lossChoice, log);
+      Dataset train = trainAndTest[0];
+      Dataset test = trainAndTest[1];
       int n = train.size();
       int b = batchSize != null ? batchSize : builtinModel ? MnistTutorial.BATCH_SIZE : 256;
       if (b < 1 || b > n) {
@@ -432,102 +401,66 @@ final class TrainModelCommand implements Callable<Integer> {
       double c = l2NormClip != null ? l2NormClip : builtinModel ? MnistTutorial.L2_NORM_CLIP : 1.0;
       float lr =
           learningRate != null ? learningRate : builtinModel ? MnistTutorial.LEARNING_RATE : 0.1f;
+      // the δ is needed before the plan: a continued model's history is reported at it
       double d = delta != null ? delta : DeltaDefault.forExamples(n);
       DeltaDefault.warning(d, n).ifPresent(w -> err.println("dp4j: warning: " + w));
-      PoissonSampler sampler = PoissonSampler.withExpectedBatchSize(n, b);
-      double q = sampler.samplingRate();
-      int stepsPerEpoch = sampler.stepsPerEpoch();
-      long steps = (long) epochs * stepsPerEpoch;
-      double microbatchSize =
-          RunShape.microbatchSize(microbatches, sampler.expectedBatchSize(), true);
-      boolean doubled = RunShape.sensitivityDoubled(microbatchSize);
-      Supplier<PrivacyAccountant> factory =
-          accountant == AccountantChoice.pld ? PldAccountant::new : RdpAccountant::new;
+      AccountantKind kind = accountant.kind();
       String accountantName = accountant.name().toUpperCase(Locale.ROOT);
+      PrivacyLog history = ModelPrivacy.of(s).privacyLog();
       if (resume == null && keras != null) {
-        continueHistory(ModelPrivacy.of(s).privacyLog(), d, factory, accountantName, log);
+        continueHistory(history, d, kind, accountantName, log);
       }
       // the steps this run's epsilon composes with: the checkpoint's, or a --model's history
-      PrivacyLog.Snapshot earlier = ModelPrivacy.of(s).privacyLog().snapshot();
-
-      double sigma;
-      String calibration = null;
-      if (targetEpsilon != null && noiseMultiplier == null) {
-        if (earlier.steps() > 0) {
-          throw new IllegalArgumentException(
-              "--target-epsilon cannot calibrate sigma for a model that carries "
-                  + earlier.steps()
-                  + " earlier steps; give --noise-multiplier (the target check then composes them"
-                  + " with this run's), or --disjoint-data if the data shares no individual with"
-                  + " the earlier data");
-        }
-        NoiseCalibration.Calibration cal;
-        try {
-          cal = NoiseCalibration.noiseMultiplierFor(targetEpsilon, d, q, steps, factory);
-        } catch (IllegalArgumentException e) {
-          err.println("dp4j: refused: " + e.getMessage());
-          err.flush();
-          return refused();
-        }
-        sigma = RunShape.configuredNoiseMultiplier(cal.noiseMultiplier(), doubled);
-        calibration =
-            String.format(
-                Locale.ROOT,
-                "Calibrated the noise multiplier to the target: sigma = %.4f gives epsilon %.4f <="
-                    + " %s (%s, delta=%s, q=%.6g, %d steps%s)",
-                sigma,
-                cal.epsilon(),
-                targetEpsilon,
-                accountantName,
-                d,
-                q,
-                steps,
-                doubled ? "; microbatches of more than one example: accounted with sigma/2" : "");
-        log.println(calibration);
-      } else {
-        sigma =
-            noiseMultiplier != null
-                ? noiseMultiplier
-                : builtinModel ? MnistTutorial.NOISE_MULTIPLIER : 1.1;
-        if (targetEpsilon != null) {
-          StepPrivacy planned =
-              new StepPrivacy(q, RunShape.effectiveNoiseMultiplier(sigma, doubled), d);
-          double planEpsilon =
-              earlier.steps() > 0
-                  ? epsilonAfter(earlier, new RunShape(q, sigma, steps, microbatchSize), d, factory)
-                  : accountant == AccountantChoice.pld
-                      ? planned.epsilonPld(steps)
-                      : planned.epsilonRdp(steps);
-          if (!(planEpsilon <= targetEpsilon)) {
-            err.printf(
-                Locale.ROOT,
-                "dp4j: refused: noise multiplier %s over %d steps (q=%.6g) gives epsilon %s"
-                    + " (%s, delta=%s), above the target %s; raise --noise-multiplier, or drop it"
-                    + " to calibrate%n",
-                sigma,
-                steps,
-                q,
-                EpsilonFormat.text(planEpsilon, 4),
-                accountantName,
-                d,
-                targetEpsilon);
-            err.flush();
-            return refused();
-          }
-        }
+      PrivacyLog.Snapshot earlier = history.snapshot();
+      if (target != null && noiseMultiplier == null && earlier.steps() > 0) {
+        throw new IllegalArgumentException(
+            "--target-epsilon cannot calibrate sigma for a model that carries "
+                + earlier.steps()
+                + " earlier steps; give --noise-multiplier (the target check then composes them"
+                + " with this run's), or --disjoint-data if the data shares no individual with"
+                + " the earlier data");
       }
-      StepPrivacy privacy =
-          new StepPrivacy(q, RunShape.effectiveNoiseMultiplier(sigma, doubled), d);
-      long stepsBefore = ModelPrivacy.of(s).privacyLog().steps();
+      TrainingPlan plan;
+      try {
+        plan = plan(n, b, d, target, earlier, builtinModel);
+      } catch (TargetEpsilonException e) {
+        refusal(e, accountantName, err);
+        return refused();
+      }
+      double sigma = plan.noiseMultiplier();
+      long steps = plan.steps();
+      boolean doubled = plan.runShape().sensitivityDoubled();
+      String calibration =
+          plan.calibration()
+              .map(
+                  cal ->
+                      String.format(
+                          Locale.ROOT,
+                          "Calibrated the noise multiplier to the target: sigma = %.4f gives"
+                              + " epsilon %.4f <= %s (%s, delta=%s, q=%.6g, %d steps%s)",
+                          sigma,
+                          cal.epsilon(),
+                          target,
+                          accountantName,
+                          d,
+                          plan.samplingRate(),
+                          steps,
+                          doubled
+                              ? "; microbatches of more than one example: accounted with sigma/2"
+                              : ""))
+              .orElse(null);
+      if (calibration != null) {
+        log.println(calibration);
+      }
+      long stepsBefore = earlier.steps();
       long modelStepsBefore = s.steps();
       if (resume != null) {
-        ModelPrivacy.of(s).setAccountant(factory);
         log.printf(
             Locale.ROOT,
             "Resuming %s: %d steps taken before the checkpoint, epsilon %.4f (%s) at delta=%s%n",
             resume,
             stepsBefore,
-            ModelPrivacy.of(s).privacySpent(d).epsilon(),
+            history.privacySpent(d, kind::newAccountant).epsilon(),
             accountantName,
             d);
       }
@@ -543,20 +476,21 @@ final class TrainModelCommand implements Callable<Integer> {
           optimizer,
           lr,
           b,
-          q,
+          plan.samplingRate(),
           EpochLines.epochs(epochs),
           steps,
           stepsBefore == 0 ? "" : " (" + (stepsBefore + steps) + " in all)",
           d);
       log.flush();
 
-      ModelPrivacy.of(s).setAccountant(factory);
-      ModelPrivacy.of(s).setTargetDelta(d);
+      // the accountant the saved privacy record names and each epoch's epsilon uses
+      ModelPrivacy.of(s).setAccountant(kind::newAccountant);
       List<Metric> chosenMetrics = metrics != null ? metrics : defaultMetrics(lossChoice);
-      boolean accuracyMetric = chosenMetrics.contains(Metric.ACCURACY);
-      Loss lossFunction = lossFunction(lossChoice, logits);
       noise.apply(s);
-      s.compile(dpOptimizer(c, sigma, lr), lossFunction, chosenMetrics.toArray(Metric[]::new));
+      s.compile(
+          dpOptimizer(c, sigma, lr),
+          lossFunction(lossChoice, fromLogits || builtinModel),
+          chosenMetrics.toArray(Metric[]::new));
       if (resume != null) {
         TrainingCheckpoint.restoreOptimizerState(s, resume);
       }
@@ -569,19 +503,19 @@ final class TrainModelCommand implements Callable<Integer> {
         s.addTrainingListener(new ModelCheckpoint(keras, checkpoint));
       }
       if (ProgressBars.wanted(json)) {
-        // resumed, the steps before the checkpoint may have had another q: ask the model's ledger
+        // resumed, the steps before the checkpoint may have had another q: ask the model's log
         LongToDoubleFunction epsilonSoFar =
             stepsBefore == 0
-                ? privacy::epsilonRdp
-                : k ->
-                    ModelPrivacy.of(s).privacyLog().privacySpent(d, RdpAccountant::new).epsilon();
-        s.addTrainingListener(new ProgressBars(System.err, epochs, stepsPerEpoch, epsilonSoFar));
+                ? k -> plan.epsilonAfter(AccountantKind.RDP, k)
+                : k -> history.privacySpent(d, AccountantKind.RDP::newAccountant).epsilon();
+        s.addTrainingListener(
+            new ProgressBars(System.err, epochs, plan.stepsPerEpoch(), epsilonSoFar));
       }
-      s.addTrainingListener(new EpochLines(log, epochs, stepsPerEpoch, modelStepsBefore));
+      s.addTrainingListener(new EpochLines(log, epochs, plan.stepsPerEpoch(), modelStepsBefore));
       long start = System.nanoTime();
-      History history;
+      TrainingResult result;
       try {
-        history = ledgerOptions.fit(s, train, sampler, epochs, "train " + modelName, log);
+        result = ledgerOptions.run(plan, s, train, "train " + modelName, log);
       } catch (NonFiniteWeightsException e) {
         log.flush();
         err.println(
@@ -599,215 +533,368 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> evaluation = test == null ? Map.of() : s.evaluate(test);
-      double testAccuracy = evaluation.getOrDefault(Metric.ACCURACY.key(), Double.NaN);
-      double testLoss = evaluation.getOrDefault("loss", Double.NaN);
-      // both accountants over the model's own record of its steps; then back to the chosen one,
-      // which the saved privacy record names
-      ModelPrivacy.of(s).setAccountant(RdpAccountant::new);
-      PrivacySpent rdp = ModelPrivacy.of(s).privacySpent(d);
-      ModelPrivacy.of(s).setAccountant(PldAccountant::new);
-      PrivacySpent pld = ModelPrivacy.of(s).privacySpent(d);
-      ModelPrivacy.of(s).setAccountant(factory);
       PrivacyRecord record = PrivacyRecord.of(s, d);
       if (out != null) {
         ModelIO.save(keras.withPrivacyRecord(record), out);
       }
-      List<Double> losses = history.get("loss");
-      double lastLoss = losses.get(losses.size() - 1);
-      Map<String, String> summary = new LinkedHashMap<>();
-      if (test != null) {
-        if (!Double.isNaN(testAccuracy)) {
-          summary.put(
-              "test accuracy",
-              String.format(
-                  Locale.ROOT, "%.4f (%d held-out test examples)", testAccuracy, test.size()));
-        }
-        for (Metric metric : chosenMetrics) {
-          if (metric != Metric.ACCURACY) {
-            summary.put(
-                "test " + metric.key(),
-                String.format(Locale.ROOT, "%.4f", evaluation.get(metric.key())));
-          }
-        }
-        summary.put("test loss", String.format(Locale.ROOT, "%.4f", testLoss));
-      }
-      summary.put(
-          "training loss",
-          InspectCommand.number(lastLoss)
-              + " (last epoch; private training data, not covered by DP)");
-      summary.put(
-          "epsilon",
-          String.format(
-              Locale.ROOT,
-              "%s (RDP) / %s (PLD) at delta = %s%s",
-              EpsilonFormat.text(rdp.epsilon(), 3),
-              EpsilonFormat.text(pld.epsilon(), 3),
-              d,
-              targetEpsilon == null ? "" : ", target " + targetEpsilon));
-      summary.put(
-          "steps",
-          String.format(
-              Locale.ROOT,
-              "%d (%s%s on %d examples, q = %.5g, sigma = %.4f, C = %s)",
-              rdp.steps(),
-              stepsBefore == 0
-                  ? ""
-                  : stepsBefore
-                      + (resume != null
-                          ? " before the checkpoint + "
-                          : " earlier, same data assumed + "),
-              EpochLines.epochs(epochs),
-              n,
-              q,
-              sigma,
-              c));
-      summary.put(
-          "time",
-          String.format(
-              Locale.ROOT,
-              "%.0f s (%.0f ms/step)",
+      Finished run =
+          new Finished(
+              plan,
+              result,
+              modelName,
+              c,
+              lr,
+              test,
+              evaluation,
+              chosenMetrics,
               seconds,
-              1000 * seconds / (s.steps() - modelStepsBefore)));
-      SummaryTable.print(log, summary);
+              s.steps() - modelStepsBefore,
+              ModelPrivacy.of(s).secureNoise(),
+              calibration);
+      SummaryTable.print(log, summary(run));
       if (checkpoint != null) {
         log.println("Checkpoint " + checkpoint + " (continue with --resume " + checkpoint + ")");
       }
       if (out != null) {
         log.println("Saved " + out);
       }
-      if (targetEpsilon != null) {
-        double spent = accountant == AccountantChoice.pld ? pld.epsilon() : rdp.epsilon();
-        if (!(spent <= targetEpsilon)) {
-          err.printf(
-              Locale.ROOT,
-              "dp4j: the run spent epsilon %s (%s), above the target %s%n",
-              EpsilonFormat.text(spent, 4),
-              accountantName,
-              targetEpsilon);
-          err.flush();
-          return new Result(
-              1,
-              n,
-              sigma,
-              testAccuracy,
-              rdp.epsilon(),
-              pld.epsilon(),
-              d,
-              steps,
-              List.copyOf(ModelPrivacy.of(s).privacyLog().events()));
-        }
+      if (!result.withinTarget()) {
+        err.printf(
+            Locale.ROOT,
+            "dp4j: the run spent epsilon %s (%s), above the target %s%n",
+            EpsilonFormat.text(result.spent().epsilon(), 4),
+            accountantName,
+            target);
+        err.flush();
+        return new Result(
+            1,
+            n,
+            sigma,
+            run.testAccuracy(),
+            result.rdp().epsilon(),
+            result.pld().epsilon(),
+            d,
+            steps,
+            List.copyOf(result.events()));
       }
       if (report != null) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("model", modelName);
-        settings.put(
-            "data",
-            isCsv(data)
-                ? data + " (label " + label + ")"
-                : data != null ? DataChoice.parse(data).label() : features + " / " + labels);
-        settings.put("training examples", Integer.toString(n));
-        settings.put("epochs", Integer.toString(epochs));
-        settings.put("expected batch size", Integer.toString(b));
-        settings.put("sampling", String.format(Locale.ROOT, "Poisson, q = %.6g", q));
-        settings.put("steps", Long.toString(steps));
-        settings.put("l2 norm clip C", Double.toString(c));
-        settings.put("noise multiplier sigma", String.format(Locale.ROOT, "%.4f", sigma));
-        if (calibration != null) {
-          settings.put("calibration", calibration);
-        }
-        settings.put("microbatches", microbatches == 0 ? "0 (per example)" : "" + microbatches);
-        settings.put("optimizer", optimizer + ", learning rate " + lr);
-        settings.put("delta", Double.toString(d));
-        settings.put("noise source", NoiseSource.describe(ModelPrivacy.of(s).secureNoise()));
-        Map<String, String> results = new LinkedHashMap<>();
-        results.put("final training loss (not covered by DP)", ReportWriter.fmt(lastLoss, 4));
-        if (!Double.isNaN(testAccuracy)) {
-          results.put("test accuracy (held-out test data)", ReportWriter.fmt(testAccuracy, 4));
-        }
-        if (test != null) {
-          results.put("test loss (held-out test data)", ReportWriter.fmt(testLoss, 4));
-        }
-        results.put("epsilon (RDP)", EpsilonFormat.text(rdp.epsilon(), 4));
-        results.put("epsilon (PLD)", EpsilonFormat.text(pld.epsilon(), 4));
-        results.put("training time", String.format(Locale.ROOT, "%.0f s", seconds));
-        Path written =
-            ReportWriter.write(
-                report,
-                new RunReport(
-                    "dp4j train: " + modelName,
-                    settings,
-                    PrivacyStatement.of(n, b, epochs, sigma, d, doubled, true),
-                    results,
-                    losses,
-                    accuracyMetric ? history.get(Metric.ACCURACY.key()) : List.of(),
-                    privacy.rdpPerEpoch(epochs, stepsPerEpoch),
-                    privacy.pldPerEpoch(epochs, stepsPerEpoch)));
-        log.println("Report: " + written);
+        log.println("Report: " + writeReport(run));
       }
       log.flush();
       if (json) {
-        ObjectNode node = Json.object();
-        Json.putNumber(node, "test_accuracy", testAccuracy);
-        Json.putNumber(node, "test_loss", testLoss);
-        for (Metric metric : chosenMetrics) {
-          if (metric != Metric.ACCURACY) {
-            Json.putNumber(
-                node, "test_" + metric.key(), evaluation.getOrDefault(metric.key(), Double.NaN));
-          }
-        }
-        EpsilonFormat.putJson(node, "epsilon_rdp", rdp.epsilon());
-        EpsilonFormat.putJson(node, "epsilon_pld", pld.epsilon());
-        node.put("delta", d);
-        node.put("noise_multiplier", sigma);
-        node.put("secure_noise", ModelPrivacy.of(s).secureNoise());
-        node.put("steps", rdp.steps());
-        if (resume != null) {
-          node.put("resumed_from", resume.toString());
-          node.put("steps_before_resume", stepsBefore);
-        } else if (stepsBefore > 0) {
-          node.put("continued_from_steps", stepsBefore);
-        }
-        node.put("disjoint_data", disjointData);
-        if (checkpoint != null) {
-          node.put("checkpoint", checkpoint.toString());
-        }
-        if (targetEpsilon != null) {
-          node.put("target_epsilon", targetEpsilon);
-        }
-        node.put("calibrated", calibration != null);
-        node.put("sampling_rate", q);
-        node.put("l2_norm_clip", c);
-        node.put("microbatches", microbatches);
-        node.put("epochs", epochs);
-        node.put("seconds", seconds);
-        if (out != null) {
-          node.put("out", out.toString());
-        }
-        if (report != null) {
-          node.put("report", report.resolve(ReportWriter.REPORT).toString());
-        }
-        node.put("examples", n);
-        Json.putNumber(node, "loss", lastLoss);
-        DpCoverage.put(node, List.of("loss"), test == null ? List.of() : testKeys(chosenMetrics));
-        node.set("privacy", record.toJson());
-        o.println(Json.write(node));
+        o.println(Json.write(json(run, record)));
       }
       o.flush();
       return new Result(
           0,
           n,
           sigma,
-          testAccuracy,
-          rdp.epsilon(),
-          pld.epsilon(),
+          run.testAccuracy(),
+          result.rdp().epsilon(),
+          result.pld().epsilon(),
           d,
-          rdp.steps(),
-          List.copyOf(ModelPrivacy.of(s).privacyLog().events()));
+          result.rdp().steps(),
+          List.copyOf(result.events()));
     } finally {
       if (keras != null) {
         keras.close();
       }
     }
+  }
+
+  /**
+   * The options as a plan: its σ given (or the model's default), or calibrated to {@code target}.
+   */
+  private TrainingPlan plan(
+      int n, int b, double d, Double target, PrivacyLog.Snapshot earlier, boolean builtinModel) {
+    TrainingPlan.Builder plan =
+        TrainingPlan.builder()
+            .setExamples(n)
+            .setExpectedBatchSize(b)
+            .optEpochs(epochs)
+            .optMicrobatches(microbatches)
+            .optDelta(d)
+            .optAccountant(accountant.kind())
+            .optHistory(earlier);
+    if (target != null) {
+      plan.optTargetEpsilon(target);
+    }
+    if (noiseMultiplier != null) {
+      plan.optNoiseMultiplier(noiseMultiplier);
+    } else if (target == null) {
+      plan.optNoiseMultiplier(builtinModel ? MnistTutorial.NOISE_MULTIPLIER : 1.1);
+    }
+    return plan.build();
+  }
+
+  /** Says why the plan cannot meet its target. */
+  private static void refusal(TargetEpsilonException e, String accountantName, PrintWriter err) {
+    if (e.plan().isEmpty()) {
+      err.println("dp4j: refused: " + e.getMessage());
+    } else {
+      TrainingPlan plan = e.plan().get();
+      err.printf(
+          Locale.ROOT,
+          "dp4j: refused: noise multiplier %s over %d steps (q=%.6g) gives epsilon %s"
+              + " (%s, delta=%s), above the target %s; raise --noise-multiplier, or drop it"
+              + " to calibrate%n",
+          plan.noiseMultiplier(),
+          plan.steps(),
+          plan.samplingRate(),
+          EpsilonFormat.text(e.epsilon(), 4),
+          accountantName,
+          plan.delta(),
+          plan.targetEpsilon().getAsDouble());
+    }
+    err.flush();
+  }
+
+  /** The training and test data (test null when none), as the options name them. */
+  private Dataset[] readData(
+      Sequential s, long[] inputShape, LossChoice lossChoice, PrintWriter log) throws IOException {
+    long[] labelShape =
+        lossChoice == LossChoice.sparse_categorical_crossentropy ? new long[0] : s.outputShape();
+    Dataset train;
+    Dataset test = null;
+    if (isCsv(data)) {
+      train = LabelledCsv.read(Path.of(data), label, inputShape, scale);
+      if (validation != null) {
+        test = LabelledCsv.read(validation, label, inputShape, scale);
+      }
+    } else if (data != null) {
+      DataChoice choice = DataChoice.parse(data);
+      log.println("Loading " + choice.label() + "...");
+      log.flush();
+      if (choice == DataChoice.mnist) {
+        Mnist mnist = dataDir == null ? Mnist.load() : Mnist.load(dataDir);
+        train = mnist.train();
+        test = mnist.test();
+      } else {
+        FashionMnist fashion = dataDir == null ? FashionMnist.load() : FashionMnist.load(dataDir);
+        train = fashion.train();
+        test = fashion.test();
+      }
+      train = reshape(train, inputShape);
+      test = reshape(test, inputShape);
+    } else {
+      train = readFiles(features, labels, inputShape, labelShape, scale);
+      if (testFeatures != null) {
+        test = readFiles(testFeatures, testLabels, inputShape, labelShape, scale);
+      }
+    }
+    if (limit != null) {
+      if (limit < 1) {
+        throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
+      }
+      train = train.slice(0, Math.min(limit, train.size()));
+    }
+    return new Dataset[] {train, test};
+  }
+
+  /**
+   * A finished run and what the printing needs of it.
+   *
+   * @param test the held-out data, or null
+   * @param trainedSteps the steps this run took
+   * @param calibration the calibration line, or null when σ was given
+   */
+  private record Finished(
+      TrainingPlan plan,
+      TrainingResult result,
+      String modelName,
+      double c,
+      float lr,
+      Dataset test,
+      Map<String, Double> evaluation,
+      List<Metric> metrics,
+      double seconds,
+      long trainedSteps,
+      boolean secureNoise,
+      String calibration) {
+    double testAccuracy() {
+      return evaluation.getOrDefault(Metric.ACCURACY.key(), Double.NaN);
+    }
+
+    double testLoss() {
+      return evaluation.getOrDefault("loss", Double.NaN);
+    }
+
+    double lastLoss() {
+      List<Double> losses = result.history().get("loss");
+      return losses.get(losses.size() - 1);
+    }
+  }
+
+  private Map<String, String> summary(Finished run) {
+    TrainingPlan plan = run.plan();
+    TrainingResult result = run.result();
+    Map<String, String> summary = new LinkedHashMap<>();
+    if (run.test() != null) {
+      if (!Double.isNaN(run.testAccuracy())) {
+        summary.put(
+            "test accuracy",
+            String.format(
+                Locale.ROOT,
+                "%.4f (%d held-out test examples)",
+                run.testAccuracy(),
+                run.test().size()));
+      }
+      for (Metric metric : run.metrics()) {
+        if (metric != Metric.ACCURACY) {
+          summary.put(
+              "test " + metric.key(),
+              String.format(Locale.ROOT, "%.4f", run.evaluation().get(metric.key())));
+        }
+      }
+      summary.put("test loss", String.format(Locale.ROOT, "%.4f", run.testLoss()));
+    }
+    summary.put(
+        "training loss",
+        InspectCommand.number(run.lastLoss())
+            + " (last epoch; private training data, not covered by DP)");
+    summary.put(
+        "epsilon",
+        String.format(
+            Locale.ROOT,
+            "%s (RDP) / %s (PLD) at delta = %s%s",
+            EpsilonFormat.text(result.rdp().epsilon(), 3),
+            EpsilonFormat.text(result.pld().epsilon(), 3),
+            plan.delta(),
+            plan.targetEpsilon().isEmpty()
+                ? ""
+                : ", target " + plan.targetEpsilon().getAsDouble()));
+    long stepsBefore = result.stepsBefore();
+    summary.put(
+        "steps",
+        String.format(
+            Locale.ROOT,
+            "%d (%s%s on %d examples, q = %.5g, sigma = %.4f, C = %s)",
+            result.rdp().steps(),
+            stepsBefore == 0
+                ? ""
+                : stepsBefore
+                    + (resume != null
+                        ? " before the checkpoint + "
+                        : " earlier, same data assumed + "),
+            EpochLines.epochs(epochs),
+            plan.examples(),
+            plan.samplingRate(),
+            plan.noiseMultiplier(),
+            run.c()));
+    summary.put(
+        "time",
+        String.format(
+            Locale.ROOT,
+            "%.0f s (%.0f ms/step)",
+            run.seconds(),
+            1000 * run.seconds() / run.trainedSteps()));
+    return summary;
+  }
+
+  private Path writeReport(Finished run) throws IOException {
+    TrainingPlan plan = run.plan();
+    TrainingResult result = run.result();
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("model", run.modelName());
+    settings.put(
+        "data",
+        isCsv(data)
+            ? data + " (label " + label + ")"
+            : data != null ? DataChoice.parse(data).label() : features + " / " + labels);
+    settings.put("training examples", Integer.toString(plan.examples()));
+    settings.put("epochs", Integer.toString(epochs));
+    settings.put("expected batch size", Integer.toString(plan.expectedBatchSize()));
+    settings.put("sampling", String.format(Locale.ROOT, "Poisson, q = %.6g", plan.samplingRate()));
+    settings.put("steps", Long.toString(plan.steps()));
+    settings.put("l2 norm clip C", Double.toString(run.c()));
+    settings.put(
+        "noise multiplier sigma", String.format(Locale.ROOT, "%.4f", plan.noiseMultiplier()));
+    if (run.calibration() != null) {
+      settings.put("calibration", run.calibration());
+    }
+    settings.put("microbatches", microbatches == 0 ? "0 (per example)" : "" + microbatches);
+    settings.put("optimizer", optimizer + ", learning rate " + run.lr());
+    settings.put("delta", Double.toString(plan.delta()));
+    settings.put("noise source", NoiseSource.describe(run.secureNoise()));
+    Map<String, String> results = new LinkedHashMap<>();
+    results.put("final training loss (not covered by DP)", ReportWriter.fmt(run.lastLoss(), 4));
+    if (!Double.isNaN(run.testAccuracy())) {
+      results.put("test accuracy (held-out test data)", ReportWriter.fmt(run.testAccuracy(), 4));
+    }
+    if (run.test() != null) {
+      results.put("test loss (held-out test data)", ReportWriter.fmt(run.testLoss(), 4));
+    }
+    results.put("epsilon (RDP)", EpsilonFormat.text(result.rdp().epsilon(), 4));
+    results.put("epsilon (PLD)", EpsilonFormat.text(result.pld().epsilon(), 4));
+    results.put("training time", String.format(Locale.ROOT, "%.0f s", run.seconds()));
+    return ReportWriter.write(
+        report,
+        new RunReport(
+            "dp4j train: " + run.modelName(),
+            settings,
+            PrivacyStatement.of(
+                plan.examples(),
+                plan.expectedBatchSize(),
+                epochs,
+                plan.noiseMultiplier(),
+                plan.delta(),
+                plan.runShape().sensitivityDoubled(),
+                true),
+            results,
+            result.history().get("loss"),
+            run.metrics().contains(Metric.ACCURACY)
+                ? result.history().get(Metric.ACCURACY.key())
+                : List.of(),
+            plan.epsilonPerEpoch(AccountantKind.RDP),
+            plan.epsilonPerEpoch(AccountantKind.PLD)));
+  }
+
+  private ObjectNode json(Finished run, PrivacyRecord record) {
+    TrainingPlan plan = run.plan();
+    TrainingResult result = run.result();
+    ObjectNode node = Json.object();
+    Json.putNumber(node, "test_accuracy", run.testAccuracy());
+    Json.putNumber(node, "test_loss", run.testLoss());
+    for (Metric metric : run.metrics()) {
+      if (metric != Metric.ACCURACY) {
+        Json.putNumber(
+            node, "test_" + metric.key(), run.evaluation().getOrDefault(metric.key(), Double.NaN));
+      }
+    }
+    EpsilonFormat.putJson(node, "epsilon_rdp", result.rdp().epsilon());
+    EpsilonFormat.putJson(node, "epsilon_pld", result.pld().epsilon());
+    node.put("delta", plan.delta());
+    node.put("noise_multiplier", plan.noiseMultiplier());
+    node.put("secure_noise", run.secureNoise());
+    node.put("steps", result.rdp().steps());
+    if (resume != null) {
+      node.put("resumed_from", resume.toString());
+      node.put("steps_before_resume", result.stepsBefore());
+    } else if (result.stepsBefore() > 0) {
+      node.put("continued_from_steps", result.stepsBefore());
+    }
+    node.put("disjoint_data", disjointData);
+    if (checkpoint != null) {
+      node.put("checkpoint", checkpoint.toString());
+    }
+    plan.targetEpsilon().ifPresent(t -> node.put("target_epsilon", t));
+    node.put("calibrated", plan.calibration().isPresent());
+    node.put("sampling_rate", plan.samplingRate());
+    node.put("l2_norm_clip", run.c());
+    node.put("microbatches", microbatches);
+    node.put("epochs", epochs);
+    node.put("seconds", run.seconds());
+    if (out != null) {
+      node.put("out", out.toString());
+    }
+    if (report != null) {
+      node.put("report", report.resolve(ReportWriter.REPORT).toString());
+    }
+    node.put("examples", plan.examples());
+    Json.putNumber(node, "loss", run.lastLoss());
+    DpCoverage.put(node, List.of("loss"), run.test() == null ? List.of() : testKeys(run.metrics()));
+    node.set("privacy", record.toJson());
+    return node;
   }
 
   /** The JSON keys of the test-set figures {@code --json} prints. */
@@ -829,11 +916,7 @@ final class TrainModelCommand implements Callable<Integer> {
    *     --report is asked for a continued run, or the history has steps without noise
    */
   private void continueHistory(
-      PrivacyLog history,
-      double d,
-      Supplier<PrivacyAccountant> factory,
-      String accountantName,
-      PrintWriter log) {
+      PrivacyLog history, double d, AccountantKind kind, String accountantName, PrintWriter log) {
     long earlier = history.steps();
     if (disjointData) {
       if (earlier == 0) {
@@ -850,7 +933,7 @@ final class TrainModelCommand implements Callable<Integer> {
               + " run's epsilon covers its own data only%n",
           model,
           earlier,
-          EpsilonFormat.text(history.privacySpent(d, factory).epsilon(), 3),
+          EpsilonFormat.text(history.privacySpent(d, kind::newAccountant).epsilon(), 3),
           accountantName,
           d);
       history.continueOnDisjointData();
@@ -881,7 +964,7 @@ final class TrainModelCommand implements Callable<Integer> {
             + " if this data shares no individual with the earlier data)%n",
         model,
         earlier,
-        EpsilonFormat.text(history.privacySpent(d, factory).epsilon(), 3),
+        EpsilonFormat.text(history.privacySpent(d, kind::newAccountant).epsilon(), 3),
         accountantName,
         d);
     if (ledgerOptions.ledger != null) {
@@ -894,26 +977,12 @@ final class TrainModelCommand implements Callable<Integer> {
     }
   }
 
-  /** ε at {@code d} of {@code earlier} composed with the {@code planned} steps. */
-  private static double epsilonAfter(
-      PrivacyLog.Snapshot earlier,
-      RunShape planned,
-      double d,
-      Supplier<PrivacyAccountant> factory) {
-    PrivacyAccountant a = factory.get();
-    for (SelfComposedDpEvent run : earlier.events()) {
-      a.compose(run.event(), run.count());
-    }
-    a.compose(planned.stepEvent(), planned.steps());
-    return a.epsilon(d);
-  }
-
   private static Result refused() {
     return new Result(
         1, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, List.of());
   }
 
-  private void validate() {
+  private void validate(Double target) {
     if (accountant == AccountantChoice.all) {
       throw new IllegalArgumentException("--accountant must be rdp or pld for training");
     }
@@ -933,7 +1002,7 @@ final class TrainModelCommand implements Callable<Integer> {
             "--disjoint-data cannot be combined with --resume: a resumed run trains on its own data"
                 + " (to train a checkpoint on other data, give it as --model)");
       }
-      if (targetEpsilon != null) {
+      if (target != null) {
         throw new IllegalArgumentException(
             "--target-epsilon cannot be combined with --resume: the checkpoint fixes sigma");
       }
@@ -975,9 +1044,8 @@ final class TrainModelCommand implements Callable<Integer> {
     if ((testFeatures == null) != (testLabels == null)) {
       throw new IllegalArgumentException("--test-features and --test-labels go together");
     }
-    if (targetEpsilon != null && !(targetEpsilon > 0 && Double.isFinite(targetEpsilon))) {
-      throw new IllegalArgumentException(
-          "--target-epsilon must be finite and > 0, got " + targetEpsilon);
+    if (target != null && !(target > 0 && Double.isFinite(target))) {
+      throw new IllegalArgumentException("--target-epsilon must be finite and > 0, got " + target);
     }
     if (noiseMultiplier != null && !(noiseMultiplier > 0 && Double.isFinite(noiseMultiplier))) {
       throw new IllegalArgumentException(
@@ -1090,8 +1158,7 @@ final class TrainModelCommand implements Callable<Integer> {
   }
 
   /**
-   * Whether microbatches hold more than one example, which the model's ledger accounts with σ/2: M
-   * &gt; 0 and M different from (below) the expected batch size.
+   * {@code d} with examples of the model's input shape (refused unless they hold as many values).
    */
   private static Dataset reshape(Dataset d, long[] inputShape) {
     long per = 1;

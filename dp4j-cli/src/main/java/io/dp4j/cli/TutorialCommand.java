@@ -1,15 +1,11 @@
 package io.dp4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dp4j.accounting.DeltaDefault;
-import io.dp4j.accounting.PldAccountant;
+import io.dp4j.accounting.AccountantKind;
 import io.dp4j.accounting.PrivacyStatement;
-import io.dp4j.accounting.RdpAccountant;
-import io.dp4j.data.BatchSampler;
 import io.dp4j.data.Dataset;
 import io.dp4j.data.Mnist;
-import io.dp4j.data.PoissonSampler;
-import io.dp4j.data.ShuffledSampler;
+import io.dp4j.data.SamplingMode;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
@@ -18,6 +14,8 @@ import io.dp4j.nn.train.Metric;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacySpent;
+import io.dp4j.privacy.TrainingPlan;
+import io.dp4j.privacy.TrainingResult;
 import io.dp4j.tutorial.MnistTutorial;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -111,10 +109,19 @@ final class TutorialCommand implements Callable<Integer> {
     Mnist mnist = dataDir == null ? Mnist.load() : Mnist.load(dataDir);
     Dataset train = mnist.train();
     Dataset test = mnist.test();
-    BatchSampler sampler =
-        sampling == Sampling.poisson
-            ? PoissonSampler.withExpectedBatchSize(train.size(), MnistTutorial.BATCH_SIZE)
-            : new ShuffledSampler(train.size(), MnistTutorial.BATCH_SIZE);
+    // TF Privacy's tutorial δ, below 1/n for the full 60,000 examples; warned if a smaller training
+    // set makes it large
+    TrainingPlan plan =
+        TrainingPlan.builder()
+            .setExamples(train.size())
+            .setExpectedBatchSize(MnistTutorial.BATCH_SIZE)
+            .optEpochs(epochs)
+            .optSampling(
+                sampling == Sampling.poisson ? SamplingMode.POISSON : SamplingMode.SHUFFLED)
+            .optMicrobatches(MnistTutorial.MICROBATCHES)
+            .optNoiseMultiplier(MnistTutorial.NOISE_MULTIPLIER)
+            .optDelta(MnistTutorial.DELTA)
+            .build();
     log.printf(
         Locale.ROOT,
         "DP-SGD: C=%s sigma=%s microbatches=%d lr=%s batch=%d (%s sampling, q=%.5f), %s%n",
@@ -124,7 +131,7 @@ final class TutorialCommand implements Callable<Integer> {
         MnistTutorial.LEARNING_RATE,
         MnistTutorial.BATCH_SIZE,
         sampling,
-        sampler.samplingRate(),
+        plan.samplingRate(),
         EpochLines.epochs(epochs));
     log.flush();
     long start = System.nanoTime();
@@ -133,32 +140,27 @@ final class TutorialCommand implements Callable<Integer> {
       model.compile(
           new DPKerasSGDOptimizer(
               MnistTutorial.L2_NORM_CLIP,
-              MnistTutorial.NOISE_MULTIPLIER,
-              MnistTutorial.MICROBATCHES,
+              plan.noiseMultiplier(),
+              plan.microbatches(),
               MnistTutorial.LEARNING_RATE),
           new SparseCategoricalCrossentropy(true, Reduction.NONE),
           Metric.ACCURACY);
-      ModelPrivacy.of(model).setTargetDelta(MnistTutorial.DELTA);
-      // TF Privacy's tutorial value, below 1/n for the full 60,000 examples; warned if a smaller
-      // training set makes it large
-      DeltaDefault.warning(MnistTutorial.DELTA, train.size())
+      plan.deltaWarning()
           .ifPresent(w -> spec.commandLine().getErr().println("dp4j: warning: " + w));
-      StepPrivacy privacy =
-          new StepPrivacy(
-              sampler.samplingRate(), MnistTutorial.NOISE_MULTIPLIER, MnistTutorial.DELTA);
+      int perEpoch = plan.stepsPerEpoch();
       if (ProgressBars.wanted(json)) {
         model.addTrainingListener(
-            new ProgressBars(System.err, epochs, sampler.stepsPerEpoch(), privacy::epsilonRdp));
+            new ProgressBars(
+                System.err, epochs, perEpoch, k -> plan.epsilonAfter(AccountantKind.RDP, k)));
       }
-      model.addTrainingListener(new EpochLines(log, epochs, sampler.stepsPerEpoch()));
-      History history = ledgerOptions.fit(model, train, sampler, epochs, "tutorial", log);
+      model.addTrainingListener(new EpochLines(log, epochs, perEpoch));
+      TrainingResult result = ledgerOptions.run(plan, model, train, "tutorial", log);
+      History history = result.history();
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> evaluation = model.evaluate(test);
       double accuracy = evaluation.get(Metric.ACCURACY.key());
-      PrivacySpent rdp =
-          ModelPrivacy.of(model).privacyLog().privacySpent(MnistTutorial.DELTA, RdpAccountant::new);
-      PrivacySpent pld =
-          ModelPrivacy.of(model).privacyLog().privacySpent(MnistTutorial.DELTA, PldAccountant::new);
+      PrivacySpent rdp = result.rdp();
+      PrivacySpent pld = result.pld();
       Map<String, String> summary = new LinkedHashMap<>();
       summary.put(
           "test accuracy",
@@ -179,7 +181,7 @@ final class TutorialCommand implements Callable<Integer> {
               "%d (%s, q = %.5f, sigma = %s, C = %s)",
               rdp.steps(),
               EpochLines.epochs(epochs),
-              sampler.samplingRate(),
+              plan.samplingRate(),
               MnistTutorial.NOISE_MULTIPLIER,
               MnistTutorial.L2_NORM_CLIP));
       summary.put(
@@ -207,8 +209,7 @@ final class TutorialCommand implements Callable<Integer> {
         settings.put("epochs", Integer.toString(epochs));
         settings.put("batch size", Integer.toString(MnistTutorial.BATCH_SIZE));
         settings.put(
-            "sampling",
-            String.format(Locale.ROOT, "%s, q = %.6g", sampling, sampler.samplingRate()));
+            "sampling", String.format(Locale.ROOT, "%s, q = %.6g", sampling, plan.samplingRate()));
         settings.put("steps", Long.toString(rdp.steps()));
         settings.put("l2 norm clip C", Double.toString(MnistTutorial.L2_NORM_CLIP));
         settings.put("noise multiplier sigma", Double.toString(MnistTutorial.NOISE_MULTIPLIER));
@@ -225,7 +226,6 @@ final class TutorialCommand implements Callable<Integer> {
         results.put("epsilon (RDP)", ReportWriter.fmt(rdp.epsilon(), 4));
         results.put("epsilon (PLD)", ReportWriter.fmt(pld.epsilon(), 4));
         results.put("training time", String.format(Locale.ROOT, "%.0f s", seconds));
-        int perEpoch = sampler.stepsPerEpoch();
         Path written =
             ReportWriter.write(
                 reportDir,
@@ -238,13 +238,13 @@ final class TutorialCommand implements Callable<Integer> {
                         epochs,
                         MnistTutorial.NOISE_MULTIPLIER,
                         MnistTutorial.DELTA,
-                        false,
+                        plan.runShape().sensitivityDoubled(),
                         sampling == Sampling.poisson),
                     results,
                     history.get("loss"),
                     history.get(Metric.ACCURACY.key()),
-                    privacy.rdpPerEpoch(epochs, perEpoch),
-                    privacy.pldPerEpoch(epochs, perEpoch)));
+                    plan.epsilonPerEpoch(AccountantKind.RDP),
+                    plan.epsilonPerEpoch(AccountantKind.PLD)));
         log.println("Report: " + written);
       }
       log.flush();
@@ -260,7 +260,7 @@ final class TutorialCommand implements Callable<Integer> {
         node.put("seconds", seconds);
         node.put("sampling", sampling.name());
         node.put("sampling_assumed", rdp.samplingAssumed());
-        node.put("sampling_rate", sampler.samplingRate());
+        node.put("sampling_rate", plan.samplingRate());
         node.put("noise_multiplier", MnistTutorial.NOISE_MULTIPLIER);
         node.put("l2_norm_clip", MnistTutorial.L2_NORM_CLIP);
         node.put("batch_size", MnistTutorial.BATCH_SIZE);

@@ -134,6 +134,14 @@ class DocsTest {
   }
 
   @Test
+  void theTrainingPlanSampleMeetsItsTarget() {
+    String out = captured(GetStartedSamples::trainingPlan);
+    assertThat(out).matches("sigma \\d+\\.\\d{4}, 40 steps: epsilon .* at delta 1.0E-4\\R");
+    // the RDP epsilon (the first printed) is what the calibration targeted
+    assertThat(epsilon(out)).isLessThanOrEqualTo(2.0);
+  }
+
+  @Test
   void accountingSamplesRun() {
     DpSgdBudget[] budget = new DpSgdBudget[1];
     captured(() -> budget[0] = AccountingSamples.budget());

@@ -19,6 +19,8 @@ import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.DPSequential;
 import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacySpent;
+import io.dp4j.privacy.TrainingPlan;
+import io.dp4j.privacy.TrainingResult;
 import io.dp4j.privacy.keras.PrivateKerasModel;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -108,6 +110,40 @@ public final class GetStartedSamples {
       System.out.printf("epsilon %.3f%n", model.privacySpent(1e-5).epsilon());
     }
     // [END dp-sequential]
+  }
+
+  /** A training plan: sigma calibrated to a target epsilon, then one run with both epsilons. */
+  static void trainingPlan() {
+    // [START training-plan]
+    Dataset train = blobs(1000, 5);
+    TrainingPlan plan =
+        TrainingPlan.builder()
+            .setExamples(train.size())
+            .setExpectedBatchSize(50) // q = 0.05, 20 steps per epoch
+            .optEpochs(2)
+            .optTargetEpsilon(2.0) // sigma calibrated so that epsilon (RDP) <= 2
+            .build(); // delta defaults to 1e-4, a power of ten <= 1/(10n)
+    try (Sequential model =
+        new Sequential(
+            Dense.builder()
+                .setUnits(16)
+                .optActivation(ActivationFunction.RELU)
+                .optInputShape(2)
+                .build(),
+            new Dense(2))) {
+      model.compile(
+          new DPKerasSGDOptimizer(1.0, plan.noiseMultiplier(), 0, 0.25f),
+          new SparseCategoricalCrossentropy(true, Reduction.NONE));
+      TrainingResult result = plan.run(model, train);
+      System.out.printf(
+          "sigma %.4f, %d steps: epsilon %.3f (RDP) / %.3f (PLD) at delta %s%n",
+          plan.noiseMultiplier(),
+          plan.steps(),
+          result.rdp().epsilon(),
+          result.pld().epsilon(),
+          plan.delta());
+    }
+    // [END training-plan]
   }
 
   /** The third way: wrap any model in a PrivateKerasModel and feed it a table. */

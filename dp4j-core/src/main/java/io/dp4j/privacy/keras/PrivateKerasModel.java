@@ -20,6 +20,8 @@ import io.dp4j.privacy.DpSettings;
 import io.dp4j.privacy.DpWrappedOptimizer;
 import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacySpent;
+import io.dp4j.privacy.TrainingPlan;
+import io.dp4j.privacy.TrainingResult;
 import io.dp4j.privacy.clipping.ClippingRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,11 +58,12 @@ import tech.tablesaw.columns.Column;
  * ignored: DP-SGD always clips per-example losses. Training the wrapper and a {@code DPSequential}
  * of the same layers, seeds and settings gives the same weights.
  *
- * <p><b>Privacy.</b> Each step is a {@code PoissonSampled(q, Gaussian(σ))} event with q = batchSize
- * / rows; the history's {@code "epsilon"} after each epoch is the model's whole training so far
- * composed in the RDP accountant (change it with {@code ModelPrivacy.of(model()).setAccountant}).
- * Evaluation and prediction on private rows are not private: their results are released as they
- * are.
+ * <p><b>Privacy.</b> {@code fit} runs a {@link io.dp4j.privacy.TrainingPlan} of the loader's rows,
+ * batch size and epochs, with this wrapper's σ (validated before the first step). Each step is a
+ * {@code PoissonSampled(q, Gaussian(σ))} event with q = batchSize / rows; the history's {@code
+ * "epsilon"} after each epoch is the model's whole training so far composed in the RDP accountant
+ * (change it with {@code ModelPrivacy.of(model()).setAccountant}). Evaluation and prediction on
+ * private rows are not private: their results are released as they are.
  *
  * <p><b>A model trained before.</b> A model loaded from a DP-trained {@code .keras} file or a
  * checkpoint ({@link io.dp4j.io.keras.ModelIO#load}) brings its privacy history: the steps it ran
@@ -215,26 +218,27 @@ public final class PrivateKerasModel implements AutoCloseable {
       PrivateDataLoader loader, int epochs, double targetDelta, LedgerCharge charge) {
     Objects.requireNonNull(loader, "loader");
     requireCompiled();
-    if (epochs < 1) {
-      throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-    }
     if (!(targetDelta > 0 && targetDelta < 1)) {
       throw new IllegalArgumentException("targetDelta must be in (0, 1), got " + targetDelta);
     }
+    TrainingPlan plan =
+        TrainingPlan.builder()
+            .setExamples(loader.size())
+            .setExpectedBatchSize(loader.batchSize())
+            .optEpochs(epochs)
+            .optNoiseMultiplier(settings.noiseMultiplier())
+            .optDelta(targetDelta)
+            .optHistory(TrainingPlan.historyOf(model))
+            .build();
     DeltaDefault.warnIfTooLarge(targetDelta, loader.size());
     BatchSampler sampler = loader.sampler();
     if (sampler.isPredictable()) {
       LOG.warn("batches come from a predictable test seed: no privacy guarantee");
     }
-    ModelPrivacy.of(model).setTargetDelta(targetDelta);
-    if (charge == null) {
-      rememberSchemas(loader);
-      return model.fit(loader.dataset(), sampler, epochs);
-    }
     rememberSchemas(loader);
-    LedgerFit.ChargedRun run = LedgerFit.fit(model, loader.dataset(), sampler, epochs, charge);
-    lastLedgerRun = run.runId();
-    return run.history();
+    TrainingResult result = plan.run(model, loader.dataset(), sampler, charge);
+    result.ledgerRun().ifPresent(run -> lastLedgerRun = run);
+    return result.history();
   }
 
   private void rememberSchemas(PrivateDataLoader loader) {

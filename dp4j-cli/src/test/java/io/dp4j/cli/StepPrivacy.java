@@ -9,9 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The privacy of a run of identical DP-SGD steps: each step {@code PoissonSampled(q,
- * Gaussian(σ_eff))}, with σ_eff = σ, or σ/2 when microbatches hold more than one example (as the
- * model's own ledger records it).
+ * Test reference for the ε curves and progress bars (the commands take theirs from {@code
+ * TrainingPlan}): the privacy of a run of identical DP-SGD steps: each step {@code
+ * PoissonSampled(q, Gaussian(σ_eff))}, with σ_eff = σ, or σ/2 when microbatches hold more than one
+ * example (as the model's own ledger records it).
  *
  * @param samplingRate q
  * @param effectiveNoiseMultiplier σ_eff
