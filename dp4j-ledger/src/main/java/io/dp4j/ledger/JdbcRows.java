@@ -33,6 +33,34 @@ abstract class JdbcRows implements LedgerStore.Transaction {
     this.connection = connection;
   }
 
+  /**
+   * Runs {@code work} on {@code rows} in one transaction opened by {@code begin}: committed if it
+   * returns, rolled back (and the failure rethrown) if it throws. Retrying and translating errors
+   * is each store's own.
+   */
+  static <T> T inTransaction(String begin, JdbcRows rows, LedgerStore.Work<T> work)
+      throws SQLException {
+    Connection c = rows.connection;
+    try (Statement s = c.createStatement()) {
+      s.execute(begin);
+    }
+    T result;
+    try {
+      result = work.run(rows);
+    } catch (SQLException | RuntimeException | Error e) {
+      try (Statement s = c.createStatement()) {
+        s.execute("ROLLBACK");
+      } catch (SQLException rollback) {
+        e.addSuppressed(rollback);
+      }
+      throw e;
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute("COMMIT");
+    }
+    return result;
+  }
+
   static Double samplingProbability(DpEvent event) {
     if (event instanceof PoissonSampledDpEvent sampled
         && sampled.event() instanceof GaussianDpEvent) {

@@ -213,25 +213,7 @@ final class PostgresLedgerStore implements LedgerStore {
   private synchronized <T> T transaction(String begin, Work<T> work) {
     for (int attempt = 1; ; attempt++) {
       try {
-        Connection c = connection();
-        try (Statement s = c.createStatement()) {
-          s.execute(begin);
-        }
-        T result;
-        try {
-          result = work.run(new PostgresRows(c));
-        } catch (SQLException | RuntimeException | Error e) {
-          try (Statement s = c.createStatement()) {
-            s.execute("ROLLBACK");
-          } catch (SQLException rollback) {
-            e.addSuppressed(rollback);
-          }
-          throw e;
-        }
-        try (Statement s = c.createStatement()) {
-          s.execute("COMMIT");
-        }
-        return result;
+        return JdbcRows.inTransaction(begin, new PostgresRows(connection()), work);
       } catch (SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (lost(state)) {

@@ -130,7 +130,7 @@ final class SqliteLedgerStore implements LedgerStore {
   private final Path path;
   private final Connection connection;
   private final boolean readOnly;
-  private final Transaction rows;
+  private final SqliteRows rows;
 
   private SqliteLedgerStore(Path path, Connection connection, boolean readOnly) {
     this.path = path;
@@ -256,24 +256,7 @@ final class SqliteLedgerStore implements LedgerStore {
 
   private <T> T transaction(String begin, Work<T> work) {
     try {
-      try (Statement s = connection.createStatement()) {
-        s.execute(begin);
-      }
-      T result;
-      try {
-        result = work.run(rows);
-      } catch (SQLException | RuntimeException | Error e) {
-        try (Statement s = connection.createStatement()) {
-          s.execute("ROLLBACK");
-        } catch (SQLException rollback) {
-          e.addSuppressed(rollback);
-        }
-        throw e;
-      }
-      try (Statement s = connection.createStatement()) {
-        s.execute("COMMIT");
-      }
-      return result;
+      return JdbcRows.inTransaction(begin, rows, work);
     } catch (SQLException e) {
       throw translate(path, e, "privacy ledger " + path + ": " + e.getMessage());
     }
