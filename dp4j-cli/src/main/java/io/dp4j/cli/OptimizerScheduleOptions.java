@@ -79,7 +79,11 @@ final class OptimizerScheduleOptions {
       return new SGD(lr, m, nesterov);
     }
     LearningRateSchedule s =
-        parse(schedule == null ? "constant" : schedule, lr, stepsPerEpoch, Math.max(1, runSteps - warmup));
+        parse(
+            schedule == null ? "constant" : schedule,
+            lr,
+            stepsPerEpoch,
+            Math.max(1, runSteps - warmup));
     return new SGD(warmup > 0 ? new LinearWarmup(s, warmup) : s, m, nesterov);
   }
 

@@ -70,9 +70,12 @@ class TrainAugmentAndScheduleTest {
   @Test
   void badValuesAreRefusedNamingTheFlag() {
     String[] base = {"train", "--model", "tutorial-cnn", "--data", "mnist"};
-    assertRefused(base, new String[] {"--lr-schedule", "linear"}, "--lr-schedule must be constant,");
     assertRefused(
-        base, new String[] {"--lr-schedule", "step:0:0.5"}, "needs EPOCHS > 0 and FACTOR in (0, 1]");
+        base, new String[] {"--lr-schedule", "linear"}, "--lr-schedule must be constant,");
+    assertRefused(
+        base,
+        new String[] {"--lr-schedule", "step:0:0.5"},
+        "needs EPOCHS > 0 and FACTOR in (0, 1]");
     assertRefused(base, new String[] {"--nesterov"}, "--nesterov needs --momentum > 0");
     assertRefused(
         base,

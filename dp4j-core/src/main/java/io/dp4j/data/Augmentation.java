@@ -6,10 +6,10 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 
 /**
- * Random image augmentation on the host, as De et al. 2022 ("Unlocking high-accuracy
- * differentially private image classification through scale") use it: a random crop of the image
- * padded by reflection, and a random horizontal flip, each on by option. Images are laid out {@code
- * [height, width, channels]} (or {@code [height, width]}), row-major, as Keras' channels-last.
+ * Random image augmentation on the host, as De et al. 2022 ("Unlocking high-accuracy differentially
+ * private image classification through scale") use it: a random crop of the image padded by
+ * reflection, and a random horizontal flip, each on by option. Images are laid out {@code [height,
+ * width, channels]} (or {@code [height, width]}), row-major, as Keras' channels-last.
  *
  * <p>Crop with padding p: the image is padded by p pixels on every side by reflection (numpy's
  * {@code np.pad(mode="reflect")}: the edge pixel is not repeated, so {@code x[-1] = x[1]}), and an

@@ -105,8 +105,8 @@ record ClippingUnits(
    * These units with every example fed as {@code k} consecutive copies (augmentation multiplicity):
    * each fed slot becomes k slots holding rows {@code i·k .. i·k + k - 1} of the batch of copies
    * ({@link io.dp4j.data.Augmentation#copies}), with the slot's loss weight; padding stays padding.
-   * The units, their count and what is accounted do not change: the graph takes a unit's loss as the
-   * mean over its fed slots, so each example's loss becomes the mean over its copies.
+   * The units, their count and what is accounted do not change: the graph takes a unit's loss as
+   * the mean over its fed slots, so each example's loss becomes the mean over its copies.
    */
   ClippingUnits withCopies(int k) {
     if (k == 1) {

@@ -38,11 +38,10 @@ import java.util.Objects;
  * @param noiseMultiplier σ, &gt;= 0 (0 only for tests: no privacy)
  * @param numMicrobatches M &gt; 0 to clip per microbatch (see above), 0 to clip per example
  * @param normalization what the noisy sum is divided by
- * <p>With {@link AugmentationMultiplicity} K &gt; 1, every sampled example is fed as K augmented
- * copies that together are the example: inside every unit above, an example's loss is the mean of
- * its copies' losses, so its gradient is their mean gradient before clipping, and the accounting
- * is unchanged.
- *
+ *     <p>With {@link AugmentationMultiplicity} K &gt; 1, every sampled example is fed as K
+ *     augmented copies that together are the example: inside every unit above, an example's loss is
+ *     the mean of its copies' losses, so its gradient is their mean gradient before clipping, and
+ *     the accounting is unchanged.
  * @param registry the clipping rules per layer type
  * @param augmentation the augmented copies per example ({@link AugmentationMultiplicity#NONE}: the
  *     example as sampled)

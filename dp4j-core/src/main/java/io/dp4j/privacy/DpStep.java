@@ -428,9 +428,7 @@ public final class DpStep implements GradientTransform {
       int[] slots = units.slots();
       if (!dp.augmentation().isNone()) {
         fed =
-            dp.augmentation()
-                .augmentation()
-                .copies(batch, k, state.noise.augmentationDraws(step));
+            dp.augmentation().augmentation().copies(batch, k, state.noise.augmentationDraws(step));
       }
       if (k > 1) {
         // the feed's slots name the sampled example each copy holds (the loss counts it once)

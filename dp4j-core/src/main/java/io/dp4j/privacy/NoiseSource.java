@@ -17,8 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The randomness of a model's DP steps: the seeds of the in-graph noise, or the noise itself in
  * secure mode, the random assignment of Poisson-sampled examples to microbatches, and the draws of
- * augmented copies. One per model
- * (kept with it across compiles); closed with it.
+ * augmented copies. One per model (kept with it across compiles); closed with it.
  *
  * <ul>
  *   <li>Default: every step's noise is drawn in-graph by TensorFlow's Philox-based stateless

@@ -24,8 +24,8 @@ class AugmentationTest {
   }
 
   /**
-   * Every output the augmentation may give: the image padded by p by reflection, written out as
-   * its own array (row r of the padded image is row |r - p| mirrored at the far edge), cut at every
+   * Every output the augmentation may give: the image padded by p by reflection, written out as its
+   * own array (row r of the padded image is row |r - p| mirrored at the far edge), cut at every
    * offset, with and without a left-right flip.
    */
   private static List<float[]> candidates(float[] x, int p, boolean flips) {

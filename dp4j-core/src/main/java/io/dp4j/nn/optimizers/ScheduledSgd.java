@@ -22,8 +22,8 @@ import org.tensorflow.types.family.TType;
  * constant rate only. The step is a float32 variable {@code iterations} (Keras' {@code
  * optimizer.iterations}), advanced after every update and saved with the optimizer state, so a
  * resumed run continues the schedule; the momentum slots are named as the framework's ({@code
- * <var>-momentum}). The update is TensorFlow's {@code ApplyMomentum}: {@code a = m·a + g; w -= lr·a}
- * ({@code w -= lr·(g + m·a)} with Nesterov), or {@code w -= lr·g} without momentum.
+ * <var>-momentum}). The update is TensorFlow's {@code ApplyMomentum}: {@code a = m·a + g; w -=
+ * lr·a} ({@code w -= lr·(g + m·a)} with Nesterov), or {@code w -= lr·g} without momentum.
  */
 final class ScheduledSgd extends org.tensorflow.framework.optimizers.Optimizer {
   private final LearningRateSchedule schedule;

@@ -26,8 +26,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Momentum, Nesterov and learning-rate schedules: the schedules' documented values, the same values
- * in the graph, SGD trajectories against an independent float64 computation, and a resumed run
- * that continues the schedule and the momentum exactly.
+ * in the graph, SGD trajectories against an independent float64 computation, and a resumed run that
+ * continues the schedule and the momentum exactly.
  */
 class ScheduledSgdTest {
   private static final int STEPS = 6;
@@ -41,8 +41,7 @@ class ScheduledSgdTest {
     CosineDecay cosine = new CosineDecay(1.0, 4, 0.0);
     double c = Math.sqrt(0.5);
     assertThat(rates(cosine, 6))
-        .containsExactly(
-            new double[] {1, (1 + c) / 2, 0.5, (1 - c) / 2, 0, 0}, within(1e-15));
+        .containsExactly(new double[] {1, (1 + c) / 2, 0.5, (1 - c) / 2, 0, 0}, within(1e-15));
     assertThat(new CosineDecay(1.0, 4, 0.1).learningRate(9)).isCloseTo(0.1, within(1e-15));
     LinearWarmup warm = new LinearWarmup(new ConstantLearningRate(0.2), 4);
     assertThat(rates(warm, 6))
@@ -65,7 +64,8 @@ class ScheduledSgdTest {
           Session s = new Session(g)) {
         Ops tf = Ops.create(g);
         for (int t = 0; t < 60; t++) {
-          try (Result r = s.runner().fetch(schedule.learningRate(tf, tf.constant((float) t))).run()) {
+          try (Result r =
+              s.runner().fetch(schedule.learningRate(tf, tf.constant((float) t))).run()) {
             float got = ((TFloat32) r.get(0)).getFloat();
             // float32 constants and a handful of float32 ops (pow, cos, products): within 16u of
             // the initial rate; near the cosine's zero the error is absolute, not relative
@@ -130,7 +130,9 @@ class ScheduledSgdTest {
         // float32 forward, gradient and update over 6 steps: each step's values carry a few u of
         // relative error, compounded through the momentum (sum of 0.9^k < 10): 1e-5 of the scale
         for (int j = 0; j < 3; j++) {
-          assertThat((double) got.get(0)[j]).as("nesterov=%s w%d", nesterov, j).isCloseTo(w[j], within(1e-5 * (1 + Math.abs(w[j]))));
+          assertThat((double) got.get(0)[j])
+              .as("nesterov=%s w%d", nesterov, j)
+              .isCloseTo(w[j], within(1e-5 * (1 + Math.abs(w[j]))));
         }
         assertThat((double) got.get(1)[0]).isCloseTo(w[3], within(1e-5 * (1 + Math.abs(w[3]))));
         assertThat(model.optimizerState()).containsKeys("iterations", "weight_0-momentum");

@@ -52,7 +52,8 @@ public final class CosineDecay implements LearningRateSchedule {
                 tf.constant(1f), tf.math.cos(tf.math.mul(tf.constant((float) Math.PI), progress))));
     return tf.math.mul(
         tf.constant((float) initialLearningRate),
-        tf.math.add(tf.math.mul(tf.constant((float) (1 - alpha)), cosine), tf.constant((float) alpha)));
+        tf.math.add(
+            tf.math.mul(tf.constant((float) (1 - alpha)), cosine), tf.constant((float) alpha)));
   }
 
   @Override

@@ -40,9 +40,11 @@ public final class LinearWarmup implements LearningRateSchedule {
     Operand<TFloat32> w = tf.constant((float) warmupSteps);
     Operand<TFloat32> rising =
         tf.math.div(
-            tf.math.mul(after.learningRate(tf, tf.constant(0f)), tf.math.add(step, tf.constant(1f))),
+            tf.math.mul(
+                after.learningRate(tf, tf.constant(0f)), tf.math.add(step, tf.constant(1f))),
             w);
-    Operand<TFloat32> later = after.learningRate(tf, tf.math.maximum(tf.math.sub(step, w), tf.constant(0f)));
+    Operand<TFloat32> later =
+        after.learningRate(tf, tf.math.maximum(tf.math.sub(step, w), tf.constant(0f)));
     return tf.select(tf.math.less(step, w), rising, later);
   }
 
