@@ -34,7 +34,31 @@ public final class PrivacyStatement {
       double delta,
       boolean microbatchesOfMoreThanOne,
       boolean poissonSampled) {
+    return of(
+        n, batchSize, epochs, noiseMultiplier, delta, microbatchesOfMoreThanOne, poissonSampled, 1);
+  }
+
+  /**
+   * As above, for a run with augmentation multiplicity K (De et al. 2022): every sampled example
+   * trained on as K augmented copies whose gradients are averaged before clipping. The statement
+   * says K and why ε does not change with it.
+   *
+   * @param augmentationMultiplicity K &gt;= 1 (1: no augmented copies)
+   */
+  public static String of(
+      long n,
+      long batchSize,
+      double epochs,
+      double noiseMultiplier,
+      double delta,
+      boolean microbatchesOfMoreThanOne,
+      boolean poissonSampled,
+      int augmentationMultiplicity) {
     Arguments.requirePositive("epochs", epochs);
+    if (augmentationMultiplicity < 1) {
+      throw new IllegalArgumentException(
+          "augmentationMultiplicity must be >= 1, got " + augmentationMultiplicity);
+    }
     DpSgdBudget poisson =
         DpSgdBudget.forEpochs(
             n,
@@ -69,6 +93,17 @@ public final class PrivacyStatement {
                     + trim(sigma)
                     + ")"
                 : "with per-example clipping"));
+    if (augmentationMultiplicity > 1) {
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "Augmentation multiplicity K = %d: each sampled example was trained on as %d augmented"
+                  + " copies whose gradients were averaged before clipping, so one example still"
+                  + " changes the summed clipped gradient by at most C, and the noise, sampling and"
+                  + " epsilon are those of the same run without augmentation.%n",
+              augmentationMultiplicity,
+              augmentationMultiplicity));
+    }
     s.append(
         "The guarantee covers every intermediate model, not only the final one, and no bound on"
             + " examples per user is assumed (example-level, not user-level, privacy).\n");

@@ -29,15 +29,18 @@ import io.dp4j.nn.optimizers.RMSprop;
 import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.nn.train.NonFiniteWeightsException;
+import io.dp4j.privacy.AugmentationMultiplicity;
 import io.dp4j.privacy.DPKerasAdagradOptimizer;
 import io.dp4j.privacy.DPKerasAdamOptimizer;
 import io.dp4j.privacy.DPKerasRMSpropOptimizer;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.DpSettings;
 import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.PrivacyLog;
 import io.dp4j.privacy.TargetEpsilonException;
 import io.dp4j.privacy.TrainingPlan;
 import io.dp4j.privacy.TrainingResult;
+import io.dp4j.privacy.clipping.ClippingRegistry;
 import io.dp4j.tutorial.MnistTutorial;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -323,6 +326,10 @@ final class TrainModelCommand implements Callable<Integer> {
 
   @Mixin NoiseSource noise;
 
+  @Mixin OptimizerScheduleOptions sgdOptions;
+
+  @Mixin AugmentationOptions augmentationOptions;
+
   /**
    * The results of one training run.
    *
@@ -364,6 +371,8 @@ final class TrainModelCommand implements Callable<Integer> {
     TrainingCheckpoint.Settings resumed =
         resume == null ? null : TrainingCheckpoint.settings(resume);
     resolveOptions(resumed);
+    sgdOptions.validate(optimizer.name());
+    AugmentationMultiplicity augmentation = augmentationOptions.resolve();
     PrintWriter o = spec.commandLine().getOut();
     PrintWriter log = json ? spec.commandLine().getErr() : o;
     PrintWriter err = spec.commandLine().getErr();
@@ -466,15 +475,18 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       log.printf(
           Locale.ROOT,
-          "DP-SGD: %s on %d examples, C=%s sigma=%.4f microbatches=%d %s lr=%s batch=%d (Poisson"
-              + " sampling, q=%.5f), %s = %d steps%s, delta=%s%n",
+          "DP-SGD: %s on %d examples, C=%s sigma=%.4f microbatches=%d%s %s lr=%s batch=%d"
+              + " (Poisson sampling, q=%.5f), %s = %d steps%s, delta=%s%n",
           modelName,
           n,
           c,
           sigma,
           microbatches,
+          augmentation.isNone()
+              ? ""
+              : " augmentation " + augmentation + " (mean of the copies clipped: same epsilon)",
           optimizer,
-          lr,
+          sgdOptions.given() ? sgdDescription(lr, plan, s.steps()) : lr,
           b,
           plan.samplingRate(),
           EpochLines.epochs(epochs),
@@ -488,7 +500,7 @@ final class TrainModelCommand implements Callable<Integer> {
       List<Metric> chosenMetrics = metrics != null ? metrics : defaultMetrics(lossChoice);
       noise.apply(s);
       s.compile(
-          dpOptimizer(c, sigma, lr),
+          dpOptimizer(c, sigma, lr, augmentation, plan, modelStepsBefore),
           lossFunction(lossChoice, fromLogits || builtinModel),
           chosenMetrics.toArray(Metric[]::new));
       if (resume != null) {
@@ -814,6 +826,15 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     settings.put("microbatches", microbatches == 0 ? "0 (per example)" : "" + microbatches);
     settings.put("optimizer", optimizer + ", learning rate " + run.lr());
+    if (sgdOptions.given()) {
+      settings.put(
+          "momentum and schedule (post-processing: epsilon unchanged)",
+          sgd(run.lr(), plan, 0).toString());
+    }
+    AugmentationMultiplicity augmentation = augmentationOptions.resolve();
+    if (!augmentation.isNone()) {
+      settings.put("augmentation multiplicity", augmentation.toString());
+    }
     settings.put("delta", Double.toString(plan.delta()));
     settings.put("noise source", NoiseSource.describe(run.secureNoise()));
     Map<String, String> results = new LinkedHashMap<>();
@@ -839,7 +860,8 @@ final class TrainModelCommand implements Callable<Integer> {
                 plan.noiseMultiplier(),
                 plan.delta(),
                 plan.runShape().sensitivityDoubled(),
-                true),
+                true,
+                augmentationOptions.resolve().k()),
             results,
             result.history().get("loss"),
             run.metrics().contains(Metric.ACCURACY)
@@ -882,6 +904,15 @@ final class TrainModelCommand implements Callable<Integer> {
     node.put("sampling_rate", plan.samplingRate());
     node.put("l2_norm_clip", run.c());
     node.put("microbatches", microbatches);
+    AugmentationMultiplicity augmentation = augmentationOptions.resolve();
+    node.put("augmentation_multiplicity", augmentation.k());
+    node.put("augmentation", augmentation.augmentation().toString());
+    node.put("optimizer", optimizer.name());
+    node.put("learning_rate", run.lr());
+    node.put("momentum", sgdOptions.momentum == null ? 0 : sgdOptions.momentum);
+    node.put("nesterov", sgdOptions.nesterov);
+    node.put("lr_schedule", sgdOptions.schedule == null ? "constant" : sgdOptions.schedule);
+    node.put("warmup_steps", sgdOptions.warmupSteps == null ? 0 : sgdOptions.warmupSteps);
     node.put("epochs", epochs);
     node.put("seconds", run.seconds());
     if (out != null) {
@@ -1210,13 +1241,42 @@ final class TrainModelCommand implements Callable<Integer> {
     };
   }
 
-  private Optimizer dpOptimizer(double c, double sigma, float lr) {
+  /**
+   * TF Privacy's DP optimizer for --optimizer, with the augmentation multiplicity and, for SGD, the
+   * momentum and schedule; a schedule spans the plan's steps and, resumed, the steps before the
+   * checkpoint (its position is the optimizer state the checkpoint restores).
+   */
+  private Optimizer dpOptimizer(
+      double c,
+      double sigma,
+      float lr,
+      AugmentationMultiplicity augmentation,
+      TrainingPlan plan,
+      long modelStepsBefore) {
+    DpSettings settings =
+        new DpSettings(
+            c,
+            sigma,
+            microbatches,
+            DpSettings.Normalization.MICROBATCHES_OR_BATCH_SIZE,
+            ClippingRegistry.defaults(),
+            augmentation);
     return switch (optimizer) {
-      case sgd -> new DPKerasSGDOptimizer(c, sigma, microbatches, lr);
-      case adam -> new DPKerasAdamOptimizer(c, sigma, microbatches, new Adam(lr));
-      case adagrad -> new DPKerasAdagradOptimizer(c, sigma, microbatches, new Adagrad(lr));
-      case rmsprop -> new DPKerasRMSpropOptimizer(c, sigma, microbatches, new RMSprop(lr));
+      case sgd -> new DPKerasSGDOptimizer(settings, sgd(lr, plan, modelStepsBefore));
+      case adam -> new DPKerasAdamOptimizer(settings, new Adam(lr));
+      case adagrad -> new DPKerasAdagradOptimizer(settings, new Adagrad(lr));
+      case rmsprop -> new DPKerasRMSpropOptimizer(settings, new RMSprop(lr));
     };
+  }
+
+  private SGD sgd(float lr, TrainingPlan plan, long modelStepsBefore) {
+    return sgdOptions.sgd(
+        lr, plan.stepsPerEpoch(), plan.steps() + (resume != null ? modelStepsBefore : 0));
+  }
+
+  /** E.g. {@code SGD(learningRate=cosine(...), momentum=0.9, nesterov)}. */
+  private String sgdDescription(float lr, TrainingPlan plan, long modelStepsBefore) {
+    return sgd(lr, plan, modelStepsBefore).toString();
   }
 
   /** Keras' usual metric for the loss: accuracy for a categorical cross-entropy, else none. */

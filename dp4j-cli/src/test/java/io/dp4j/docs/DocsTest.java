@@ -115,6 +115,19 @@ class DocsTest {
   }
 
   @Test
+  void augmentationMultiplicityLeavesEpsilonAsItWasAndLearns() {
+    double[] eps = new double[2];
+    String plain = captured(() -> eps[0] = AugmentationSamples.train(1));
+    String augmented = captured(() -> eps[1] = AugmentationSamples.train(4));
+    assertThat(eps[1]).isEqualTo(eps[0]);
+    Matcher m = Pattern.compile("test accuracy (\\d\\.\\d+)").matcher(augmented);
+    assertThat(m.find()).as(augmented).isTrue();
+    // two classes, 500 test images: chance is 0.5
+    assertThat(Double.parseDouble(m.group(1))).isGreaterThan(0.8);
+    assertThat(plain).startsWith("K=1: epsilon ");
+  }
+
+  @Test
   void theThreeWaysToTrainPrivatelyRun() {
     String a = captured(GetStartedSamples::dpOptimizer);
     assertThat(a).matches("epsilon \\d\\.\\d{3} at delta 1.0E-5 after 20 steps\\R");

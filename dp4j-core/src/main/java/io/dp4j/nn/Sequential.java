@@ -635,15 +635,28 @@ public class Sequential implements AutoCloseable, StepModel {
     return runner;
   }
 
-  /** The sum over the slots that hold an example (all when {@code slots} is null). */
+  /**
+   * The sum over the sampled examples of the slots that hold one (all when {@code slots} is null);
+   * an example fed in several slots (augmented copies) counts with the mean of its slots' values.
+   */
   private static float sumReal(float[] values, int[] slots) {
     if (slots == null) {
       return sum(values);
     }
+    int examples = 0;
+    for (int slot : slots) {
+      examples = Math.max(examples, slot + 1);
+    }
+    int[] fedTimes = new int[examples];
+    for (int slot : slots) {
+      if (slot >= 0) {
+        fedTimes[slot]++;
+      }
+    }
     double s = 0;
     for (int i = 0; i < values.length; i++) {
       if (slots[i] >= 0) {
-        s += values[i];
+        s += (double) values[i] / fedTimes[slots[i]];
       }
     }
     return (float) s;

@@ -101,6 +101,32 @@ record ClippingUnits(
     return new ClippingUnits(m, slots, weights, of, expectedBatchSize / m);
   }
 
+  /**
+   * These units with every example fed as {@code k} consecutive copies (augmentation multiplicity):
+   * each fed slot becomes k slots holding rows {@code i·k .. i·k + k - 1} of the batch of copies
+   * ({@link io.dp4j.data.Augmentation#copies}), with the slot's loss weight; padding stays padding.
+   * The units, their count and what is accounted do not change: the graph takes a unit's loss as
+   * the mean over its fed slots, so each example's loss becomes the mean over its copies.
+   */
+  ClippingUnits withCopies(int k) {
+    if (k == 1) {
+      return this;
+    }
+    int fed = slots != null ? slots.length : microbatchOf.length;
+    int[] copied = new int[fed * k];
+    float[] copiedWeights = weights == null ? null : new float[fed * k];
+    for (int s = 0; s < fed; s++) {
+      int example = slots != null ? slots[s] : s;
+      for (int j = 0; j < k; j++) {
+        copied[s * k + j] = example < 0 ? -1 : example * k + j;
+        if (copiedWeights != null) {
+          copiedWeights[s * k + j] = weights[s];
+        }
+      }
+    }
+    return new ClippingUnits(count, copied, copiedWeights, microbatchOf, microbatchSize);
+  }
+
   /** Units for an empty batch: one padding example of loss weight 0 per unit. */
   private static ClippingUnits padding(int count, int b, double microbatchSize) {
     int[] slots = new int[count];

@@ -2,6 +2,7 @@ package io.dp4j.privacy;
 
 import io.dp4j.accounting.DpEvent;
 import io.dp4j.accounting.PrivacyAccountant;
+import io.dp4j.data.Augmentation;
 import io.dp4j.data.BatchSampler;
 import io.dp4j.data.Dataset;
 import io.dp4j.nn.Sequential;
@@ -32,7 +33,7 @@ import java.util.function.Supplier;
  * with noise multiplier σ/2 (sensitivity 2C), and {@link #privacySpent} reports it.
  */
 public class DPSequential extends Sequential {
-  private final DpStep step;
+  private DpStep step;
 
   /** Clipping per example, no XLA, the default clipping rules. */
   public DPSequential(double l2NormClip, double noiseMultiplier, Layer... layers) {
@@ -85,6 +86,21 @@ public class DPSequential extends Sequential {
               + optimizer.getClass().getSimpleName());
     }
     compile(optimizer, step, loss, metrics);
+  }
+
+  /**
+   * Trains with augmentation multiplicity (De et al. 2022): every sampled example is fed as {@code
+   * k} copies augmented by {@code augmentation}, and its gradient is the mean of theirs before
+   * clipping, so ε is the same as without (see {@link AugmentationMultiplicity}). Takes effect at
+   * the next {@link #compile}.
+   *
+   * @throws IllegalArgumentException if k &lt; 1, or k &gt; 1 with {@link Augmentation#none()}
+   */
+  public DPSequential augmentationMultiplicity(int k, Augmentation augmentation) {
+    step =
+        new DpStep(
+            step.settings().withAugmentation(new AugmentationMultiplicity(k, augmentation)), null);
+    return this;
   }
 
   /** This model's privacy side: log, accountant, noise, inspection. */

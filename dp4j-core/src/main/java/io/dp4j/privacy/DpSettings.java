@@ -38,14 +38,37 @@ import java.util.Objects;
  * @param noiseMultiplier σ, &gt;= 0 (0 only for tests: no privacy)
  * @param numMicrobatches M &gt; 0 to clip per microbatch (see above), 0 to clip per example
  * @param normalization what the noisy sum is divided by
+ *     <p>With {@link AugmentationMultiplicity} K &gt; 1, every sampled example is fed as K
+ *     augmented copies that together are the example: inside every unit above, an example's loss is
+ *     the mean of its copies' losses, so its gradient is their mean gradient before clipping, and
+ *     the accounting is unchanged.
  * @param registry the clipping rules per layer type
+ * @param augmentation the augmented copies per example ({@link AugmentationMultiplicity#NONE}: the
+ *     example as sampled)
  */
 public record DpSettings(
     double l2NormClip,
     double noiseMultiplier,
     int numMicrobatches,
     Normalization normalization,
-    ClippingRegistry registry) {
+    ClippingRegistry registry,
+    AugmentationMultiplicity augmentation) {
+
+  /** Without augmentation. */
+  public DpSettings(
+      double l2NormClip,
+      double noiseMultiplier,
+      int numMicrobatches,
+      Normalization normalization,
+      ClippingRegistry registry) {
+    this(
+        l2NormClip,
+        noiseMultiplier,
+        numMicrobatches,
+        normalization,
+        registry,
+        AugmentationMultiplicity.NONE);
+  }
 
   /** What the noisy clipped sum is divided by. */
   public enum Normalization {
@@ -75,6 +98,13 @@ public record DpSettings(
     }
     Objects.requireNonNull(normalization, "normalization");
     Objects.requireNonNull(registry, "registry");
+    Objects.requireNonNull(augmentation, "augmentation");
+  }
+
+  /** These settings with augmentation multiplicity {@code augmentation}. */
+  public DpSettings withAugmentation(AugmentationMultiplicity augmentation) {
+    return new DpSettings(
+        l2NormClip, noiseMultiplier, numMicrobatches, normalization, registry, augmentation);
   }
 
   /**

@@ -122,6 +122,9 @@ public final class DpStep implements GradientTransform {
                 + ".class, rule) and pass the registry to the DP optimizer or DPSequential");
       }
     }
+    if (!settings.augmentation().isNone() && !layers.isEmpty()) {
+      settings.augmentation().augmentation().validate(layers.get(0).inputShape());
+    }
     if (settings.noiseMultiplier() == 0) {
       LOG.warn(
           "DP-SGD with noiseMultiplier 0: gradients are clipped but not noised, no privacy;"
@@ -200,14 +203,16 @@ public final class DpStep implements GradientTransform {
       Operand<TFloat32> weightedLoss = tf.math.mul(trainLoss, tf.stopGradient(lossWeights));
       Operand<TFloat32> units;
       int m = dp.numMicrobatches();
-      if (m == 0) {
+      if (m == 0 && copies() == 1) {
         n = b;
         k = tf.constant(new int[] {1});
         units = weightedLoss;
       } else {
+        // with K augmented copies per example (M = 0: always fed, one unit per example), a unit's
+        // loss is the mean over its examples' copies: an example's gradient is its copies' mean
         numUnits =
             tf.withName("num_units")
-                .placeholderWithDefault(tf.constant(new int[] {m}), Shape.of(1));
+                .placeholderWithDefault(tf.constant(new int[] {Math.max(m, 1)}), Shape.of(1));
         n = numUnits;
         k = tf.math.floorDiv(b, n);
         Operand<TFloat32> grouped =
@@ -380,7 +385,7 @@ public final class DpStep implements GradientTransform {
           tf.reshape(value, tf.concat(List.of(n, k, tf.constant(tail)), tf.constant(0)));
       long[] staticShape = new long[shape.length + 2];
       staticShape[0] = -1;
-      staticShape[1] = dp.numMicrobatches() == 0 ? 1 : -1;
+      staticShape[1] = dp.numMicrobatches() == 0 && copies() == 1 ? 1 : -1;
       System.arraycopy(shape, 0, staticShape, 2, shape.length);
       return tf.ensureShape(grouped, Shape.of(staticShape));
     }
@@ -416,8 +421,23 @@ public final class DpStep implements GradientTransform {
      * loss weight 0, which contribute nothing: an empty batch then adds only noise), the noise seed
      * (or secure noise) and the normalizer.
      */
-    StepFeed feed(Dataset batch, ClippingUnits units, double normalizerValue, long step) {
-      StepFeed feed = new StepFeed(units.arrange(batch), units.slots());
+    StepFeed feed(Dataset batch, ClippingUnits planned, double normalizerValue, long step) {
+      int k = copies();
+      ClippingUnits units = planned.withCopies(k);
+      Dataset fed = batch;
+      int[] slots = units.slots();
+      if (!dp.augmentation().isNone()) {
+        fed =
+            dp.augmentation().augmentation().copies(batch, k, state.noise.augmentationDraws(step));
+      }
+      if (k > 1) {
+        // the feed's slots name the sampled example each copy holds (the loss counts it once)
+        slots = slots.clone();
+        for (int i = 0; i < slots.length; i++) {
+          slots[i] = slots[i] < 0 ? -1 : slots[i] / k;
+        }
+      }
+      StepFeed feed = new StepFeed(units.arrange(fed), slots);
       try {
         if (units.weights() != null) {
           feed.feed(lossWeights, TFloat32.vectorOf(units.weights()));
@@ -445,6 +465,11 @@ public final class DpStep implements GradientTransform {
         feed.close();
         throw e;
       }
+    }
+
+    /** K, the augmented copies fed per sampled example. */
+    private int copies() {
+      return dp.augmentation().k();
     }
 
     @Override

@@ -10,13 +10,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntUnaryOperator;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The randomness of a model's DP steps: the seeds of the in-graph noise, or the noise itself in
- * secure mode, and the random assignment of Poisson-sampled examples to microbatches. One per model
- * (kept with it across compiles); closed with it.
+ * secure mode, the random assignment of Poisson-sampled examples to microbatches, and the draws of
+ * augmented copies. One per model (kept with it across compiles); closed with it.
  *
  * <ul>
  *   <li>Default: every step's noise is drawn in-graph by TensorFlow's Philox-based stateless
@@ -83,6 +84,18 @@ public final class NoiseSource implements AutoCloseable {
       return seeded::nextInt;
     }
     return secureRandom::nextInt;
+  }
+
+  /**
+   * The draws of step {@code step}'s augmented copies ({@link AugmentationMultiplicity}): a fast
+   * generator seeded from {@code (seed, step)} with the test seed, else from a fresh {@link
+   * SecureRandom} long, so that the crops and flips are as unpredictable as the noise.
+   */
+  synchronized RandomGenerator augmentationDraws(long step) {
+    if (fixedSeed != null) {
+      return new SplittableRandom((fixedSeed ^ 0x5851F42D4C957F2DL) * 0x9E3779B97F4A7C15L + step);
+    }
+    return new SplittableRandom(secureRandom.nextLong());
   }
 
   /**
