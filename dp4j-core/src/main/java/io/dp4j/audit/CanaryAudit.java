@@ -87,6 +87,9 @@ public final class CanaryAudit {
       int steps) {
     checkRun(model, data, samplingRate, steps);
     RandomGenerator random = random();
+    // compiled once to learn the kernels' shapes, again (weights kept) with the canaries in
+    ModelPrivacy.of(model).insertGradientCanariesForAudit(null);
+    model.compile(dpOptimizer, loss);
     List<int[]> kernelEntries = kernelEntries(model);
     int total = kernelEntries.stream().mapToInt(e -> e[1]).sum();
     if (canaries > total) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -455,6 +456,9 @@ public final class DpStep implements GradientTransform {
       Dataset fed = fault == StepFault.EXAMPLES_SAMPLED_TWICE ? concat(batch, batch) : batch;
       int[] sampledCanaries =
           canaries == null ? new int[0] : canaries.sample(sampler.samplingRate(), step);
+      if (fault == StepFault.EXAMPLES_SAMPLED_TWICE) {
+        sampledCanaries = IntStream.concat(IntStream.of(sampledCanaries), IntStream.of(sampledCanaries)).toArray();
+      }
       int firstCanary = fed.size();
       if (sampledCanaries.length > 0) {
         // zero rows: the graph replaces their inputs and gradients by the canaries'
