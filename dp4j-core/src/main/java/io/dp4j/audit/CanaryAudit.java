@@ -20,6 +20,8 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A one-run privacy audit (Steinke, Nasr and Jagielski 2023): m canaries, each included in the
@@ -30,14 +32,16 @@ import java.util.stream.IntStream;
  * (wrong with probability at most 1 - confidence).
  *
  * <ul>
- *   <li>{@link #whiteBox}: gradient canaries ({@link GradientCanaries}: each ±C on one kernel entry,
- *       Dirac canaries after Nasr et al. 2023), observed in every step's weights: the strongest
- *       check of the engine.
+ *   <li>{@link #whiteBox}: gradient canaries ({@link GradientCanaries}: each ±C on one kernel
+ *       entry, Dirac canaries after Nasr et al. 2023), observed in every step's weights: the
+ *       strongest check of the engine.
  *   <li>{@link #inputSpace}: mislabeled examples, scored by how much their loss fell during
  *       training: what an attacker learns from a model as users train it.
  * </ul>
  */
 public final class CanaryAudit {
+  private static final Logger LOG = LoggerFactory.getLogger(CanaryAudit.class);
+
   /** How white-box canaries are scored from the per-step updates u_t of their coordinate. */
   public enum Score {
     /**
@@ -73,10 +77,10 @@ public final class CanaryAudit {
   }
 
   /**
-   * White-box audit: trains {@code model} (not compiled yet) for {@code steps} Poisson-sampled steps
-   * of rate {@code samplingRate} on {@code data} with {@code dpOptimizer} (a DP optimizer clipping
-   * per example) and {@code loss}, with the gradient canaries in every step, and scores each canary
-   * from the weights after every step.
+   * White-box audit: trains {@code model} (not compiled yet) for {@code steps} Poisson-sampled
+   * steps of rate {@code samplingRate} on {@code data} with {@code dpOptimizer} (a DP optimizer
+   * clipping per example) and {@code loss}, with the gradient canaries in every step, and scores
+   * each canary from the weights after every step.
    */
   public CanaryAuditResult whiteBox(
       Sequential model,
@@ -124,7 +128,13 @@ public final class CanaryAudit {
     model.compile(dpOptimizer, loss);
     float[][] trace = new float[steps + 1][];
     trace[0] = canaryWeights(model, weight, coordinate);
-    train(model, data, samplingRate, steps, random, s -> trace[s] = canaryWeights(model, weight, coordinate));
+    train(
+        model,
+        data,
+        samplingRate,
+        steps,
+        random,
+        s -> trace[s] = canaryWeights(model, weight, coordinate));
     ModelPrivacy.of(model).insertGradientCanariesForAudit(null);
     double[] scores = new double[canaries];
     for (int i = 0; i < canaries; i++) {
@@ -139,11 +149,10 @@ public final class CanaryAudit {
   }
 
   /**
-   * Input-space audit: m examples of {@code data} (class labels) become canaries with a wrong
-   * label drawn at random; the included ones join the rest of the data, which {@code model} (not
-   * compiled yet) trains on as a user would ({@code steps} Poisson steps of rate {@code
-   * samplingRate}); each canary's score is its loss (on the wrong label) before training minus
-   * after.
+   * Input-space audit: m examples of {@code data} (class labels) become canaries with a wrong label
+   * drawn at random; the included ones join the rest of the data, which {@code model} (not compiled
+   * yet) trains on as a user would ({@code steps} Poisson steps of rate {@code samplingRate}); each
+   * canary's score is its loss (on the wrong label) before training minus after.
    */
   public CanaryAuditResult inputSpace(
       Sequential model,
@@ -159,6 +168,7 @@ public final class CanaryAudit {
           "canaries " + canaries + " must be fewer than the " + data.size() + " examples");
     }
     RandomGenerator random = random();
+    model.compile(dpOptimizer, loss);
     long[] out = model.outputShape();
     int classes = Math.toIntExact(out[out.length - 1]);
     if (classes < 2) {
@@ -181,8 +191,8 @@ public final class CanaryAudit {
       }
     }
     Dataset trainingSet =
-        concat(data.gather(rest), canarySet.gather(in.stream().mapToInt(Integer::intValue).toArray()));
-    model.compile(dpOptimizer, loss);
+        concat(
+            data.gather(rest), canarySet.gather(in.stream().mapToInt(Integer::intValue).toArray()));
     double[] before = ModelOutputs.predict(model, canarySet, fromLogits).losses();
     train(model, trainingSet, samplingRate, steps, random, s -> {});
     double[] after = ModelOutputs.predict(model, canarySet, fromLogits).losses();
@@ -196,7 +206,8 @@ public final class CanaryAudit {
   private CanaryAuditResult result(
       Sequential model, double[] scores, boolean[] included, String mode, String scoreName) {
     Integer[] byScore = IntStream.range(0, canaries).boxed().toArray(Integer[]::new);
-    Arrays.sort(byScore, Comparator.comparingDouble((Integer i) -> scores[i]).thenComparing(i -> i));
+    Arrays.sort(
+        byScore, Comparator.comparingDouble((Integer i) -> scores[i]).thenComparing(i -> i));
     int correct = 0;
     for (int g = 0; g < guessesPerSide; g++) {
       correct += included[byScore[canaries - 1 - g]] ? 1 : 0;
@@ -208,6 +219,20 @@ public final class CanaryAudit {
     double rdp = privacy.setAccountant(RdpAccountant::new).privacySpent(delta).epsilon();
     double pld = privacy.setAccountant(PldAccountant::new).privacySpent(delta).epsilon();
     privacy.setAccountant(RdpAccountant::new);
+    LOG.info(
+        "{} canary audit ({} score): {} of {} guesses right on {} canaries, epsilon lower bound"
+            + " {} at {} confidence; claimed {} (RDP {}, PLD {}) at delta {}",
+        mode,
+        scoreName,
+        correct,
+        guesses,
+        canaries,
+        lower,
+        confidence,
+        Math.min(rdp, pld),
+        rdp,
+        pld,
+        delta);
     return new CanaryAuditResult(
         lower, Math.min(rdp, pld), delta, confidence, canaries, guesses, correct, mode, scoreName);
   }

@@ -4,8 +4,8 @@ import org.apache.commons.numbers.gamma.LogGamma;
 
 /**
  * The ε lower bound of a one-run audit (Steinke, Nasr and Jagielski 2023, "Privacy Auditing with
- * One (1) Training Run", Theorem 5.2 and its algorithm for the p-value, as in the authors' code):
- * m canaries are each included independently with probability 1/2, the auditor guesses r of them
+ * One (1) Training Run", Theorem 5.2 and its algorithm for the p-value, as in the authors' code): m
+ * canaries are each included independently with probability 1/2, the auditor guesses r of them
  * (abstaining on the rest) and gets v right. If training is (ε, δ)-DP, then
  *
  * <pre>
@@ -14,8 +14,8 @@ import org.apache.commons.numbers.gamma.LogGamma;
  * </pre>
  *
  * <p>(ε-DP bounds each guess by randomized response's accuracy p; δ adds the α term). The lower
- * bound at confidence 1 - β₀ is the largest ε whose p-value is below β₀, found by bisection
- * (steps of 1 up to a bracket, then 30 halvings, as the authors do).
+ * bound at confidence 1 - β₀ is the largest ε whose p-value is below β₀, found by bisection (steps
+ * of 1 up to a bracket, then 30 halvings, as the authors do).
  */
 public final class OneRunBound {
   private OneRunBound() {}

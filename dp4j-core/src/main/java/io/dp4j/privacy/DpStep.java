@@ -295,9 +295,7 @@ public final class DpStep implements GradientTransform {
                       : clipFactors(norms));
       float noiseStd =
           (float)
-              (dp.noiseMultiplier()
-                  * dp.l2NormClip()
-                  * (fault == null ? 1 : fault.noiseScale()));
+              (dp.noiseMultiplier() * dp.l2NormClip() * (fault == null ? 1 : fault.noiseScale()));
       List<ParameterSpec> specs = step.parameters();
       int paramIndex = 0;
       for (int t = 0; t < trainable.size(); t++) {
@@ -457,7 +455,9 @@ public final class DpStep implements GradientTransform {
       int[] sampledCanaries =
           canaries == null ? new int[0] : canaries.sample(sampler.samplingRate(), step);
       if (fault == StepFault.EXAMPLES_SAMPLED_TWICE) {
-        sampledCanaries = IntStream.concat(IntStream.of(sampledCanaries), IntStream.of(sampledCanaries)).toArray();
+        sampledCanaries =
+            IntStream.concat(IntStream.of(sampledCanaries), IntStream.of(sampledCanaries))
+                .toArray();
       }
       int firstCanary = fed.size();
       if (sampledCanaries.length > 0) {
@@ -544,9 +544,9 @@ public final class DpStep implements GradientTransform {
     }
 
     private static Dataset concat(Dataset first, Dataset second) {
-      float[] x = Arrays.copyOf(first.features(), first.features().length + second.features().length);
-      System.arraycopy(
-          second.features(), 0, x, first.features().length, second.features().length);
+      float[] x =
+          Arrays.copyOf(first.features(), first.features().length + second.features().length);
+      System.arraycopy(second.features(), 0, x, first.features().length, second.features().length);
       float[] y = Arrays.copyOf(first.labels(), first.labels().length + second.labels().length);
       System.arraycopy(second.labels(), 0, y, first.labels().length, second.labels().length);
       return new Dataset(x, first.exampleShape(), y, first.labelShape());

@@ -177,10 +177,7 @@ public final class GradientCanaries {
       Operand<TFloat32> dirac =
           tf.math.mul(
               tf.oneHot(
-                  index,
-                  tf.constant(Math.toIntExact(shape[0])),
-                  tf.constant(1f),
-                  tf.constant(0f)),
+                  index, tf.constant(Math.toIntExact(shape[0])), tf.constant(1f), tf.constant(0f)),
               scale);
       Operand<TFloat32> canary =
           tf.select(column(tf.math.equal(rowWeight, tf.constant(kernel))), dirac, zero);
@@ -223,5 +220,4 @@ public final class GradientCanaries {
       feed.feed(rowValue, TFloat32.vectorOf(value));
     }
   }
-
 }

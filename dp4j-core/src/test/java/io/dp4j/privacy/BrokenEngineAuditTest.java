@@ -53,8 +53,7 @@ class BrokenEngineAuditTest {
     CanaryAuditResult r =
         audit(StepFault.SKIP_CLIPPING, CanaryAudit.Score.SUM, 1000, 32, 32, 5, 0.5, 4);
     assertThat(r.epsilonLowerBound()).isGreaterThan(r.epsilonClaimed());
-    assertThat(
-            audit(null, CanaryAudit.Score.SUM, 1000, 32, 32, 5, 0.5, 4).epsilonLowerBound())
+    assertThat(audit(null, CanaryAudit.Score.SUM, 1000, 32, 32, 5, 0.5, 4).epsilonLowerBound())
         .isLessThanOrEqualTo(r.epsilonClaimed());
   }
 
@@ -86,8 +85,7 @@ class BrokenEngineAuditTest {
     CanaryAuditResult r =
         audit(StepFault.EXAMPLES_SAMPLED_TWICE, CanaryAudit.Score.SUM, 20000, 64, 320, 3, 1.0, 1);
     assertThat(r.epsilonLowerBound()).isGreaterThan(r.epsilonClaimed());
-    assertThat(
-            audit(null, CanaryAudit.Score.SUM, 20000, 64, 320, 3, 1.0, 1).epsilonLowerBound())
+    assertThat(audit(null, CanaryAudit.Score.SUM, 20000, 64, 320, 3, 1.0, 1).epsilonLowerBound())
         .isLessThanOrEqualTo(r.epsilonClaimed());
   }
 }
