@@ -15,9 +15,12 @@ import io.dp4j.privacy.clipping.ClippingRule;
 import io.dp4j.privacy.clipping.LayerClipping;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -153,6 +156,17 @@ public final class DpStep implements GradientTransform {
     /** Whether the noise is fed from Java ({@link #noiseInputs}) instead of drawn in-graph. */
     final boolean secureNoise;
 
+    /** Audit canaries inserted into every step ({@link GradientCanaries}), or null. */
+    private final GradientCanaries canaries;
+
+    private GradientCanaries.InGraph canaryGraph;
+
+    /** A deliberate bug for package tests ({@link StepFault}), or null. */
+    private final StepFault fault;
+
+    /** Under {@link StepFault#REUSED_NOISE}: the first step's noise seed. */
+    private long[] reusedSeed;
+
     private Ops tf;
     private Placeholder<TInt64> noiseSeed;
     private Placeholder<TFloat32> normalizer;
@@ -183,6 +197,8 @@ public final class DpStep implements GradientTransform {
       this.dp = dp;
       this.state = state;
       this.secureNoise = secureNoise;
+      this.canaries = state.canaries;
+      this.fault = state.fault;
     }
 
     private void build(StepGraph step) {
@@ -222,6 +238,22 @@ public final class DpStep implements GradientTransform {
                 tf.sum(grouped, tf.constant(1)),
                 tf.dtypes.cast(tf.reshape(k, tf.constant(new int[0])), TFloat32.class));
       }
+      int[] kernels = kernelIndices(trainable, step.parameters());
+      if (canaries != null) {
+        if (m != 0) {
+          throw new IllegalArgumentException(
+              "gradient canaries need clipping per example (numMicrobatches 0), got "
+                  + "numMicrobatches "
+                  + m);
+        }
+        Map<Integer, long[]> shapes = new HashMap<>();
+        for (int kernel : kernels) {
+          if (kernel >= 0) {
+            shapes.put(kernel, step.parameters().get(kernel).shape());
+          }
+        }
+        canaryGraph = canaries.new InGraph(tf, b, shapes);
+      }
       Operand<TFloat32> objective = tf.sum(units, tf.constant(0));
       Output<?>[] zs =
           trainable.stream().map(t -> t.preActivation().asOutput()).toArray(Output<?>[]::new);
@@ -243,13 +275,15 @@ public final class DpStep implements GradientTransform {
         TrainableLayer l = trainable.get(t);
         Layer layer = l.layer();
         ClippingRule<Layer> rule = ruleFor(layer, l.name());
-        Operand<TFloat32> a = group(zeroUnless(finite, inputs.get(t)), n, k, l.inputShape());
-        Operand<TFloat32> gg =
-            group(
-                zeroUnless(finite, outputGradients.get(t)),
-                n,
-                k,
-                layer.outputShape(l.inputShape()));
+        long[] outputShape = layer.outputShape(l.inputShape());
+        Operand<TFloat32> at = zeroUnless(finite, inputs.get(t));
+        Operand<TFloat32> gt = zeroUnless(finite, outputGradients.get(t));
+        if (canaryGraph != null) {
+          at = canaryGraph.input(kernels[t], at, l.inputShape());
+          gt = canaryGraph.outputGradient(kernels[t], gt, outputShape);
+        }
+        Operand<TFloat32> a = group(at, n, k, l.inputShape());
+        Operand<TFloat32> gg = group(gt, n, k, outputShape);
         LayerClipping clipping = rule.clipping(tf, layer, l.parameters(), a, gg);
         clippings.add(clipping);
         Operand<TFloat32> layerNorms = clipping.squaredNorms();
@@ -258,8 +292,15 @@ public final class DpStep implements GradientTransform {
         reportedNorms = reportedNorms == null ? layerNorms : tf.math.add(reportedNorms, layerNorms);
       }
       unitSquaredNorms = tf.withName("unit_squared_norms").identity(reportedNorms);
-      Operand<TFloat32> factors = tf.withName("clip_factors").identity(clipFactors(norms));
-      float noiseStd = (float) (dp.noiseMultiplier() * dp.l2NormClip());
+      Operand<TFloat32> factors =
+          tf.withName("clip_factors")
+              .identity(
+                  fault == StepFault.SKIP_CLIPPING
+                      ? tf.onesLike(clipFactors(norms))
+                      : clipFactors(norms));
+      float noiseStd =
+          (float)
+              (dp.noiseMultiplier() * dp.l2NormClip() * (fault == null ? 1 : fault.noiseScale()));
       List<ParameterSpec> specs = step.parameters();
       int paramIndex = 0;
       for (int t = 0; t < trainable.size(); t++) {
@@ -301,6 +342,28 @@ public final class DpStep implements GradientTransform {
           paramIndex++;
         }
       }
+    }
+
+    /**
+     * For each trainable layer, the index among the step's parameters of its kernel when it is one
+     * gradient canaries can use (a first parameter {@code [in, out]} of a layer with input {@code
+     * [in]} and output {@code [out]}: Dense), else -1.
+     */
+    private static int[] kernelIndices(List<TrainableLayer> trainable, List<ParameterSpec> specs) {
+      int[] kernels = new int[trainable.size()];
+      int first = 0;
+      for (int t = 0; t < trainable.size(); t++) {
+        TrainableLayer l = trainable.get(t);
+        long[] in = l.inputShape();
+        long[] out = l.layer().outputShape(in);
+        boolean dense =
+            in.length == 1
+                && out.length == 1
+                && Arrays.equals(specs.get(first).shape(), new long[] {in[0], out[0]});
+        kernels[t] = dense ? first : -1;
+        first += l.parameters().size();
+      }
+      return kernels;
     }
 
     /**
@@ -393,9 +456,25 @@ public final class DpStep implements GradientTransform {
     @Override
     public StepFeed prepare(Dataset batch, BatchSampler sampler, long step) {
       int b = batch.size();
-      ClippingUnits units = plan(b, sampler.expectedBatchSize(), sampler, step);
+      Dataset fed = fault == StepFault.EXAMPLES_SAMPLED_TWICE ? concat(batch, batch) : batch;
+      int[] sampledCanaries =
+          canaries == null ? new int[0] : canaries.sample(sampler.samplingRate(), step);
+      if (fault == StepFault.EXAMPLES_SAMPLED_TWICE) {
+        sampledCanaries =
+            IntStream.concat(IntStream.of(sampledCanaries), IntStream.of(sampledCanaries))
+                .toArray();
+      }
+      int firstCanary = fed.size();
+      if (sampledCanaries.length > 0) {
+        // zero rows: the graph replaces their inputs and gradients by the canaries'
+        fed = concat(fed, zeros(batch, sampledCanaries.length));
+      }
+      ClippingUnits units = plan(fed.size(), sampler.expectedBatchSize(), sampler, step);
       StepFeed feed =
-          feed(batch, units, dp.normalizer(b, sampler.expectedBatchSize(), sampler.mode()), step);
+          feed(fed, units, dp.normalizer(b, sampler.expectedBatchSize(), sampler.mode()), step);
+      if (canaryGraph != null) {
+        canaryGraph.feed(feed, fed.size(), firstCanary, sampledCanaries, dp.l2NormClip());
+      }
       // before Session.run, as the ledger charges: once the run applies the update, nothing that
       // fails afterwards can leave it unrecorded (a run that fails is charged a step that may not
       // have happened, the safe direction)
@@ -445,7 +524,7 @@ public final class DpStep implements GradientTransform {
         if (numUnits != null) {
           feed.feed(numUnits, TInt32.vectorOf(units.count()));
         }
-        feed.feed(noiseSeed, TInt64.vectorOf(state.noise.philoxSeed(step)));
+        feed.feed(noiseSeed, TInt64.vectorOf(noiseSeed(step)));
         feed.feed(normalizer, TFloat32.scalarOf((float) normalizerValue));
         if (secureNoise && !noiseInputs.isEmpty()) {
           List<long[]> shapes = new ArrayList<>();
@@ -470,6 +549,40 @@ public final class DpStep implements GradientTransform {
     /** K, the augmented copies fed per sampled example. */
     private int copies() {
       return dp.augmentation().k();
+    }
+
+    private long[] noiseSeed(long step) {
+      if (fault != StepFault.REUSED_NOISE) {
+        return state.noise.philoxSeed(step);
+      }
+      if (reusedSeed == null) {
+        reusedSeed = state.noise.philoxSeed(step);
+      }
+      return reusedSeed;
+    }
+
+    private static Dataset zeros(Dataset like, int rows) {
+      int x = Math.toIntExact(product(like.exampleShape()));
+      int y = Math.toIntExact(product(like.labelShape()));
+      return new Dataset(
+          new float[rows * x], like.exampleShape(), new float[rows * y], like.labelShape());
+    }
+
+    private static Dataset concat(Dataset first, Dataset second) {
+      float[] x =
+          Arrays.copyOf(first.features(), first.features().length + second.features().length);
+      System.arraycopy(second.features(), 0, x, first.features().length, second.features().length);
+      float[] y = Arrays.copyOf(first.labels(), first.labels().length + second.labels().length);
+      System.arraycopy(second.labels(), 0, y, first.labels().length, second.labels().length);
+      return new Dataset(x, first.exampleShape(), y, first.labelShape());
+    }
+
+    private static long product(long[] shape) {
+      long n = 1;
+      for (long d : shape) {
+        n *= d;
+      }
+      return n;
     }
 
     @Override

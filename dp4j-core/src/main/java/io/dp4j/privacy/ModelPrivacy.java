@@ -85,6 +85,18 @@ public final class ModelPrivacy {
     return compiled().map(c -> c.secureNoise).orElseGet(state.noise::secureRequested);
   }
 
+  /**
+   * FOR PRIVACY AUDITS: the model's next compiled DP step inserts {@code canaries} (white-box
+   * gradient canaries, see {@link GradientCanaries}) into every step, sampled at the step's rate.
+   * This is how {@code io.dp4j.audit.CanaryAudit} checks the engine; training a model for use with
+   * canaries in it makes no sense. Canaries do not weaken the guarantee for the real examples. Pass
+   * null to train without canaries at the next compile.
+   */
+  public ModelPrivacy insertGradientCanariesForAudit(GradientCanaries canaries) {
+    state.canaries = canaries;
+    return this;
+  }
+
   /** The fixed test noise seed, if one was set. */
   public OptionalLong fixedNoiseSeed() {
     return state.noise.fixedSeed();

@@ -15,6 +15,12 @@ final class PrivacyState implements AutoCloseable {
   volatile Supplier<? extends PrivacyAccountant> accountants = RdpAccountant::new;
   volatile Double targetDelta;
 
+  /** Gradient canaries the next compiled DP step inserts (audits only), or null. */
+  volatile GradientCanaries canaries;
+
+  /** A deliberate bug of the next compiled DP step (package tests only, see StepFault), or null. */
+  volatile StepFault fault;
+
   @Override
   public void close() {
     noise.close();
