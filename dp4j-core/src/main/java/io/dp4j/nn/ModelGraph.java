@@ -44,6 +44,14 @@ final class ModelGraph implements AutoCloseable {
   final Placeholder<TFloat32> y;
   final List<Variable<TFloat32>> variables = new ArrayList<>();
   final List<ParameterSpec> specs = new ArrayList<>();
+
+  /**
+   * The variables of the layers that train, in the order of {@link #variables}; a frozen layer's
+   * ({@link Layer#setTrainable}) are in {@link #variables} only: they get no gradient and no update.
+   */
+  final List<Variable<TFloat32>> trainableVariables = new ArrayList<>();
+
+  final List<ParameterSpec> trainableSpecs = new ArrayList<>();
   final List<Placeholder<TFloat32>> assignInputs = new ArrayList<>();
   final List<Op> assignOps = new ArrayList<>();
   final Operand<TFloat32> prediction;
@@ -130,6 +138,10 @@ final class ModelGraph implements AutoCloseable {
           variables.add(v);
           specs.add(spec);
           layerParams.add(v);
+          if (layers.get(l).isTrainable()) {
+            trainableVariables.add(v);
+            trainableSpecs.add(spec);
+          }
         }
         params.add(layerParams);
       }
@@ -154,13 +166,14 @@ final class ModelGraph implements AutoCloseable {
       Operand<TFloat32> h = x;
       for (int l = 0; l < layers.size(); l++) {
         Layer layer = layers.get(l);
-        if (layer instanceof ParametricLayer p && !params.get(l).isEmpty()) {
+        boolean trains = layer.isTrainable() && !params.get(l).isEmpty();
+        if (layer instanceof ParametricLayer p && trains) {
           Operand<TFloat32> z = p.preActivation(tf, h, params.get(l));
           trainable.add(
               new StepGraph.TrainableLayer(
                   layer, names.get(l), inputShapes.get(l), h, z, List.copyOf(params.get(l))));
           h = p.activation().apply(tf, z);
-        } else if (!params.get(l).isEmpty()) {
+        } else if (trains) {
           if (transform != null) {
             throw new IllegalArgumentException(
                 "layer "
@@ -202,31 +215,38 @@ final class ModelGraph implements AutoCloseable {
             loss.reduction() == io.dp4j.nn.losses.Reduction.SUM
                 ? tf.sum(trainLoss, tf.constant(0))
                 : meanLoss;
+        Output<?>[] trainVars =
+            trainableVariables.stream().map(Variable::asOutput).toArray(Output<?>[]::new);
         Output<?>[] grads =
-            graph.addGradients("train_grads", new Output<?>[] {objective.asOutput()}, vars, null);
+            trainVars.length == 0
+                ? new Output<?>[0]
+                : graph.addGradients(
+                    "train_grads", new Output<?>[] {objective.asOutput()}, trainVars, null);
         for (int i = 0; i < grads.length; i++) {
-          gradsAndVars.add(grad(grads[i], variables.get(i)));
+          gradsAndVars.add(grad(grads[i], trainableVariables.get(i)));
         }
         feeder = null;
       } else {
-        if (variables.isEmpty()) {
-          throw new IllegalArgumentException(Sequential.NOTHING_TO_TRAIN);
+        if (trainableVariables.isEmpty()) {
+          throw new IllegalArgumentException(Sequential.nothingToTrain(variables.isEmpty()));
         }
         GradientTransform.Built transformed =
-            transform.build(new Step(tf, graph, x, trainLoss, loss, trainable, specs, state));
-        if (transformed.gradients().size() != variables.size()) {
+            transform.build(
+                new Step(tf, graph, x, trainLoss, loss, trainable, trainableSpecs, state));
+        if (transformed.gradients().size() != trainableVariables.size()) {
           throw new IllegalStateException(
               transform
                   + " returned "
                   + transformed.gradients().size()
                   + " gradients for "
-                  + variables.size()
-                  + " parameters");
+                  + trainableVariables.size()
+                  + " trainable parameters");
         }
-        for (int i = 0; i < variables.size(); i++) {
+        for (int i = 0; i < trainableVariables.size(); i++) {
           gradsAndVars.add(
               new GradAndVar<>(
-                  transformed.gradients().get(i).asOutput(), variables.get(i).asOutput()));
+                  transformed.gradients().get(i).asOutput(),
+                  trainableVariables.get(i).asOutput()));
         }
         feeder = transformed.feeder();
       }

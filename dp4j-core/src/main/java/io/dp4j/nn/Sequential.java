@@ -63,6 +63,16 @@ public class Sequential implements AutoCloseable, StepModel {
           + " pooling, hold no weights): there is nothing to train; add a layer with weights such"
           + " as Dense";
 
+  static final String ALL_FROZEN =
+      "the model has no trainable parameters: every layer with weights is frozen"
+          + " (setTrainable(false), Keras \"trainable\": false); unfreeze at least one, e.g. the"
+          + " last Dense";
+
+  /** Why a model without trainable parameters cannot train. */
+  static String nothingToTrain(boolean noWeights) {
+    return noWeights ? NOTHING_TO_TRAIN : ALL_FROZEN;
+  }
+
   private final List<Layer> layers = new ArrayList<>();
   private final List<TrainingListener> listeners = new ArrayList<>();
   private final ModelState state = new ModelState();
@@ -320,6 +330,7 @@ public class Sequential implements AutoCloseable, StepModel {
     out.append(
         String.format("%-24s %-22s %-18s %10s%n", "Layer", "Type", "Output shape", "Params"));
     long total = 0;
+    long frozen = 0;
     for (int l = 0; l < layers.size(); l++) {
       long[] in = inputShapeOf(l);
       long params = 0;
@@ -327,6 +338,7 @@ public class Sequential implements AutoCloseable, StepModel {
         params += spec.size();
       }
       total += params;
+      frozen += layers.get(l).isTrainable() ? 0 : params;
       out.append(
           String.format(
               "%-24s %-22s %-18s %10d%n",
@@ -336,13 +348,21 @@ public class Sequential implements AutoCloseable, StepModel {
               params));
     }
     out.append("Total params: ").append(total);
+    if (frozen > 0) {
+      out.append(System.lineSeparator())
+          .append("Trainable params: ")
+          .append(total - frozen)
+          .append(System.lineSeparator())
+          .append("Non-trainable params: ")
+          .append(frozen);
+    }
     if (compiled.transform != null) {
       out.append(System.lineSeparator()).append(compiled.transform);
     }
     return out.toString();
   }
 
-  /** Number of trainable values. */
+  /** Number of weight values, frozen layers' included. */
   public long parameterCount() {
     long n = 0;
     for (ParameterSpec spec : requireCompiled().specs) {
@@ -461,8 +481,8 @@ public class Sequential implements AutoCloseable, StepModel {
   @Override
   public void beginFit(Dataset data, Dataset validationData) {
     ModelGraph g = requireCompiled();
-    if (g.variables.isEmpty()) {
-      throw new IllegalArgumentException(NOTHING_TO_TRAIN);
+    if (g.trainableVariables.isEmpty()) {
+      throw new IllegalArgumentException(nothingToTrain(g.variables.isEmpty()));
     }
     checkLabels(data);
     stopRequested = false;

@@ -109,7 +109,8 @@ public final class DpStep implements GradientTransform {
         throw new IllegalArgumentException(
             "layer " + l.name() + " (" + layer.typeName() + ") " + Layer.MIXES_EXAMPLES);
       }
-      if (!layer.parameters(l.inputShape()).isEmpty()
+      // a frozen layer takes no gradient: it needs no rule
+      if (!layer.trainableParameters(l.inputShape()).isEmpty()
           && settings.registry().ruleFor(layer).isEmpty()) {
         throw new IllegalArgumentException(
             "layer "
