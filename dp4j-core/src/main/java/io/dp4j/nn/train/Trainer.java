@@ -85,9 +85,22 @@ public final class Trainer {
               + " example");
     }
     model.beginFit(data, validationData);
+    Dataset examples = model.trainingData(data);
     List<TrainingListener> listeners = model.listeners();
     History history = new History();
-    listeners.forEach(l -> l.onTrainingBegin(model));
+    try {
+      listeners.forEach(l -> l.onTrainingBegin(model));
+      runEpochs(examples, sampler, epochs, validationData, history);
+    } finally {
+      model.endFit();
+    }
+    listeners.forEach(l -> l.onTrainingEnd(model, history));
+    return history;
+  }
+
+  private void runEpochs(
+      Dataset data, BatchSampler sampler, int epochs, Dataset validationData, History history) {
+    List<TrainingListener> listeners = model.listeners();
     long stepOfFit = 0;
     for (int epoch = 0; epoch < epochs && !model.stopRequested(); epoch++) {
       double lossSum = 0;
@@ -136,7 +149,5 @@ public final class Trainer {
       EpochEvent event = new EpochEvent(epoch, metrics, epsilon, model.steps());
       listeners.forEach(l -> l.onEpoch(event));
     }
-    listeners.forEach(l -> l.onTrainingEnd(model, history));
-    return history;
   }
 }
