@@ -22,6 +22,12 @@ import java.util.OptionalDouble;
  * {@link TrainingListener#onTrainingBatch}. A before-step hook that throws ends the fit before the
  * step computes anything: that is where a privacy-budget ledger records step s before the noisy
  * gradient of step s exists.
+ *
+ * <p>Batches are gathered from {@link StepModel#trainingData} of the data: a {@link
+ * io.dp4j.nn.Sequential} whose first layers are a fixed front end ({@link FrozenFrontEnd}) trains
+ * on their output, computed once, with the same result. {@link StepModel#endFit} runs when the
+ * steps are over, before the listeners' {@link TrainingListener#onTrainingEnd} (a model with
+ * {@link ParameterAveraging} then takes its averaged weights).
  */
 public final class Trainer {
   private final StepModel model;
