@@ -16,10 +16,10 @@ import io.dp4j.ledger.PrivacyLedger;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Dense;
-import java.util.List;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -137,7 +137,8 @@ class TrainModelCommandTest {
       assertThat(after.sequential().layers().get(0).isTrainable()).isFalse();
     }
     assertThat(
-            KerasCommandsTest.run(new TrainModelCommand(), "--model", model.toString(), "--ema", "1")
+            KerasCommandsTest.run(
+                    new TrainModelCommand(), "--model", model.toString(), "--ema", "1")
                 .exitCode())
         .isEqualTo(2);
   }

@@ -48,7 +48,8 @@ final class ModelGraph implements AutoCloseable {
 
   /**
    * The variables of the layers that train, in the order of {@link #variables}; a frozen layer's
-   * ({@link Layer#setTrainable}) are in {@link #variables} only: they get no gradient and no update.
+   * ({@link Layer#setTrainable}) are in {@link #variables} only: they get no gradient and no
+   * update.
    */
   final List<Variable<TFloat32>> trainableVariables = new ArrayList<>();
 
@@ -291,8 +292,7 @@ final class ModelGraph implements AutoCloseable {
         }
         GradientTransform.Built transformed =
             transform.build(
-                new Step(
-                    tf, graph, trainInput, trainLoss, loss, trainable, trainableSpecs, state));
+                new Step(tf, graph, trainInput, trainLoss, loss, trainable, trainableSpecs, state));
         if (transformed.gradients().size() != trainableVariables.size()) {
           throw new IllegalStateException(
               transform
@@ -305,8 +305,7 @@ final class ModelGraph implements AutoCloseable {
         for (int i = 0; i < trainableVariables.size(); i++) {
           gradsAndVars.add(
               new GradAndVar<>(
-                  transformed.gradients().get(i).asOutput(),
-                  trainableVariables.get(i).asOutput()));
+                  transformed.gradients().get(i).asOutput(), trainableVariables.get(i).asOutput()));
         }
         feeder = transformed.feeder();
       }
@@ -346,15 +345,13 @@ final class ModelGraph implements AutoCloseable {
         averaging.warmup()
             ? tf.math.minimum(
                 decay,
-                tf.math.div(
-                    tf.math.add(tf.constant(1f), t), tf.math.add(tf.constant(10f), t)))
+                tf.math.div(tf.math.add(tf.constant(1f), t), tf.math.add(tf.constant(10f), t)))
             : tf.select(tf.math.equal(t, tf.constant(0f)), tf.constant(0f), decay);
     Operand<TFloat32> rate = tf.math.sub(tf.constant(1f), momentum);
     List<Op> moves = new ArrayList<>();
     for (int i = 0; i < variables.size(); i++) {
       Variable<TFloat32> a = averages.get(i);
-      moves.add(
-          after.assignSub(a, after.math.mul(rate, after.math.sub(a, variables.get(i)))));
+      moves.add(after.assignSub(a, after.math.mul(rate, after.math.sub(a, variables.get(i)))));
     }
     return tf.withControlDependencies(moves).assignAdd(updates, tf.constant(1f));
   }

@@ -50,8 +50,8 @@ final class BruteForce {
 
   /**
    * As {@link #compute(Sequential, Dataset, int, double)} over the parameters {@code p} of {@link
-   * Sequential#getWeights()} for which {@code trains} holds: the others (a frozen layer's) are
-   * left out of each unit's gradient, its norm and the sums.
+   * Sequential#getWeights()} for which {@code trains} holds: the others (a frozen layer's) are left
+   * out of each unit's gradient, its norm and the sums.
    */
   static BruteForce compute(
       Sequential model, Dataset data, int perUnit, double clip, IntPredicate trains) {

@@ -55,7 +55,9 @@ class FrontEndCachingTest {
     Trained endToEnd = train(layers.get(), data, false, null);
     assertThat(cached.weights()).hasSameSizeAs(endToEnd.weights());
     for (int i = 0; i < cached.weights().size(); i++) {
-      assertThat(cached.weights().get(i)).as("weight %d", i).containsExactly(endToEnd.weights().get(i));
+      assertThat(cached.weights().get(i))
+          .as("weight %d", i)
+          .containsExactly(endToEnd.weights().get(i));
     }
     assertThat(cached.log()).isEqualTo(endToEnd.log());
     assertThat(cached.log().events()).isNotEmpty();

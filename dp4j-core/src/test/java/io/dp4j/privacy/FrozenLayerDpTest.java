@@ -16,8 +16,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Frozen layers under DP-SGD: a frozen middle layer's parameters are left out of every
- * per-example gradient, its norm and the clipped sums, and keep their values bit for bit.
+ * Frozen layers under DP-SGD: a frozen middle layer's parameters are left out of every per-example
+ * gradient, its norm and the clipped sums, and keep their values bit for bit.
  */
 class FrozenLayerDpTest {
   private static final double CLIP = 0.5;
@@ -66,11 +66,7 @@ class FrozenLayerDpTest {
           step.clippedSums(),
           PATH_TERMS,
           BruteForce.lossCondition(
-              model,
-              data,
-              model.loss(),
-              TestData.range(0, data.size()),
-              data.size()),
+              model, data, model.loss(), TestData.range(0, data.size()), data.size()),
           CLIP);
       // the frozen layer's gradient is not zero: had it entered the norms, they would differ
       BruteForce all = BruteForce.compute(model, data, 1, CLIP);
@@ -118,8 +114,7 @@ class FrozenLayerDpTest {
           .hasMessageContaining("every layer with weights is frozen");
     }
     try (DPSequential dp = new DPSequential(1, 1, only)) {
-      assertThatThrownBy(
-              () -> dp.compile(new SGD(0.1f), new SparseCategoricalCrossentropy(true)))
+      assertThatThrownBy(() -> dp.compile(new SGD(0.1f), new SparseCategoricalCrossentropy(true)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("every layer with weights is frozen");
     }

@@ -26,8 +26,8 @@ import org.tensorflow.types.TFloat32;
  * #transform}) and the rest of the model trained on it, instead of recomputing them at every step
  * of every epoch. The rest of the model, compiled on its own with the front end's {@link
  * #outputShape()} as input shape and the same seed, trains to the same weights as the whole model:
- * the front end holds none of them (FrozenFrontEndTest). Frozen layers ({@link
- * Layer#setTrainable}) belong to the front end too: their weights do not change in training. {@link
+ * the front end holds none of them (FrozenFrontEndTest). Frozen layers ({@link Layer#setTrainable})
+ * belong to the front end too: their weights do not change in training. {@link
  * io.dp4j.nn.Sequential#fit} finds a model's front end and trains on its cached output by itself.
  *
  * <p><b>Privacy.</b> Computing a fixed, data-independent function of each example is per-example

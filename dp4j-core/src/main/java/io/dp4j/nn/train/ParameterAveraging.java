@@ -10,10 +10,10 @@ package io.dp4j.nn.train;
  * <p>(TensorFlow's {@code ExponentialMovingAverage} form: a weight that does not change, such as a
  * frozen layer's, keeps an average exactly equal to it), where t counts the updates before this one
  * and the momentum is {@code m_t = decay} except {@code m_0 = 0} (Keras 3's {@code use_ema}: the
- * first average is the weights after the first step), or, {@link #withWarmup() with warm-up}, {@code
- * m_t = min(decay, (1 + t) / (10 + t))} (De et al. 2022, "Unlocking high-accuracy differentially
- * private image classification through scale", following TensorFlow's {@code num_updates}), which
- * lets early, far-from-trained weights fade quickly.
+ * first average is the weights after the first step), or, {@link #withWarmup() with warm-up},
+ * {@code m_t = min(decay, (1 + t) / (10 + t))} (De et al. 2022, "Unlocking high-accuracy
+ * differentially private image classification through scale", following TensorFlow's {@code
+ * num_updates}), which lets early, far-from-trained weights fade quickly.
  *
  * <p>With averaging on, evaluation, {@code predict} and validation during {@code fit} use the
  * averages, and the model's weights are replaced by them when {@code fit} ends (as Keras' {@code

@@ -26,8 +26,8 @@ import java.util.OptionalDouble;
  * <p>Batches are gathered from {@link StepModel#trainingData} of the data: a {@link
  * io.dp4j.nn.Sequential} whose first layers are a fixed front end ({@link FrozenFrontEnd}) trains
  * on their output, computed once, with the same result. {@link StepModel#endFit} runs when the
- * steps are over, before the listeners' {@link TrainingListener#onTrainingEnd} (a model with
- * {@link ParameterAveraging} then takes its averaged weights).
+ * steps are over, before the listeners' {@link TrainingListener#onTrainingEnd} (a model with {@link
+ * ParameterAveraging} then takes its averaged weights).
  */
 public final class Trainer {
   private final StepModel model;

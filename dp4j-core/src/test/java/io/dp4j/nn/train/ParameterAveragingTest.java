@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Parameter averaging checked against the recurrence computed in float64 from each step's weights. */
+/**
+ * Parameter averaging checked against the recurrence computed in float64 from each step's weights.
+ */
 class ParameterAveragingTest {
   private static final Dataset DATA = TestData.random(32, new long[] {5}, 3, 17);
 
