@@ -30,6 +30,7 @@ import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.nn.train.NonFiniteWeightsException;
 import io.dp4j.privacy.AugmentationMultiplicity;
+import io.dp4j.nn.train.ParameterAveraging;
 import io.dp4j.privacy.DPKerasAdagradOptimizer;
 import io.dp4j.privacy.DPKerasAdamOptimizer;
 import io.dp4j.privacy.DPKerasRMSpropOptimizer;
@@ -324,6 +325,23 @@ final class TrainModelCommand implements Callable<Integer> {
   @Option(names = "--json", description = "End with one JSON object of the results.")
   boolean json;
 
+  @Option(
+      names = "--ema",
+      paramLabel = "DECAY",
+      description =
+          "Average the weights over training, an exponential moving average with this decay in"
+              + " (0, 1), e.g. 0.999: the test figures and --out use the averaged weights"
+              + " (post-processing of the DP-SGD steps, at no privacy cost). A --resume of a run"
+              + " trained with --ema needs it again.")
+  Double ema;
+
+  @Option(
+      names = "--ema-warmup",
+      description =
+          "With --ema: warm the average up as De et al. 2022, decay min(DECAY, (1+t)/(10+t)) at"
+              + " update t.")
+  boolean emaWarmup;
+
   @Mixin NoiseSource noise;
 
   @Mixin OptimizerScheduleOptions sgdOptions;
@@ -499,6 +517,7 @@ final class TrainModelCommand implements Callable<Integer> {
       ModelPrivacy.of(s).setAccountant(kind::newAccountant);
       List<Metric> chosenMetrics = metrics != null ? metrics : defaultMetrics(lossChoice);
       noise.apply(s);
+      s.setParameterAveraging(parameterAveraging());
       s.compile(
           dpOptimizer(c, sigma, lr, augmentation, plan, modelStepsBefore),
           lossFunction(lossChoice, fromLogits || builtinModel),
@@ -837,6 +856,15 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     settings.put("delta", Double.toString(plan.delta()));
     settings.put("noise source", NoiseSource.describe(run.secureNoise()));
+    if (ema != null) {
+      settings.put(
+          "parameter averaging",
+          "EMA, decay "
+              + ema
+              + (emaWarmup ? " with warm-up" : "")
+              + ": test figures and the saved model use the averaged weights; post-processing,"
+              + " no privacy cost");
+    }
     Map<String, String> results = new LinkedHashMap<>();
     results.put("final training loss (not covered by DP)", ReportWriter.fmt(run.lastLoss(), 4));
     if (!Double.isNaN(run.testAccuracy())) {
@@ -913,6 +941,9 @@ final class TrainModelCommand implements Callable<Integer> {
     node.put("nesterov", sgdOptions.nesterov);
     node.put("lr_schedule", sgdOptions.schedule == null ? "constant" : sgdOptions.schedule);
     node.put("warmup_steps", sgdOptions.warmupSteps == null ? 0 : sgdOptions.warmupSteps);
+    if (ema != null) {
+      node.putObject("parameter_averaging").put("ema", ema).put("warmup", emaWarmup);
+    }
     node.put("epochs", epochs);
     node.put("seconds", run.seconds());
     if (out != null) {
@@ -926,6 +957,15 @@ final class TrainModelCommand implements Callable<Integer> {
     DpCoverage.put(node, List.of("loss"), run.test() == null ? List.of() : testKeys(run.metrics()));
     node.set("privacy", record.toJson());
     return node;
+  }
+
+  /** The averaging --ema asks for, or null. */
+  private ParameterAveraging parameterAveraging() {
+    if (ema == null) {
+      return null;
+    }
+    ParameterAveraging averaging = ParameterAveraging.ema(ema);
+    return emaWarmup ? averaging.withWarmup() : averaging;
   }
 
   /** The JSON keys of the test-set figures {@code --json} prints. */
@@ -1019,6 +1059,12 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     if (epochs < 1) {
       throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+    }
+    if (ema != null && !(ema > 0 && ema < 1)) {
+      throw new IllegalArgumentException("--ema must be in (0, 1), e.g. 0.999, got " + ema);
+    }
+    if (emaWarmup && ema == null) {
+      throw new IllegalArgumentException("--ema-warmup needs --ema DECAY");
     }
     if (microbatches != null && microbatches < 0) {
       throw new IllegalArgumentException("--microbatches must be >= 0, got " + microbatches);

@@ -13,9 +13,13 @@ import io.dp4j.io.keras.ModelIO;
 import io.dp4j.io.keras.PrivacyRecord;
 import io.dp4j.ledger.DatasetStatus;
 import io.dp4j.ledger.PrivacyLedger;
+import io.dp4j.nn.Sequential;
+import io.dp4j.nn.layers.ActivationFunction;
+import io.dp4j.nn.layers.Dense;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -77,6 +81,66 @@ class TrainModelCommandTest {
       assertThat(trained.sequential().getWeights().get(0))
           .isNotEqualTo(original.sequential().getWeights().get(0));
     }
+  }
+
+  /**
+   * A Keras file with a frozen layer trains its other layers only, and --ema is reported in the
+   * JSON; the saved model keeps the frozen weights and flag.
+   */
+  @Test
+  void trainsAFileWithAFrozenLayerAndAveragesTheWeights() throws IOException {
+    Dense frozen =
+        Dense.builder().setUnits(6).optActivation(ActivationFunction.TANH).optInputShape(4).build();
+    frozen.setTrainable(false);
+    Path model = tmp.resolve("frozen.keras");
+    Sequential s = new Sequential(frozen, new Dense(3)).setSeed(2);
+    s.compile(
+        new io.dp4j.nn.optimizers.SGD(0.1f),
+        new io.dp4j.nn.losses.SparseCategoricalCrossentropy(true));
+    try (KerasModel keras = KerasModel.of(s)) {
+      ModelIO.save(keras, model);
+    }
+    SyntheticCsv csv = SyntheticCsv.write(tmp, "train", 300, 6);
+    Path out = tmp.resolve("tuned.keras");
+    CommandRun run =
+        KerasCommandsTest.run(
+            new TrainModelCommand(),
+            "--model",
+            model.toString(),
+            "--features",
+            csv.features().toString(),
+            "--labels",
+            csv.labels().toString(),
+            "--from-logits",
+            "--out",
+            out.toString(),
+            "--epochs",
+            "2",
+            "--batch-size",
+            "30",
+            "--noise-multiplier",
+            "1.0",
+            "--ema",
+            "0.9",
+            "--json");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode json = MAPPER.readTree(run.out());
+    assertThat(json.path("parameter_averaging").path("ema").asDouble()).isEqualTo(0.9);
+    assertThat(json.path("parameter_averaging").path("warmup").asBoolean()).isFalse();
+    try (KerasModel before = ModelIO.load(model);
+        KerasModel after = ModelIO.load(out)) {
+      List<float[]> w0 = before.sequential().getWeights();
+      List<float[]> w1 = after.sequential().getWeights();
+      assertThat(w1.get(0)).containsExactly(w0.get(0));
+      assertThat(w1.get(1)).containsExactly(w0.get(1));
+      assertThat(w1.get(2)).isNotEqualTo(w0.get(2));
+      assertThat(after.sequential().layers().get(0).isTrainable()).isFalse();
+    }
+    assertThat(
+            KerasCommandsTest.run(
+                    new TrainModelCommand(), "--model", model.toString(), "--ema", "1")
+                .exitCode())
+        .isEqualTo(2);
   }
 
   @Test

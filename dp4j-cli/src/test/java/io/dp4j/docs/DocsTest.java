@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import io.dp4j.accounting.DpSgdBudget;
 import io.dp4j.accounting.NoiseCalibration;
 import io.dp4j.data.Dataset;
+import io.dp4j.io.keras.KerasModel;
+import io.dp4j.io.keras.ModelIO;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -182,6 +184,36 @@ class DocsTest {
             });
     assertThat(file).isNotEmptyFile();
     assertThat(out).contains("[dense, dense_1]").contains("2 predictions of 2 class probabilities");
+  }
+
+  @Test
+  void fineTuningTheHeadKeepsTheFrozenLayersBitForBit() throws IOException {
+    Path pretrained = tmp.resolve("pretrained.keras");
+    Path tuned = tmp.resolve("tuned.keras");
+    KerasSamples.pretrainOnPublicData(pretrained);
+    String out =
+        captured(
+            () -> {
+              try {
+                KerasSamples.fineTuneHead(pretrained, tuned);
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    assertThat(out).contains("Trainable params: 34").contains("Non-trainable params: 320");
+    assertThat(epsilon(out)).isGreaterThan(0);
+    try (KerasModel before = ModelIO.load(pretrained);
+        KerasModel after = ModelIO.load(tuned)) {
+      List<float[]> w0 = before.sequential().getWeights();
+      List<float[]> w1 = after.sequential().getWeights();
+      for (int p = 0; p < 4; p++) {
+        assertThat(w1.get(p)).as("frozen weight %d", p).containsExactly(w0.get(p));
+      }
+      assertThat(w1.get(4)).as("the head trained").isNotEqualTo(w0.get(4));
+      assertThat(after.sequential().layers().get(0).isTrainable()).isFalse();
+      assertThat(after.sequential().layers().get(2).isTrainable()).isTrue();
+      assertThat(after.privacyRecord()).isPresent();
+    }
   }
 
   @Test

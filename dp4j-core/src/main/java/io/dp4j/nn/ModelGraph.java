@@ -7,6 +7,7 @@ import io.dp4j.nn.losses.CategoricalCrossentropy;
 import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.nn.train.GradientTransform;
+import io.dp4j.nn.train.ParameterAveraging;
 import io.dp4j.nn.train.StepFeeder;
 import io.dp4j.nn.train.StepGraph;
 import io.dp4j.nn.train.StepGraph.TrainableLayer;
@@ -44,6 +45,15 @@ final class ModelGraph implements AutoCloseable {
   final Placeholder<TFloat32> y;
   final List<Variable<TFloat32>> variables = new ArrayList<>();
   final List<ParameterSpec> specs = new ArrayList<>();
+
+  /**
+   * The variables of the layers that train, in the order of {@link #variables}; a frozen layer's
+   * ({@link Layer#setTrainable}) are in {@link #variables} only: they get no gradient and no
+   * update.
+   */
+  final List<Variable<TFloat32>> trainableVariables = new ArrayList<>();
+
+  final List<ParameterSpec> trainableSpecs = new ArrayList<>();
   final List<Placeholder<TFloat32>> assignInputs = new ArrayList<>();
   final List<Op> assignOps = new ArrayList<>();
   final Operand<TFloat32> prediction;
@@ -72,6 +82,29 @@ final class ModelGraph implements AutoCloseable {
    * control dependency.
    */
   final Operand<TBool> weightsFiniteAfterStep;
+
+  /**
+   * With a fixed front end of k layers ({@link io.dp4j.nn.train.FrozenFrontEnd}): the training
+   * forward pass's output of layer k - 1. Feeding it cached features instead of feeding {@link #x}
+   * trains the rest of the model without recomputing the front end (a fed tensor cuts the graph
+   * above it). Null without a front end.
+   */
+  final Operand<TFloat32> trainFeatures;
+
+  /** The inference forward pass's output of the front end (null without one): the cached values. */
+  final Operand<TFloat32> inferenceFeatures;
+
+  /**
+   * With parameter averaging: one average per variable (the inference graph computes with them),
+   * their update after the training step (a target of every step's run), and the assignments that
+   * reset them with the weights ({@link #emaResets}, fed {@link #assignInputs}) or copy them into
+   * the weights ({@link #emaFinalize}). Empty or null without averaging.
+   */
+  final List<Variable<TFloat32>> averages = new ArrayList<>();
+
+  final List<Op> emaResets = new ArrayList<>();
+  final Op emaUpdate;
+  final Op emaFinalize;
 
   /** The compiled gradient transform, or null for plain backpropagation. */
   final GradientTransform transform;
@@ -105,7 +138,9 @@ final class ModelGraph implements AutoCloseable {
       List<io.dp4j.nn.train.Metric> metrics,
       boolean useXla,
       long seed,
-      ModelState state) {
+      ModelState state,
+      int frontEnd,
+      ParameterAveraging averaging) {
     this.transform = transform;
     CpuKernels.adviseOnce();
     graph = new Graph();
@@ -130,15 +165,45 @@ final class ModelGraph implements AutoCloseable {
           variables.add(v);
           specs.add(spec);
           layerParams.add(v);
+          if (layers.get(l).isTrainable()) {
+            trainableVariables.add(v);
+            trainableSpecs.add(spec);
+          }
         }
         params.add(layerParams);
+      }
+      List<List<Operand<TFloat32>>> inferenceParams = params;
+      Variable<TFloat32> updates = null;
+      if (averaging != null) {
+        updates = tf.withName("ema_updates").variable(Shape.scalar(), TFloat32.class);
+        inferenceParams = new ArrayList<>();
+        int i = 0;
+        for (List<Operand<TFloat32>> layerParams : params) {
+          List<Operand<TFloat32>> averaged = new ArrayList<>();
+          for (int j = 0; j < layerParams.size(); j++, i++) {
+            Variable<TFloat32> v = variables.get(i);
+            Variable<TFloat32> a =
+                tf.withName(v.op().name() + "-ema")
+                    .variable(Shape.of(specs.get(i).shape()), TFloat32.class);
+            averages.add(a);
+            averaged.add(a);
+            emaResets.add(tf.assign(a, assignInputs.get(i)));
+          }
+          inferenceParams.add(averaged);
+        }
+        emaResets.add(tf.assign(updates, tf.constant(0f)));
       }
 
       // inference forward
       Operand<TFloat32> out = x;
+      Operand<TFloat32> cached = null;
       for (int l = 0; l < layers.size(); l++) {
-        out = layers.get(l).call(tf, out, params.get(l), false, seed + l);
+        out = layers.get(l).call(tf, out, inferenceParams.get(l), false, seed + l);
+        if (l == frontEnd - 1) {
+          out = cached = tf.withName("front_end_output").identity(out);
+        }
       }
+      inferenceFeatures = cached;
       prediction = tf.withName("prediction").identity(out);
       evalLoss = loss.perExample(tf, y, prediction);
       for (io.dp4j.nn.train.Metric metric : metrics) {
@@ -154,13 +219,14 @@ final class ModelGraph implements AutoCloseable {
       Operand<TFloat32> h = x;
       for (int l = 0; l < layers.size(); l++) {
         Layer layer = layers.get(l);
-        if (layer instanceof ParametricLayer p && !params.get(l).isEmpty()) {
+        boolean trains = layer.isTrainable() && !params.get(l).isEmpty();
+        if (layer instanceof ParametricLayer p && trains) {
           Operand<TFloat32> z = p.preActivation(tf, h, params.get(l));
           trainable.add(
               new StepGraph.TrainableLayer(
                   layer, names.get(l), inputShapes.get(l), h, z, List.copyOf(params.get(l))));
           h = p.activation().apply(tf, z);
-        } else if (!params.get(l).isEmpty()) {
+        } else if (trains) {
           if (transform != null) {
             throw new IllegalArgumentException(
                 "layer "
@@ -174,7 +240,13 @@ final class ModelGraph implements AutoCloseable {
         } else {
           h = layer.call(tf, h, params.get(l), true, seed + 1000 + l);
         }
+        if (l == frontEnd - 1) {
+          h = cached = tf.withName("front_end_features").identity(h);
+        }
       }
+      trainFeatures = frontEnd > 0 ? cached : null;
+      // the examples the training step is fed: the batch's size is read from them
+      Operand<TFloat32> trainInput = frontEnd > 0 ? trainFeatures : x;
       trainLoss = tf.withName("train_loss").identity(loss.perExample(tf, y, h));
       for (io.dp4j.nn.train.Metric metric : metrics) {
         trainMetrics.add(metric(tf, metric, loss, h, y, outputShape));
@@ -186,7 +258,8 @@ final class ModelGraph implements AutoCloseable {
               tf.sum(trainLoss, tf.constant(0)),
               tf.math.maximum(
                   tf.dtypes.cast(
-                      tf.reshape(batchSize(tf, x), tf.constant(new int[0])), TFloat32.class),
+                      tf.reshape(batchSize(tf, trainInput), tf.constant(new int[0])),
+                      TFloat32.class),
                   tf.constant(1f)));
       meanLossGradients =
           vars.length == 0
@@ -202,36 +275,53 @@ final class ModelGraph implements AutoCloseable {
             loss.reduction() == io.dp4j.nn.losses.Reduction.SUM
                 ? tf.sum(trainLoss, tf.constant(0))
                 : meanLoss;
+        Output<?>[] trainVars =
+            trainableVariables.stream().map(Variable::asOutput).toArray(Output<?>[]::new);
         Output<?>[] grads =
-            graph.addGradients("train_grads", new Output<?>[] {objective.asOutput()}, vars, null);
+            trainVars.length == 0
+                ? new Output<?>[0]
+                : graph.addGradients(
+                    "train_grads", new Output<?>[] {objective.asOutput()}, trainVars, null);
         for (int i = 0; i < grads.length; i++) {
-          gradsAndVars.add(grad(grads[i], variables.get(i)));
+          gradsAndVars.add(grad(grads[i], trainableVariables.get(i)));
         }
         feeder = null;
       } else {
-        if (variables.isEmpty()) {
-          throw new IllegalArgumentException(Sequential.NOTHING_TO_TRAIN);
+        if (trainableVariables.isEmpty()) {
+          throw new IllegalArgumentException(Sequential.nothingToTrain(variables.isEmpty()));
         }
         GradientTransform.Built transformed =
-            transform.build(new Step(tf, graph, x, trainLoss, loss, trainable, specs, state));
-        if (transformed.gradients().size() != variables.size()) {
+            transform.build(
+                new Step(tf, graph, trainInput, trainLoss, loss, trainable, trainableSpecs, state));
+        if (transformed.gradients().size() != trainableVariables.size()) {
           throw new IllegalStateException(
               transform
                   + " returned "
                   + transformed.gradients().size()
                   + " gradients for "
-                  + variables.size()
-                  + " parameters");
+                  + trainableVariables.size()
+                  + " trainable parameters");
         }
-        for (int i = 0; i < variables.size(); i++) {
+        for (int i = 0; i < trainableVariables.size(); i++) {
           gradsAndVars.add(
               new GradAndVar<>(
-                  transformed.gradients().get(i).asOutput(), variables.get(i).asOutput()));
+                  transformed.gradients().get(i).asOutput(), trainableVariables.get(i).asOutput()));
         }
         feeder = transformed.feeder();
       }
       trainOp = fw.applyGradients(gradsAndVars, "train_step");
       weightsFiniteAfterStep = allFinite(tf.withControlDependencies(List.of(trainOp)), variables);
+      if (averaging != null) {
+        emaUpdate = averageAfter(trainOp, averaging, updates);
+        List<Op> copies = new ArrayList<>();
+        for (int i = 0; i < variables.size(); i++) {
+          copies.add(tf.assign(variables.get(i), averages.get(i)));
+        }
+        emaFinalize = tf.withControlDependencies(copies).noOp();
+      } else {
+        emaUpdate = null;
+        emaFinalize = null;
+      }
       buildOptimizerStateAccess();
       session = useXla ? new Session(graph, xlaConfig()) : new Session(graph);
       built = true;
@@ -240,6 +330,30 @@ final class ModelGraph implements AutoCloseable {
         graph.close();
       }
     }
+  }
+
+  /**
+   * The averages' update after {@code step}: {@code a ← a − (1 − m)(a − w)} with the momentum m of
+   * {@link ParameterAveraging#momentum} at the current count t (computed in float32: t counts steps
+   * exactly up to 2^24), then t ← t + 1.
+   */
+  private Op averageAfter(Op step, ParameterAveraging averaging, Variable<TFloat32> updates) {
+    Ops after = tf.withControlDependencies(List.of(step));
+    Operand<TFloat32> t = after.identity(updates);
+    Operand<TFloat32> decay = tf.constant((float) averaging.decay());
+    Operand<TFloat32> momentum =
+        averaging.warmup()
+            ? tf.math.minimum(
+                decay,
+                tf.math.div(tf.math.add(tf.constant(1f), t), tf.math.add(tf.constant(10f), t)))
+            : tf.select(tf.math.equal(t, tf.constant(0f)), tf.constant(0f), decay);
+    Operand<TFloat32> rate = tf.math.sub(tf.constant(1f), momentum);
+    List<Op> moves = new ArrayList<>();
+    for (int i = 0; i < variables.size(); i++) {
+      Variable<TFloat32> a = averages.get(i);
+      moves.add(after.assignSub(a, after.math.mul(rate, after.math.sub(a, variables.get(i)))));
+    }
+    return tf.withControlDependencies(moves).assignAdd(updates, tf.constant(1f));
   }
 
   /** Finds the optimizer's variables and adds an assign op fed by a placeholder for each. */

@@ -10,9 +10,11 @@ import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.optimizers.Optimizer;
 import io.dp4j.nn.train.EpochMetrics;
+import io.dp4j.nn.train.FrozenFrontEnd;
 import io.dp4j.nn.train.GradientTransform;
 import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Metric;
+import io.dp4j.nn.train.ParameterAveraging;
 import io.dp4j.nn.train.StepFeed;
 import io.dp4j.nn.train.StepFeeder;
 import io.dp4j.nn.train.StepModel;
@@ -63,6 +65,16 @@ public class Sequential implements AutoCloseable, StepModel {
           + " pooling, hold no weights): there is nothing to train; add a layer with weights such"
           + " as Dense";
 
+  static final String ALL_FROZEN =
+      "the model has no trainable parameters: every layer with weights is frozen"
+          + " (setTrainable(false), Keras \"trainable\": false); unfreeze at least one, e.g. the"
+          + " last Dense";
+
+  /** Why a model without trainable parameters cannot train. */
+  static String nothingToTrain(boolean noWeights) {
+    return noWeights ? NOTHING_TO_TRAIN : ALL_FROZEN;
+  }
+
   private final List<Layer> layers = new ArrayList<>();
   private final List<TrainingListener> listeners = new ArrayList<>();
   private final ModelState state = new ModelState();
@@ -72,6 +84,14 @@ public class Sequential implements AutoCloseable, StepModel {
   private boolean useXla;
   private volatile boolean stopRequested;
   private boolean validationDeclaredNotPrivate;
+  private ParameterAveraging averaging;
+  private boolean frontEndCaching = true;
+
+  /** The fixed front end found at compile, or null. */
+  private FrozenFrontEnd frontEnd;
+
+  /** Whether the running fit feeds its steps the front end's cached features. */
+  private boolean trainingOnFeatures;
 
   private ModelGraph compiled;
   private Optimizer optimizer;
@@ -118,6 +138,37 @@ public class Sequential implements AutoCloseable, StepModel {
   /** Adds a listener called after every step and epoch. */
   public Sequential addTrainingListener(TrainingListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /**
+   * Averages the weights over training ({@link ParameterAveraging}; null: off), from the next
+   * {@link #compile}: evaluation, {@code predict} and validation use the averages, and {@code fit}
+   * leaves the averaged weights in the model. Post-processing of the trained weights: no privacy
+   * cost under DP-SGD.
+   */
+  public Sequential setParameterAveraging(ParameterAveraging averaging) {
+    this.averaging = averaging;
+    return this;
+  }
+
+  /** The parameter averaging set, if any. */
+  public Optional<ParameterAveraging> parameterAveraging() {
+    return Optional.ofNullable(averaging);
+  }
+
+  /**
+   * Whether {@code fit} may train on cached features of the model's fixed front end (on by
+   * default): when the first layers are a fixed function of each example ({@link FrozenFrontEnd}:
+   * no trainable parameters, such as a {@code Scattering2D} with the Flatten after it, or frozen
+   * layers), their output for every training example is computed once at the start of {@code fit}
+   * and fed to the rest of the model at every step, which then trains exactly as it would on the
+   * examples. Turn it off to recompute the front end at every step (to save the features' memory;
+   * {@code fit} also skips caching, and says so, when they would take more than a quarter of the
+   * maximum heap).
+   */
+  public Sequential setFrontEndCaching(boolean caching) {
+    this.frontEndCaching = caching;
     return this;
   }
 
@@ -187,6 +238,7 @@ public class Sequential implements AutoCloseable, StepModel {
       transform.validate(described, loss);
     }
     List<float[]> previous = compiled == null ? null : getWeights();
+    FrozenFrontEnd front = FrozenFrontEnd.of(layers, first).orElse(null);
     List<Metric> wanted = Arrays.stream(metrics).map(Objects::requireNonNull).distinct().toList();
     ModelGraph graph =
         new ModelGraph(
@@ -200,11 +252,14 @@ public class Sequential implements AutoCloseable, StepModel {
             wanted,
             useXla,
             seed,
-            state);
+            state,
+            front == null ? 0 : front.size(),
+            averaging);
     if (compiled != null) {
       compiled.close();
     }
     compiled = graph;
+    this.frontEnd = front;
     this.optimizer = optimizer;
     this.loss = loss;
     this.names = layerNames;
@@ -320,6 +375,7 @@ public class Sequential implements AutoCloseable, StepModel {
     out.append(
         String.format("%-24s %-22s %-18s %10s%n", "Layer", "Type", "Output shape", "Params"));
     long total = 0;
+    long frozen = 0;
     for (int l = 0; l < layers.size(); l++) {
       long[] in = inputShapeOf(l);
       long params = 0;
@@ -327,6 +383,7 @@ public class Sequential implements AutoCloseable, StepModel {
         params += spec.size();
       }
       total += params;
+      frozen += layers.get(l).isTrainable() ? 0 : params;
       out.append(
           String.format(
               "%-24s %-22s %-18s %10d%n",
@@ -336,13 +393,21 @@ public class Sequential implements AutoCloseable, StepModel {
               params));
     }
     out.append("Total params: ").append(total);
+    if (frozen > 0) {
+      out.append(System.lineSeparator())
+          .append("Trainable params: ")
+          .append(total - frozen)
+          .append(System.lineSeparator())
+          .append("Non-trainable params: ")
+          .append(frozen);
+    }
     if (compiled.transform != null) {
       out.append(System.lineSeparator()).append(compiled.transform);
     }
     return out.toString();
   }
 
-  /** Number of trainable values. */
+  /** Number of weight values, frozen layers' included. */
   public long parameterCount() {
     long n = 0;
     for (ParameterSpec spec : requireCompiled().specs) {
@@ -395,6 +460,9 @@ public class Sequential implements AutoCloseable, StepModel {
         tensors.add(t);
         runner.feed(g.assignInputs.get(i), t).addTarget(g.assignOps.get(i));
       }
+      // averaging starts afresh from weights set from outside (an optimizer state restored
+      // afterwards brings a checkpoint's averages back)
+      g.emaResets.forEach(runner::addTarget);
       if (!tensors.isEmpty()) {
         runner.run().close();
       }
@@ -461,14 +529,90 @@ public class Sequential implements AutoCloseable, StepModel {
   @Override
   public void beginFit(Dataset data, Dataset validationData) {
     ModelGraph g = requireCompiled();
-    if (g.variables.isEmpty()) {
-      throw new IllegalArgumentException(NOTHING_TO_TRAIN);
+    if (g.trainableVariables.isEmpty()) {
+      throw new IllegalArgumentException(nothingToTrain(g.variables.isEmpty()));
     }
     checkLabels(data);
     stopRequested = false;
     validationDeclaredNotPrivate = validationData != null && validationData.isDeclaredNotPrivate();
     if (g.feeder != null) {
       g.feeder.onTrainingBegin();
+    }
+  }
+
+  /**
+   * The training examples, or the cached output of the model's fixed front end for each of them
+   * (see {@link #setFrontEndCaching}), computed once here; steps are then fed the features until
+   * {@link #endFit}.
+   */
+  @Override
+  public Dataset trainingData(Dataset data) {
+    ModelGraph g = requireCompiled();
+    if (frontEnd == null || !frontEndCaching) {
+      return data;
+    }
+    if (g.transform != null && g.transform.needsRawExamples()) {
+      LOG.info(
+          "not caching the features of the first {} fixed layers: the training step transforms"
+              + " the raw examples (augmentation)",
+          frontEnd.size());
+      return data;
+    }
+    long bytes = 4L * data.size() * product(frontEnd.outputShape());
+    long limit = Runtime.getRuntime().maxMemory() / 4;
+    List<String> names = this.names.subList(0, frontEnd.size());
+    if (bytes > limit) {
+      LOG.info(
+          "not caching the features of the first {} fixed layers {}: they would take {} MB, more"
+              + " than a quarter of the maximum heap; training end to end",
+          frontEnd.size(),
+          names,
+          bytes >> 20);
+      return data;
+    }
+    long start = System.nanoTime();
+    Dataset features = frontEndFeatures(g, data);
+    LOG.info(
+        "training on cached features of the first {} fixed layers {} -> {} ({} examples, {} MB,"
+            + " computed in {} ms)",
+        frontEnd.size(),
+        names,
+        Arrays.toString(frontEnd.outputShape()),
+        data.size(),
+        bytes >> 20,
+        (System.nanoTime() - start) / 1_000_000);
+    trainingOnFeatures = true;
+    return features;
+  }
+
+  /** The front end's output for every example of {@code data}, with {@code data}'s labels. */
+  private Dataset frontEndFeatures(ModelGraph g, Dataset data) {
+    int batchSize = 256;
+    int out = Math.toIntExact(product(frontEnd.outputShape()));
+    float[] features = new float[Math.multiplyExact(data.size(), out)];
+    for (int start = 0; start < data.size(); start += batchSize) {
+      Dataset batch = data.gather(range(start, Math.min(data.size(), start + batchSize)));
+      try (TFloat32 x = Tensors.of(batch.features(), batch.size(), batch.exampleShape());
+          Result result = g.session.runner().feed(g.x, x).fetch(g.inferenceFeatures).run()) {
+        float[] values = Tensors.read(result.get(0));
+        System.arraycopy(values, 0, features, start * out, values.length);
+      }
+    }
+    Dataset transformed =
+        new Dataset(features, frontEnd.outputShape(), data.labels(), data.labelShape());
+    return data.isDeclaredNotPrivate() ? transformed.declaredNotPrivate() : transformed;
+  }
+
+  /**
+   * Ends a fit: steps are fed examples again, and with {@link #setParameterAveraging parameter
+   * averaging} the weights become their averages.
+   */
+  @Override
+  public void endFit() {
+    ModelGraph g = requireCompiled();
+    trainingOnFeatures = false;
+    if (g.emaFinalize != null) {
+      g.session.runner().addTarget(g.emaFinalize).run().close();
     }
   }
 
@@ -567,6 +711,9 @@ public class Sequential implements AutoCloseable, StepModel {
         g.feeder == null ? new StepFeed(batch, null) : g.feeder.prepare(batch, sampler, steps)) {
       Session.Runner runner = feed(g, feed, feeds);
       runner.addTarget(g.trainOp);
+      if (g.emaUpdate != null) {
+        runner.addTarget(g.emaUpdate);
+      }
       runner.fetch(g.weightsFiniteAfterStep);
       runner.fetch(g.trainLoss);
       g.trainMetrics.forEach(runner::fetch);
@@ -626,7 +773,8 @@ public class Sequential implements AutoCloseable, StepModel {
 
   /** A runner fed the step's batch (into {@code feeds}, to close) and the feed's own inputs. */
   private Session.Runner feed(ModelGraph g, StepFeed feed, List<Tensor> feeds) {
-    Session.Runner runner = feedBatch(g, feed.fedBatch(), feeds);
+    Session.Runner runner =
+        feedBatch(g, trainingOnFeatures ? g.trainFeatures : g.x, feed.fedBatch(), feeds);
     List<Operand<?>> inputs = feed.inputs();
     List<Tensor> values = feed.values();
     for (int i = 0; i < inputs.size(); i++) {
@@ -679,11 +827,17 @@ public class Sequential implements AutoCloseable, StepModel {
   }
 
   private Session.Runner feedBatch(ModelGraph g, Dataset batch, List<Tensor> feeds) {
+    return feedBatch(g, g.x, batch, feeds);
+  }
+
+  /** A runner fed {@code batch}'s examples into {@code input} and its labels. */
+  private static Session.Runner feedBatch(
+      ModelGraph g, Operand<TFloat32> input, Dataset batch, List<Tensor> feeds) {
     TFloat32 x = Tensors.of(batch.features(), batch.size(), batch.exampleShape());
     feeds.add(x);
     TFloat32 y = Tensors.of(batch.labels(), batch.size(), batch.labelShape());
     feeds.add(y);
-    return g.session.runner().feed(g.x, x).feed(g.y, y);
+    return g.session.runner().feed(input, x).feed(g.y, y);
   }
 
   /**

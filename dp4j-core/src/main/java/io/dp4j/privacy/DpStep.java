@@ -94,6 +94,12 @@ public final class DpStep implements GradientTransform {
     return true;
   }
 
+  /** Augmentation multiplicity crops and flips the raw images, so no cached front-end features. */
+  @Override
+  public boolean needsRawExamples() {
+    return !settings.augmentation().isNone();
+  }
+
   @Override
   public void validate(List<ModelLayer> layers, Loss loss) {
     if (perExampleLossRequiredBy != null && loss.reduction() != Reduction.NONE) {
@@ -112,7 +118,8 @@ public final class DpStep implements GradientTransform {
         throw new IllegalArgumentException(
             "layer " + l.name() + " (" + layer.typeName() + ") " + Layer.MIXES_EXAMPLES);
       }
-      if (!layer.parameters(l.inputShape()).isEmpty()
+      // a frozen layer takes no gradient: it needs no rule
+      if (!layer.trainableParameters(l.inputShape()).isEmpty()
           && settings.registry().ruleFor(layer).isEmpty()) {
         throw new IllegalArgumentException(
             "layer "

@@ -9,6 +9,7 @@ import io.dp4j.data.Dataset;
 import io.dp4j.data.SamplingMode;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
+import io.dp4j.nn.layers.AveragePooling2D;
 import io.dp4j.nn.layers.Conv2D;
 import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.layers.Flatten;
@@ -197,6 +198,36 @@ class AugmentationMultiplicityTest {
       assertThat(history.get("loss").get(0)).isBetween(0.0, 20.0);
       assertThat(augmented.dpSettings().orElseThrow().augmentation())
           .isEqualTo(new AugmentationMultiplicity(4, CROP_FLIP));
+    }
+  }
+
+  /**
+   * A fixed front end (here a pooling layer) would otherwise be cached and the copies cut from its
+   * features; the copies must be cut from the images, so the step keeps feeding the raw examples.
+   */
+  @Test
+  void aFixedFrontEndIsNotCachedWhenTheStepAugmentsTheImages() {
+    Dataset data = TestData.scaled(8, new long[] {6, 6, 1}, 3, 12, SCALES);
+    try (DPSequential m =
+        new DPSequential(
+            1.0,
+            1.0,
+            0,
+            false,
+            null,
+            new AveragePooling2D(1),
+            Conv2D.builder().setFilters(2).setKernelSize(3).build(),
+            new Flatten(),
+            new Dense(3))) {
+      m.setInputShape(6, 6, 1);
+      m.setSeed(22);
+      m.useFixedNoiseSeedForTesting(77);
+      m.augmentationMultiplicity(2, CROP_FLIP);
+      m.compile(new SGD(0.1f), PER_EXAMPLE);
+      assertThat(m.trainingData(data)).isSameAs(data);
+      m.endFit();
+      m.fit(data, sampler(4, SamplingMode.POISSON, TestData.range(0, 4)), 1);
+      assertThat(m.steps()).isEqualTo(1);
     }
   }
 

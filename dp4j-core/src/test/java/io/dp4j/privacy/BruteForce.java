@@ -11,6 +11,7 @@ import io.dp4j.testing.TestData;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /** Per-example (per-microbatch) clipped gradient sums computed one small batch at a time. */
 final class BruteForce {
@@ -44,12 +45,28 @@ final class BruteForce {
    * unit alone (mean loss), clipped to C, summed.
    */
   static BruteForce compute(Sequential model, Dataset data, int perUnit, double clip) {
+    return compute(model, data, perUnit, clip, p -> true);
+  }
+
+  /**
+   * As {@link #compute(Sequential, Dataset, int, double)} over the parameters {@code p} of {@link
+   * Sequential#getWeights()} for which {@code trains} holds: the others (a frozen layer's) are left
+   * out of each unit's gradient, its norm and the sums.
+   */
+  static BruteForce compute(
+      Sequential model, Dataset data, int perUnit, double clip, IntPredicate trains) {
     int units = data.size() / perUnit;
     double[] norms = new double[units];
     List<double[]> sums = null;
     for (int u = 0; u < units; u++) {
-      List<float[]> g =
+      List<float[]> all =
           model.gradients(data.gather(TestData.range(u * perUnit, (u + 1) * perUnit)));
+      List<float[]> g = new ArrayList<>();
+      for (int p = 0; p < all.size(); p++) {
+        if (trains.test(p)) {
+          g.add(all.get(p));
+        }
+      }
       if (sums == null) {
         sums = new ArrayList<>();
         for (float[] p : g) {

@@ -152,16 +152,21 @@ public final class KerasModel implements AutoCloseable {
     out.append("Model: \"").append(name).append('"').append(System.lineSeparator());
     out.append(String.format("%-34s %-24s %12s%n", "Layer (type)", "Output Shape", "Param #"));
     long total = 0;
-    for (LayerSummary s : layerSummaries()) {
+    long frozen = 0;
+    List<Layer> layers = model.layers();
+    List<LayerSummary> summaries = layerSummaries();
+    for (int l = 0; l < summaries.size(); l++) {
+      LayerSummary s = summaries.get(l);
       total += s.params();
+      frozen += layers.get(l).isTrainable() ? 0 : s.params();
       out.append(
           String.format(
               "%-34s %-24s %12d%n",
               s.name() + " (" + s.type() + ")", kerasShape(s.outputShape()), s.params()));
     }
     out.append("Total params: ").append(total).append(System.lineSeparator());
-    out.append("Trainable params: ").append(total).append(System.lineSeparator());
-    out.append("Non-trainable params: 0");
+    out.append("Trainable params: ").append(total - frozen).append(System.lineSeparator());
+    out.append("Non-trainable params: ").append(frozen);
     return out.toString();
   }
 

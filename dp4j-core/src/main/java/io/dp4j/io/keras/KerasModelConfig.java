@@ -135,6 +135,11 @@ final class KerasModelConfig {
             "layer '" + layerName + "' (" + layerClass + "): " + e.getMessage(), e);
       }
       o.finish(codec.offValues());
+      if (!o.trainable()) {
+        for (int l = first; l < layers.size(); l++) {
+          layers.layers().get(l).setTrainable(false);
+        }
+      }
       kerasLayers.add(new KerasLayer(layerClass, layerName, first, paramLayer));
       index++;
     }
@@ -298,7 +303,7 @@ final class KerasModelConfig {
       entry.put("class_name", codecs.kerasClassName(layer));
       ObjectNode c = entry.putObject("config");
       c.put("name", name);
-      c.put("trainable", true);
+      c.put("trainable", layer.isTrainable());
       c.put("dtype", "float32");
       write(codecs, layer, c, name);
       entry.putNull("registered_name");

@@ -25,6 +25,7 @@ public abstract class Layer {
 
   private final String name;
   private final long[] inputShape;
+  private boolean trainable = true;
 
   /**
    * @param name the layer's name, or null for a name given by the model
@@ -38,6 +39,36 @@ public abstract class Layer {
   /** The name given at construction, if any. */
   public Optional<String> name() {
     return Optional.ofNullable(name);
+  }
+
+  /**
+   * Freezes the layer ({@code false}) or lets it train (Keras' {@code layer.trainable}): a frozen
+   * layer keeps its weights through training. They stay in the model's weights, in the same order,
+   * and are saved and exported (Keras {@code "trainable": false}), but take no gradient and no
+   * update, and under DP-SGD are not clipped and do not count in the per-example gradient norm
+   * (only the trainable parameters are released by the noisy step). It takes effect at the next
+   * {@code compile}. Freezing changes nothing else (a frozen Dropout still drops, as in Keras); a
+   * frozen layer that is not random in training, at the front of a model, is part of its fixed
+   * front end ({@link io.dp4j.nn.train.FrozenFrontEnd}).
+   *
+   * @return this layer
+   */
+  public Layer setTrainable(boolean trainable) {
+    this.trainable = trainable;
+    return this;
+  }
+
+  /** Whether the layer's parameters train (true unless {@link #setTrainable frozen}). */
+  public boolean isTrainable() {
+    return trainable;
+  }
+
+  /**
+   * The parameters that train for an input of shape {@code inputShape}: {@link #parameters}, or
+   * none for a frozen layer.
+   */
+  public final List<ParameterSpec> trainableParameters(long[] inputShape) {
+    return trainable ? parameters(inputShape) : List.of();
   }
 
   /** The input shape this layer declares (Keras: the first layer's {@code input_shape}). */

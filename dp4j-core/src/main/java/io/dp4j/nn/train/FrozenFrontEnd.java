@@ -26,7 +26,9 @@ import org.tensorflow.types.TFloat32;
  * #transform}) and the rest of the model trained on it, instead of recomputing them at every step
  * of every epoch. The rest of the model, compiled on its own with the front end's {@link
  * #outputShape()} as input shape and the same seed, trains to the same weights as the whole model:
- * the front end holds none of them (FrozenFrontEndTest).
+ * the front end holds none of them (FrozenFrontEndTest). Frozen layers ({@link Layer#setTrainable})
+ * belong to the front end too: their weights do not change in training. {@link
+ * io.dp4j.nn.Sequential#fit} finds a model's front end and trains on its cached output by itself.
  *
  * <p><b>Privacy.</b> Computing a fixed, data-independent function of each example is per-example
  * preprocessing: adding or removing one training example adds or removes exactly one row of the
@@ -67,7 +69,7 @@ public final class FrozenFrontEnd {
     boolean trainableAfter = false;
     long[] rest = shape;
     for (int l = fixed; l < layers.size(); l++) {
-      trainableAfter |= !layers.get(l).parameters(rest).isEmpty();
+      trainableAfter |= !layers.get(l).trainableParameters(rest).isEmpty();
       rest = layers.get(l).outputShape(rest);
     }
     if (fixed == 0 || !trainableAfter) {
@@ -76,9 +78,12 @@ public final class FrozenFrontEnd {
     return Optional.of(new FrozenFrontEnd(layers.subList(0, fixed), inputShape, shape));
   }
 
-  /** Whether {@code layer} is a fixed function of each example for inputs of {@code shape}. */
+  /**
+   * Whether {@code layer} is a fixed function of each example for inputs of {@code shape}: no
+   * parameters that train, the same computation in training as at inference, no mixing.
+   */
   static boolean isFixed(Layer layer, long[] shape) {
-    return layer.parameters(shape).isEmpty()
+    return layer.trainableParameters(shape).isEmpty()
         && layer.trainingMatchesInference()
         && !layer.mixesExamples();
   }
@@ -109,8 +114,20 @@ public final class FrozenFrontEnd {
    *
    * @throws IllegalArgumentException if {@code data}'s example shape is not the front end's input
    *     shape, or {@code batchSize} is below 1
+   * @throws IllegalStateException if a front-end layer holds (frozen) weights, which this
+   *     standalone transform does not have: the model computes such features itself
    */
   public Dataset transform(Dataset data, int batchSize) {
+    long[] shape = inputShape;
+    for (Layer layer : layers) {
+      if (!layer.parameters(shape).isEmpty()) {
+        throw new IllegalStateException(
+            "the front end's layer "
+                + layer.name().orElse(layer.typeName())
+                + " holds frozen weights: compute its features with the model");
+      }
+      shape = layer.outputShape(shape);
+    }
     if (!Arrays.equals(data.exampleShape(), inputShape)) {
       throw new IllegalArgumentException(
           "data: examples of shape "

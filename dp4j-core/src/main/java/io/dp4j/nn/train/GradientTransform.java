@@ -45,6 +45,15 @@ public interface GradientTransform {
   }
 
   /**
+   * Whether the step's feeder derives its input rows from the raw examples (e.g. augmented copies
+   * of each image): then the model must feed the examples themselves, never features cached from a
+   * fixed front end, since a transform of the features is not the same function.
+   */
+  default boolean needsRawExamples() {
+    return false;
+  }
+
+  /**
    * A layer of the model being compiled.
    *
    * @param layer the layer

@@ -30,10 +30,13 @@ public interface StepGraph {
   /** The loss the model is compiled with. */
   Loss loss();
 
-  /** The layers with parameters, in order. */
+  /** The layers with parameters that train, in order (frozen layers are not among them). */
   List<TrainableLayer> trainableLayers();
 
-  /** Every parameter, in the order of the model's weights and of the gradients to return. */
+  /**
+   * Every parameter that trains, in the order of the model's weights (a frozen layer's left out)
+   * and of the gradients to return.
+   */
   List<ParameterSpec> parameters();
 
   /**

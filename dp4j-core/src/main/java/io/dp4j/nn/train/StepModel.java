@@ -18,6 +18,19 @@ public interface StepModel extends TrainableModel {
    */
   void beginFit(Dataset data, Dataset validationData);
 
+  /**
+   * The examples the fit's steps gather their batches from, by the sampler's indices: {@code data}
+   * itself by default; a model may return per-example features of {@code data} it is then fed in
+   * their place until {@link #endFit} ({@link io.dp4j.nn.Sequential}: its fixed front end's).
+   * Called once per fit, after {@link #beginFit}.
+   */
+  default Dataset trainingData(Dataset data) {
+    return data;
+  }
+
+  /** Called when the fit's steps are over, normally or not, before the listeners hear of it. */
+  default void endFit() {}
+
   /** Whether a listener asked the running fit to stop ({@link #stopTraining()}). */
   boolean stopRequested();
 

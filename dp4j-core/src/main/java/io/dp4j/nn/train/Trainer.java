@@ -22,6 +22,12 @@ import java.util.OptionalDouble;
  * {@link TrainingListener#onTrainingBatch}. A before-step hook that throws ends the fit before the
  * step computes anything: that is where a privacy-budget ledger records step s before the noisy
  * gradient of step s exists.
+ *
+ * <p>Batches are gathered from {@link StepModel#trainingData} of the data: a {@link
+ * io.dp4j.nn.Sequential} whose first layers are a fixed front end ({@link FrozenFrontEnd}) trains
+ * on their output, computed once, with the same result. {@link StepModel#endFit} runs when the
+ * steps are over, before the listeners' {@link TrainingListener#onTrainingEnd} (a model with {@link
+ * ParameterAveraging} then takes its averaged weights).
  */
 public final class Trainer {
   private final StepModel model;
@@ -85,9 +91,22 @@ public final class Trainer {
               + " example");
     }
     model.beginFit(data, validationData);
+    Dataset examples = model.trainingData(data);
     List<TrainingListener> listeners = model.listeners();
     History history = new History();
-    listeners.forEach(l -> l.onTrainingBegin(model));
+    try {
+      listeners.forEach(l -> l.onTrainingBegin(model));
+      runEpochs(examples, sampler, epochs, validationData, history);
+    } finally {
+      model.endFit();
+    }
+    listeners.forEach(l -> l.onTrainingEnd(model, history));
+    return history;
+  }
+
+  private void runEpochs(
+      Dataset data, BatchSampler sampler, int epochs, Dataset validationData, History history) {
+    List<TrainingListener> listeners = model.listeners();
     long stepOfFit = 0;
     for (int epoch = 0; epoch < epochs && !model.stopRequested(); epoch++) {
       double lossSum = 0;
@@ -136,7 +155,5 @@ public final class Trainer {
       EpochEvent event = new EpochEvent(epoch, metrics, epsilon, model.steps());
       listeners.forEach(l -> l.onEpoch(event));
     }
-    listeners.forEach(l -> l.onTrainingEnd(model, history));
-    return history;
   }
 }

@@ -265,6 +265,25 @@ class ModelConfigTest {
   }
 
   @Test
+  void frozenLayersImportFrozenAndExportAsFrozen() {
+    String frozen = keras3Dense("d", "").replace("\"trainable\": true", "\"trainable\": false");
+    String layers = frozen + ", " + keras3Dense("head", "").replace("[null, 4]", "[null, 3]");
+    try (KerasModel m = ModelIO.fromJson(keras3(layers))) {
+      assertThat(m.sequential().layers().get(0).isTrainable()).isFalse();
+      assertThat(m.sequential().layers().get(1).isTrainable()).isTrue();
+      assertThat(m.summary()).contains("Trainable params: 9", "Non-trainable params: 12");
+      String exported = ModelIO.toJson(m);
+      try (KerasModel again = ModelIO.fromJson(exported)) {
+        assertThat(again.sequential().layers().get(0).isTrainable()).isFalse();
+        assertThat(again.sequential().layers().get(1).isTrainable()).isTrue();
+      }
+      assertThat(exported.replaceAll("\\s", ""))
+          .contains("\"name\":\"d\",\"trainable\":false")
+          .contains("\"name\":\"head\",\"trainable\":true");
+    }
+  }
+
+  @Test
   void unsupportedOptionsAreNamedNeverDropped() {
     assertThatThrownBy(
             () ->
@@ -277,9 +296,6 @@ class ModelConfigTest {
     String selu = keras3Dense("d", "").replace("\"tanh\"", "\"selu\"");
     assertThatThrownBy(() -> ModelIO.fromJson(keras3(selu)))
         .hasMessageContaining("option activation=selu");
-    String frozen = keras3Dense("d", "").replace("\"trainable\": true", "\"trainable\": false");
-    assertThatThrownBy(() -> ModelIO.fromJson(keras3(frozen)))
-        .hasMessageContaining("option trainable=false");
     String dilated =
         """
         {"class_name": "Reshape", "config": {"name": "r", "target_shape": [4, 1]}},

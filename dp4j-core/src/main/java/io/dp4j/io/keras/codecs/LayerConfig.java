@@ -70,21 +70,17 @@ public final class LayerConfig {
    * @param cls the Keras class name
    * @param name the layer's name
    * @param config the layer's {@code config} object
-   * @throws KerasFormatException if the layer is frozen or computes in another dtype than float32
+   * @throws KerasFormatException if the layer computes in another dtype than float32
    */
   public LayerConfig(String cls, String name, JsonNode config) {
     this.cls = cls;
     this.name = name;
     this.config = config;
     used.addAll(COMMON);
-    requireTrainableAndFloat();
+    requireFloat32();
   }
 
-  private void requireTrainableAndFloat() {
-    JsonNode trainable = config.get("trainable");
-    if (trainable != null && !trainable.isNull() && !trainable.asBoolean()) {
-      throw unsupported("trainable", "false", "dp4j trains every layer");
-    }
+  private void requireFloat32() {
     JsonNode dtype = config.get("dtype");
     String d = null;
     if (dtype != null && dtype.isTextual()) {
@@ -100,6 +96,15 @@ public final class LayerConfig {
   /** The Keras class name. */
   public String className() {
     return cls;
+  }
+
+  /**
+   * Whether the layer trains: Keras' {@code "trainable"}, true when absent or null. A frozen layer
+   * keeps its weights through dp4j training ({@link io.dp4j.nn.layers.Layer#setTrainable}).
+   */
+  public boolean trainable() {
+    JsonNode trainable = config.get("trainable");
+    return trainable == null || trainable.isNull() || trainable.asBoolean();
   }
 
   /** The layer's name. */
