@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 class CliReadersFuzzTest {
   private static Path dir;
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "10m")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void labelledCsv(FuzzedDataProvider data) throws IOException {
     long[] inputShape = {data.consumeInt(1, 8)};
@@ -33,7 +33,7 @@ class CliReadersFuzzTest {
     }
   }
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "10m")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void tableSchemaJson(byte[] input) throws IOException {
     Path file = write("schema.json", input);

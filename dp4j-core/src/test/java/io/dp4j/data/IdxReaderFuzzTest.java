@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
 class IdxReaderFuzzTest {
   private static Path file;
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "10m")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void idx(byte[] input) throws Exception {
     Path path = write(input);

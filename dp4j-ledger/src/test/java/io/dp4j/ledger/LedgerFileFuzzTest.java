@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
 class LedgerFileFuzzTest {
   private static Path dir;
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "10m")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void ledgerFile(byte[] input) throws IOException {
     Path db = write(input);

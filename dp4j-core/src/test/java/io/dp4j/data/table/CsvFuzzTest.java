@@ -19,7 +19,7 @@ import tech.tablesaw.api.Table;
 class CsvFuzzTest {
   private static Path file;
 
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "10m")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void csv(byte[] input) throws Exception {
     Path path = write(input);

@@ -34,7 +34,7 @@ class KerasReadersFuzzTest {
   /**
    * ModelIO.fromJson: the {@code model.to_json()} architecture (KerasModelConfig.parse + build).
    */
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "10m")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void modelConfigJson(byte[] input) throws Exception {
     AllocationLimit.check(
@@ -48,21 +48,21 @@ class KerasReadersFuzzTest {
   }
 
   /** ModelIO.load of a legacy {@code .h5} (jhdf). */
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "10m")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void h5(byte[] input) throws Exception {
     AllocationLimit.check(() -> loadModel(input, ".h5"));
   }
 
   /** ModelIO.load of a Keras 3 {@code .keras} zip (config.json, model.weights.h5, metadata). */
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "10m")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void keras(byte[] input) throws Exception {
     AllocationLimit.check(() -> loadModel(input, ".keras"));
   }
 
   /** TrainingCheckpoint.load (and settings) of a training checkpoint. */
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "10m")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void checkpoint(byte[] input) throws Exception {
     AllocationLimit.check(() -> loadCheckpoint(input));
@@ -83,7 +83,7 @@ class KerasReadersFuzzTest {
   }
 
   /** PrivacyRecord.fromJson: the {@code dp4j_privacy} record of a {@code .keras} metadata.json. */
-  @FuzzTest(maxDuration = "60s")
+  @FuzzTest(maxDuration = "10m")
   @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void privacyRecordJson(byte[] input) throws Exception {
     AllocationLimit.check(() -> readPrivacyRecord(input));
