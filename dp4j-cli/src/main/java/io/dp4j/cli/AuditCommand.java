@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
     name = "audit",
     mixinStandardHelpOptions = true,
     description = "Audit a trained model's privacy empirically, by attacking it.",
-    subcommands = {MiaCommand.class})
+    subcommands = {MiaCommand.class, CanaryCommand.class})
 public final class AuditCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -693,20 +693,9 @@ final class TrainModelCommand implements Callable<Integer> {
         test = LabelledCsv.read(validation, label, inputShape, scale);
       }
     } else if (data != null) {
-      DataChoice choice = DataChoice.parse(data);
-      log.println("Loading " + choice.label() + "...");
-      log.flush();
-      if (choice == DataChoice.mnist) {
-        Mnist mnist = dataDir == null ? Mnist.load() : Mnist.load(dataDir);
-        train = mnist.train();
-        test = mnist.test();
-      } else {
-        FashionMnist fashion = dataDir == null ? FashionMnist.load() : FashionMnist.load(dataDir);
-        train = fashion.train();
-        test = fashion.test();
-      }
-      train = reshape(train, inputShape);
-      test = reshape(test, inputShape);
+      Dataset[] builtIn = builtInData(DataChoice.parse(data), dataDir, inputShape, log);
+      train = builtIn[0];
+      test = builtIn[1];
     } else {
       train = readFiles(features, labels, inputShape, labelShape, scale);
       if (testFeatures != null) {
@@ -720,6 +709,28 @@ final class TrainModelCommand implements Callable<Integer> {
       train = train.slice(0, Math.min(limit, train.size()));
     }
     return new Dataset[] {train, test};
+  }
+
+  /**
+   * A built-in data set's training and test split, shaped to the model's input ({@code dataDir}
+   * null: the default place), announced on {@code log} since a first load fetches it.
+   */
+  static Dataset[] builtInData(DataChoice choice, Path dataDir, long[] inputShape, PrintWriter log)
+      throws IOException {
+    log.println("Loading " + choice.label() + "...");
+    log.flush();
+    Dataset train;
+    Dataset test;
+    if (choice == DataChoice.mnist) {
+      Mnist mnist = dataDir == null ? Mnist.load() : Mnist.load(dataDir);
+      train = mnist.train();
+      test = mnist.test();
+    } else {
+      FashionMnist fashion = dataDir == null ? FashionMnist.load() : FashionMnist.load(dataDir);
+      train = fashion.train();
+      test = fashion.test();
+    }
+    return new Dataset[] {reshape(train, inputShape), reshape(test, inputShape)};
   }
 
   /**
@@ -1226,7 +1237,7 @@ final class TrainModelCommand implements Callable<Integer> {
     node.forEach(TrainModelCommand::dropNames);
   }
 
-  private static boolean isCsv(String data) {
+  static boolean isCsv(String data) {
     return data != null && data.toLowerCase(Locale.ROOT).endsWith(".csv");
   }
 
