@@ -9,10 +9,11 @@ package io.dp4j.accounting;
  * two distributions. Splitting one in proportion leaves the hockey-stick divergence unchanged, and
  * reporting only which pool an outcome fell in is a post-processing, so the pooled pair is
  * dominated by the original, and so are their compositions (the pools of a composition's product
- * outcomes are a partition of them too). This holds for sub-probability masses as well, as the FFT
- * compositions give. Pooling neighbours within about two grid steps moves each step's loss
- * distribution by O(h²), the mirror image of connect the dots (Doroshenko et al. 2022); the dp_accounting
- * optimistic estimate (rounding every loss down) moves it by O(h).
+ * outcomes are a partition of them too). Pooling neighbours within about two grid steps moves each
+ * step's loss distribution by O(h²), the mirror image of connect the dots (Doroshenko et al. 2022);
+ * {@code dp_accounting}'s optimistic estimate (every loss rounded down) moves it by O(h). Where the
+ * masses just above a target are too small to reach it (an edge sharper than the grid), a pool
+ * reaches further up: still optimistic, only looser there.
  */
 final class PldPooling {
 
@@ -53,7 +54,8 @@ final class PldPooling {
           b += scaled;
           break;
         }
-        // the fraction θ of the atom that brings the pool's loss exactly to g: a + θp = b + θ·scaled
+        // the fraction θ of the atom that brings the pool's loss exactly to g: a + θp = b +
+        // θ·scaled
         double theta = Math.min(1, Math.max(0, (b - a) / (p - scaled)));
         deposit(out, iLo, iHi, target, a + theta * p);
         p *= 1 - theta;

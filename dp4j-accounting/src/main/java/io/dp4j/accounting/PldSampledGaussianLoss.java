@@ -20,11 +20,11 @@ import org.apache.commons.numbers.gamma.Erfc;
  * {@code e^ε} between grid points, which dominates it since δ is convex in {@code e^ε}; the
  * per-step error is second order in the grid step.
  *
- * <p>Optimistic discretization (dp4j): the loss axis is partitioned into intervals whose pooled
- * privacy loss {@code log(P(I)/Q(I))} is exactly a grid point, and each interval's mass is put
- * there. Reporting the interval instead of the output is a post-processing, so the result is
- * dominated by the true pair; pooling preserves both total masses and moves the mean loss by O(h²)
- * per step, the mirror image of connect the dots.
+ * <p>Optimistic discretization (dp4j): each grid cell is reported as one outcome, and consecutive
+ * cells are pooled by {@link PldPooling} so that each pool's privacy loss {@code log(P/Q)} is
+ * exactly a grid point. Both are post-processings, so the result is dominated by the true pair; it
+ * moves the loss distribution by O(h²) per step, the mirror image of connect the dots, from the
+ * same cell masses (one loss evaluation per grid point).
  */
 final class PldSampledGaussianLoss {
 
@@ -189,8 +189,8 @@ final class PldSampledGaussianLoss {
 
   /**
    * The P- and Q-masses of the loss intervals cut at the grid points {@code (iLo + i)·h}, i = 0..n:
-   * index 0 is {@code L <= iLo·h}, index i in 1..n the cell {@code ((iLo+i-1)h, (iLo+i)h]}, index
-   * n + 1 is {@code L > (iLo+n)h}.
+   * index 0 is {@code L <= iLo·h}, index i in 1..n the cell {@code ((iLo+i-1)h, (iLo+i)h]}, index n
+   * + 1 is {@code L > (iLo+n)h}.
    */
   private record Cells(long iLo, int n, double[] p, double[] q) {}
 
@@ -215,13 +215,20 @@ final class PldSampledGaussianLoss {
     double[] qm = new double[n + 2];
     split(lower(z0[0], t0[0]), lower(z1[0], t1[0]), p, qm, 0);
     for (int j = 0; j < n; j++) {
-      split(cell(z0[j], t0[j], z0[j + 1], t0[j + 1]), cell(z1[j], t1[j], z1[j + 1], t1[j + 1]), p, qm, j + 1);
+      split(
+          cell(z0[j], t0[j], z0[j + 1], t0[j + 1]),
+          cell(z1[j], t1[j], z1[j + 1], t1[j + 1]),
+          p,
+          qm,
+          j + 1);
     }
     split(upper(z0[n], t0[n]), upper(z1[n], t1[n]), p, qm, n + 1);
     return new Cells(iLo, n, p, qm);
   }
 
-  /** Stores an interval's P- and Q-masses from its masses c0 under N(0,σ²) and c1 under N(±1,σ²). */
+  /**
+   * Stores an interval's P- and Q-masses from its masses c0 under N(0,σ²) and c1 under N(±1,σ²).
+   */
   private void split(double c0, double c1, double[] p, double[] qm, int i) {
     double mix = (1 - q) * c0 + q * c1;
     p[i] = direction == Direction.REMOVE ? mix : c0;

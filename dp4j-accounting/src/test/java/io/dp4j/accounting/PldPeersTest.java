@@ -15,16 +15,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * dp4j's certified PLD ε against Google's {@code dp_accounting} PLD on the same events ({@code
  * pld_peers.csv}, by {@code tools/reference/pld_peers.py}: 11 settings from q = 1e−5 with σ = 0.6
- * over 10⁶ steps to the unsampled Gaussian). {@code dp_accounting} gives an upper bound (connect the
- * dots) and a lower bound (every loss rounded down), each the tightest over two grid steps. Both
- * libraries bound the same exact ε, so dp4j's bracket must overlap theirs: dp4j's pessimistic ε is
- * at least their optimistic one, dp4j's optimistic ε at most their pessimistic one, and dp4j's
+ * over 10⁶ steps to the unsampled Gaussian). {@code dp_accounting} gives an upper bound (connect
+ * the dots) and a lower bound (every loss rounded down), each the tightest over two grid steps.
+ * Both libraries bound the same exact ε, so dp4j's bracket must overlap theirs: dp4j's pessimistic
+ * ε is at least their optimistic one, dp4j's optimistic ε at most their pessimistic one, and dp4j's
  * reported ε, certified within its relative tolerance of the exact ε, at most (1 + tolerance) times
  * their pessimistic one.
  *
- * <p>Slack: both sides are float64 computations whose truncated tails are charged to the side
- * they may favour, so no modelling slack is needed; 1e−6 relative covers FFT round-off (masses
- * carry about 1e−16 times the FFT size, 2^22 at most, absolute error, which moves δ = 1e−5 by 1e−9
+ * <p>Slack: both sides are float64 computations whose truncated tails are charged to the side they
+ * may favour, so no modelling slack is needed; 1e−6 relative covers FFT round-off (masses carry
+ * about 1e−16 times the FFT size, 2^22 at most, absolute error, which moves δ = 1e−5 by 1e−9
  * relative at most and ε by less, since log δ falls at least as fast as ε grows here).
  */
 class PldPeersTest {
