@@ -23,13 +23,13 @@ import org.slf4j.LoggerFactory;
  * dp_accounting} does.
  *
  * <p>Every figure is certified: for a grid step h, a pessimistic discretization ("connect the
- * dots") and an optimistic one (a partition of the loss axis into intervals pooled exactly onto
- * grid points, a post-processing of the mechanism) are composed by FFT, with truncation,
- * wrap-around and round-off charged to the side they may favour, so that the true value lies
- * between the two. Both are second-order accurate in h, which is what makes a million steps cheap.
- * The grid, chosen first from a normal approximation of the composed loss, is refined until the
- * pessimistic value is within the relative tolerance of the optimistic one, and the pessimistic
- * value is returned: it is never below the true ε (or δ) and at most {@code (1 +
+ * dots") and an optimistic one (grid cells reported as outcomes and pooled so that each pool's loss
+ * is exactly a grid point, {@link PldPooling}: a post-processing of the mechanism) are composed by
+ * FFT, with truncation, wrap-around and round-off charged to the side they may favour, so that the
+ * true value lies between the two. Both are second-order accurate in h, which is what makes a
+ * million steps cheap. The grid, chosen first from a normal approximation of the composed loss, is
+ * refined until the pessimistic value is within the relative tolerance of the optimistic one, and
+ * the pessimistic value is returned: it is never below the true ε (or δ) and at most {@code (1 +
  * relativeTolerance)} times it. If the grid would exceed the memory or work limit first, the (still
  * pessimistic, looser) value reached is returned and a warning is logged; if not even the first
  * grid fits, ε is +∞ and δ is 1 ("no bound").

@@ -20,11 +20,11 @@ import org.apache.commons.numbers.gamma.Erfc;
  * {@code e^ε} between grid points, which dominates it since δ is convex in {@code e^ε}; the
  * per-step error is second order in the grid step.
  *
- * <p>Optimistic discretization (dp4j): the loss axis is partitioned into intervals whose pooled
- * privacy loss {@code log(P(I)/Q(I))} is exactly a grid point, and each interval's mass is put
- * there. Reporting the interval instead of the output is a post-processing, so the result is
- * dominated by the true pair; pooling preserves both total masses and moves the mean loss by O(h²)
- * per step, the mirror image of connect the dots.
+ * <p>Optimistic discretization (dp4j): each grid cell is reported as one outcome, and consecutive
+ * cells are pooled by {@link PldPooling} so that each pool's privacy loss {@code log(P/Q)} is
+ * exactly a grid point. Both are post-processings, so the result is dominated by the true pair; it
+ * moves the loss distribution by O(h²) per step, the mirror image of connect the dots, from the
+ * same cell masses (one loss evaluation per grid point).
  */
 final class PldSampledGaussianLoss {
 
@@ -178,11 +178,23 @@ final class PldSampledGaussianLoss {
    * @param hi the one-step δ at it is negligible; the pessimistic side puts it at +∞
    */
   Discretization discretize(double h, double lo, double hi) {
-    return new Discretization(connectTheDots(h, lo, hi), partitionOptimistic(h, lo, hi));
+    Cells c = cells(h, lo, hi);
+    return new Discretization(connectTheDots(c, h), pooled(c, h));
   }
 
   /** The pessimistic ("connect the dots") discretization on the grid of {@link #discretize}. */
   PldPmf connectTheDots(double h, double lo, double hi) {
+    return connectTheDots(cells(h, lo, hi), h);
+  }
+
+  /**
+   * The P- and Q-masses of the loss intervals cut at the grid points {@code (iLo + i)·h}, i = 0..n:
+   * index 0 is {@code L <= iLo·h}, index i in 1..n the cell {@code ((iLo+i-1)h, (iLo+i)h]}, index n
+   * + 1 is {@code L > (iLo+n)h}.
+   */
+  private record Cells(long iLo, int n, double[] p, double[] q) {}
+
+  private Cells cells(double h, double lo, double hi) {
     long iLo = (long) Math.floor(lo / h);
     long iHi = Math.max((long) Math.ceil(hi / h), iLo + 1);
     work.spend(iHi - iLo + 1);
@@ -199,169 +211,72 @@ final class PldSampledGaussianLoss {
       t0[i] = normalTail(Math.abs(z0[i]));
       t1[i] = normalTail(Math.abs(z1[i]));
     }
-    boolean remove = direction == Direction.REMOVE;
-    double low0 = lower(z0[0], t0[0]);
-    double low1 = lower(z1[0], t1[0]);
-    double pLow = remove ? (1 - q) * low0 + q * low1 : low0;
+    double[] p = new double[n + 2];
+    double[] qm = new double[n + 2];
+    split(lower(z0[0], t0[0]), lower(z1[0], t1[0]), p, qm, 0);
+    for (int j = 0; j < n; j++) {
+      split(
+          cell(z0[j], t0[j], z0[j + 1], t0[j + 1]),
+          cell(z1[j], t1[j], z1[j + 1], t1[j + 1]),
+          p,
+          qm,
+          j + 1);
+    }
+    split(upper(z0[n], t0[n]), upper(z1[n], t1[n]), p, qm, n + 1);
+    return new Cells(iLo, n, p, qm);
+  }
 
+  /**
+   * Stores an interval's P- and Q-masses from its masses c0 under N(0,σ²) and c1 under N(±1,σ²).
+   */
+  private void split(double c0, double c1, double[] p, double[] qm, int i) {
+    double mix = (1 - q) * c0 + q * c1;
+    p[i] = direction == Direction.REMOVE ? mix : c0;
+    qm[i] = direction == Direction.REMOVE ? c0 : mix;
+  }
+
+  private PldPmf connectTheDots(Cells c, double h) {
+    int n = c.n();
     double emh = Math.exp(-h);
     double oneMinusEmh = -Math.expm1(-h);
     double[] pess = new double[n + 1];
-    pess[0] += pLow;
+    pess[0] += c.p()[0];
     for (int j = 0; j < n; j++) {
-      double c0 = cell(z0[j], t0[j], z0[j + 1], t0[j + 1]);
-      double c1 = cell(z1[j], t1[j], z1[j + 1], t1[j + 1]);
-      double mix = (1 - q) * c0 + q * c1;
-      double pc = remove ? mix : c0;
-      double qc = remove ? c0 : mix;
+      double pc = c.p()[j + 1];
+      double qc = c.q()[j + 1];
       if (!(pc > 0)) {
         continue;
       }
       // r = Q_c / (e^{-ε_j} P_c) lies in [e^{-h}, 1]: the likelihood ratio within the cell.
-      double r = qc * Math.exp((iLo + j) * h) / pc;
+      double r = qc * Math.exp((c.iLo() + j) * h) / pc;
       r = Math.min(1, Math.max(emh, r));
       double a = pc * ((r - 1) + oneMinusEmh) / oneMinusEmh;
       a = Math.min(pc, Math.max(0, a));
-      double b = pc - a;
       pess[j] += a;
-      pess[j + 1] += b;
+      pess[j + 1] += pc - a;
     }
     // Above the top point: spread between it and +∞, preserving E[e^{-L}].
-    double up0 = upper(z0[n], t0[n]);
-    double up1 = upper(z1[n], t1[n]);
-    double mixTail = (1 - q) * up0 + q * up1;
-    double pTail = remove ? mixTail : up0;
-    double qTail = remove ? up0 : mixTail;
-    double xnBeta = Math.min(pTail, Math.exp(iHi * h) * qTail);
+    double pTail = c.p()[n + 1];
+    double xnBeta = Math.min(pTail, Math.exp((c.iLo() + n) * h) * c.q()[n + 1]);
     pess[n] += xnBeta;
     double infinity = Math.max(0, pTail - xnBeta);
-    return new PldPmf(iLo, pess, infinity);
-  }
-
-  /** A loss value with its coordinate y and the |z| normal tails of both components there. */
-  private final class Point {
-    final double loss;
-    final double z0;
-    final double z1;
-    final double t0;
-    final double t1;
-
-    Point(double loss) {
-      work.spend(1);
-      this.loss = loss;
-      double yy = y(loss);
-      z0 = yy / sigma;
-      z1 = (yy - shiftedMean) / sigma;
-      t0 = normalTail(Math.abs(z0));
-      t1 = normalTail(Math.abs(z1));
-    }
-  }
-
-  /** {P(a < L <= b), Q(a < L <= b)}. */
-  private double[] cellMasses(Point a, Point b) {
-    double c0 = cell(a.z0, a.t0, b.z0, b.t0);
-    double c1 = cell(a.z1, a.t1, b.z1, b.t1);
-    double mix = (1 - q) * c0 + q * c1;
-    return direction == Direction.REMOVE ? new double[] {mix, c0} : new double[] {c0, mix};
-  }
-
-  /** {P(L > a), Q(L > a)}. */
-  private double[] upperMasses(Point a) {
-    double u0 = upper(a.z0, a.t0);
-    double u1 = upper(a.z1, a.t1);
-    double mix = (1 - q) * u0 + q * u1;
-    return direction == Direction.REMOVE ? new double[] {mix, u0} : new double[] {u0, mix};
-  }
-
-  /** The density of L under P at the point. */
-  private double lossDensity(Point p) {
-    double norm = 1 / (sigma * Math.sqrt(2 * Math.PI));
-    double f0 = norm * Math.exp(-0.5 * p.z0 * p.z0);
-    double f1 = norm * Math.exp(-0.5 * p.z1 * p.z1);
-    double fy = direction == Direction.REMOVE ? (1 - q) * f0 + q * f1 : f0;
-    double l = direction == Direction.REMOVE ? p.loss : -p.loss;
-    double dydl = sigma * sigma * Math.exp(l) / (Math.expm1(l) + q);
-    return fy * dydl;
+    return new PldPmf(c.iLo(), pess, infinity);
   }
 
   /**
-   * The optimistic discretization: a partition of the loss axis into intervals whose pooled privacy
-   * loss {@code log(P(I)/Q(I))} is exactly a grid point (each boundary found by a safeguarded
-   * Newton iteration from the previous one). Reporting only the interval is a post-processing of
-   * the mechanism's output, so this PLD is dominated by the true one (data processing inequality);
-   * pooling changes the mean loss by O(h²) per step, like connect the dots in the other direction.
-   * Mass below {@code lo} is dropped; where everything left pools below the next grid point (a
-   * density edge sharper than the grid, where this step is first order), the loss interval up to
-   * that point is pooled and rounded down instead; the mass beyond {@code hi} is pooled and rounded
-   * down. All three are optimistic.
+   * The optimistic discretization: each interval of {@link Cells} reported as one outcome (a
+   * post-processing of the mechanism), then pooled onto the grid by {@link PldPooling}; both steps
+   * keep the pair dominated by the true one and move the loss distribution by O(h²) per step.
    */
-  PldPmf partitionOptimistic(double h, double lo, double hi) {
-    long iLo = (long) Math.floor(lo / h);
-    long iHi = Math.max((long) Math.ceil(hi / h), iLo + 1);
-    double[] masses = new double[Math.toIntExact(iHi - iLo + 1)];
-    Point b = new Point(lo);
-    while (true) {
-      long j = (long) Math.floor(b.loss / h) + 1;
-      if (j * h <= b.loss) {
-        j++;
-      }
-      double[] rest = upperMasses(b);
-      double c = j * h;
-      if (!(rest[0] > 0)) {
-        break;
-      }
-      if (j > iHi) {
-        double pooled = rest[1] > 0 ? Math.log(rest[0] / rest[1]) : iHi * h;
-        long k = Math.max(iLo, Math.min(iHi, (long) Math.floor(pooled / h)));
-        masses[(int) (k - iLo)] += rest[0];
-        break;
-      }
-      if (!(rest[0] - Math.exp(c) * rest[1] > 0)) {
-        // Everything above b pools below c (a steep edge within one cell): pool (b, c] alone and
-        // round it down to the grid point below, then continue from c.
-        Point pc = new Point(c);
-        double[] chunk = cellMasses(b, pc);
-        masses[(int) (j - 1 - iLo)] += chunk[0];
-        b = pc;
-        continue;
-      }
-      double ec = Math.exp(c);
-      double left = c;
-      double right = Double.POSITIVE_INFINITY;
-      double x = Math.max(2 * c - b.loss, c + 0.5 * h);
-      Point px = new Point(x);
-      double[] m = cellMasses(b, px);
-      for (int it = 0; it < 100; it++) {
-        double f = m[0] - ec * m[1];
-        if (f < 0) {
-          left = x;
-        } else {
-          right = x;
-        }
-        double d = -Math.expm1(c - x) * lossDensity(px);
-        double next = x - f / d;
-        if (!(next > left && next < right)) {
-          next = Double.isInfinite(right) ? c + 2 * (x - c) : 0.5 * (left + right);
-        }
-        boolean done = Math.abs(next - x) <= 1e-10 * h || right - left <= 1e-10 * h;
-        x = next;
-        px = new Point(x);
-        m = cellMasses(b, px);
-        if (done) {
-          break;
-        }
-      }
-      if (!(px.loss > c)) {
-        // no interval beyond c found numerically: pool (b, c] alone, rounded down
-        Point pc = new Point(c);
-        masses[(int) (j - 1 - iLo)] += cellMasses(b, pc)[0];
-        b = pc;
-        continue;
-      }
-      masses[(int) (j - iLo)] += m[0];
-      b = px;
+  private PldPmf pooled(Cells c, double h) {
+    int m = c.n() + 2;
+    double[] losses = new double[m];
+    for (int i = 0; i < m; i++) {
+      double pi = c.p()[i];
+      double qi = c.q()[i];
+      losses[i] = qi > 0 ? Math.log(pi / qi) : Double.POSITIVE_INFINITY;
     }
-    return new PldPmf(iLo, masses, 0);
+    return PldPooling.pool(c.p(), losses, h, c.iLo(), c.iLo() + c.n());
   }
 
   private static double upper(double z, double t) {
