@@ -174,6 +174,13 @@ public final class DpStep implements GradientTransform {
 
     Operand<TFloat32> unitSquaredNorms;
     final List<Operand<TFloat32>> clippedSums = new ArrayList<>();
+    private final List<long[]> clippedSumShapes = new ArrayList<>();
+
+    /**
+     * A clipped sum computed outside this graph, fed for the next step in place of {@link
+     * #clippedSums} ({@link ModelPrivacy#stepFromClippedSum}); null for an ordinary step.
+     */
+    private List<float[]> externalClippedSum;
     final List<Operand<TFloat32>> noisyGradients = new ArrayList<>();
 
     Compiled(DpSettings dp, PrivacyState state, boolean secureNoise) {
@@ -272,8 +279,12 @@ public final class DpStep implements GradientTransform {
         }
         for (Operand<TFloat32> sum : sums) {
           ParameterSpec spec = specs.get(paramIndex);
-          clippedSums.add(tf.withName("clipped_sum_" + paramIndex).identity(sum));
-          Operand<TFloat32> noisy = sum;
+          // the noise is added to this identity, so that a clipped sum computed elsewhere (the
+          // partitions of a data-parallel step) can be fed in its place
+          Operand<TFloat32> clipped = tf.withName("clipped_sum_" + paramIndex).identity(sum);
+          clippedSums.add(clipped);
+          clippedSumShapes.add(spec.shape());
+          Operand<TFloat32> noisy = clipped;
           if (noiseStd > 0) {
             Operand<TFloat32> standardNormal;
             if (secureNoise) {
@@ -391,6 +402,9 @@ public final class DpStep implements GradientTransform {
       ClippingUnits units = plan(b, sampler.expectedBatchSize(), sampler, step);
       StepFeed feed =
           feed(batch, units, dp.normalizer(b, sampler.expectedBatchSize(), sampler.mode()), step);
+      if (externalClippedSum != null) {
+        feedExternal(feed);
+      }
       // before Session.run, as the ledger charges: once the run applies the update, nothing that
       // fails afterwards can leave it unrecorded (a run that fails is charged a step that may not
       // have happened, the safe direction)
@@ -417,14 +431,8 @@ public final class DpStep implements GradientTransform {
      * (or secure noise) and the normalizer.
      */
     StepFeed feed(Dataset batch, ClippingUnits units, double normalizerValue, long step) {
-      StepFeed feed = new StepFeed(units.arrange(batch), units.slots());
+      StepFeed feed = unitsFeed(batch, units);
       try {
-        if (units.weights() != null) {
-          feed.feed(lossWeights, TFloat32.vectorOf(units.weights()));
-        }
-        if (numUnits != null) {
-          feed.feed(numUnits, TInt32.vectorOf(units.count()));
-        }
         feed.feed(noiseSeed, TInt64.vectorOf(state.noise.philoxSeed(step)));
         feed.feed(normalizer, TFloat32.scalarOf((float) normalizerValue));
         if (secureNoise && !noiseInputs.isEmpty()) {
@@ -444,6 +452,59 @@ public final class DpStep implements GradientTransform {
       } catch (RuntimeException e) {
         feed.close();
         throw e;
+      }
+    }
+
+    /**
+     * The feed of the clipped sums alone: the batch arranged into its clipping units, their loss
+     * weights and count (no noise seed, no normalizer).
+     */
+    StepFeed unitsFeed(Dataset batch, ClippingUnits units) {
+      StepFeed feed = new StepFeed(units.arrange(batch), units.slots());
+      try {
+        if (units.weights() != null) {
+          feed.feed(lossWeights, TFloat32.vectorOf(units.weights()));
+        }
+        if (numUnits != null) {
+          feed.feed(numUnits, TInt32.vectorOf(units.count()));
+        }
+        return feed;
+      } catch (RuntimeException e) {
+        feed.close();
+        throw e;
+      }
+    }
+
+    /** Sets (or clears, with null) the clipped sum the next step is fed instead of its own. */
+    void useExternalClippedSum(List<float[]> sums) {
+      if (sums != null) {
+        if (sums.size() != clippedSumShapes.size()) {
+          throw new IllegalArgumentException(
+              "clippedSum has " + sums.size() + " parameters, the model " + clippedSumShapes.size());
+        }
+        for (int i = 0; i < sums.size(); i++) {
+          long size = Shape.of(clippedSumShapes.get(i)).size();
+          if (sums.get(i).length != size) {
+            throw new IllegalArgumentException(
+                "clippedSum of parameter "
+                    + i
+                    + " has "
+                    + sums.get(i).length
+                    + " values, the parameter "
+                    + size);
+          }
+        }
+      }
+      externalClippedSum = sums;
+    }
+
+    private void feedExternal(StepFeed feed) {
+      for (int i = 0; i < clippedSums.size(); i++) {
+        feed.feed(
+            clippedSums.get(i),
+            TFloat32.tensorOf(
+                Shape.of(clippedSumShapes.get(i)),
+                DataBuffers.of(externalClippedSum.get(i), true, false)));
       }
     }
 
