@@ -181,6 +181,7 @@ public final class DpStep implements GradientTransform {
      * #clippedSums} ({@link ModelPrivacy#stepFromClippedSum}); null for an ordinary step.
      */
     private List<float[]> externalClippedSum;
+
     final List<Operand<TFloat32>> noisyGradients = new ArrayList<>();
 
     Compiled(DpSettings dp, PrivacyState state, boolean secureNoise) {
@@ -480,7 +481,10 @@ public final class DpStep implements GradientTransform {
       if (sums != null) {
         if (sums.size() != clippedSumShapes.size()) {
           throw new IllegalArgumentException(
-              "clippedSum has " + sums.size() + " parameters, the model " + clippedSumShapes.size());
+              "clippedSum has "
+                  + sums.size()
+                  + " parameters, the model "
+                  + clippedSumShapes.size());
         }
         for (int i = 0; i < sums.size(); i++) {
           long size = Shape.of(clippedSumShapes.get(i)).size();

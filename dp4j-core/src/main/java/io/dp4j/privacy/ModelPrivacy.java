@@ -165,8 +165,8 @@ public final class ModelPrivacy {
    * The sum of the clipped gradients of the examples of {@code batch}, per parameter in the order
    * of the model's weights: the compiled DP step's own clipped sum (the same graph and clipping
    * rules), without noise or normalization, and without updating the model or recording anything.
-   * Every example is clipped on its own, so the clipped sums of disjoint parts of a batch add up
-   * to the batch's: what one partition of a data-parallel step (dp4j-spark) contributes. An empty
+   * Every example is clipped on its own, so the clipped sums of disjoint parts of a batch add up to
+   * the batch's: what one partition of a data-parallel step (dp4j-spark) contributes. An empty
    * batch gives zeros.
    *
    * @param expectedBatchSize the step's expected batch size q·N, against which a model compiled
@@ -191,10 +191,10 @@ public final class ModelPrivacy {
   /**
    * One DP step of the model from a clipped sum computed elsewhere (the sum of {@link #clippedSum}
    * over the partitions of a Poisson sample): the compiled step with its clipped sum replaced, so
-   * the rest is the single-machine step itself: the step's event recorded in the {@link
-   * PrivacyLog} before the update, noise N(0, σ²C²) from the model's {@link NoiseSource}, division
-   * by the sampler's expected batch size (the realized batch size is not known here and never
-   * used), the optimizer's update, the step counter.
+   * the rest is the single-machine step itself: the step's event recorded in the {@link PrivacyLog}
+   * before the update, noise N(0, σ²C²) from the model's {@link NoiseSource}, division by the
+   * sampler's expected batch size (the realized batch size is not known here and never used), the
+   * optimizer's update, the step counter.
    *
    * @param clippedSum per parameter, in the order of the model's weights
    * @param sampler the Poisson sampling the sum's examples were drawn with (its rate and expected

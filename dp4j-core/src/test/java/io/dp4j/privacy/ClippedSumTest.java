@@ -7,7 +7,6 @@ import io.dp4j.data.Dataset;
 import io.dp4j.data.SamplingMode;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.Dense;
-import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.testing.Float32RoundOff;
 import io.dp4j.testing.TestData;
 import java.util.List;
@@ -25,7 +24,11 @@ class ClippedSumTest {
   private static Sequential model() {
     Sequential model =
         new Sequential(
-            Dense.builder().setUnits(6).optInputShape(4).optActivation(io.dp4j.nn.layers.ActivationFunction.RELU).build(),
+            Dense.builder()
+                .setUnits(6)
+                .optInputShape(4)
+                .optActivation(io.dp4j.nn.layers.ActivationFunction.RELU)
+                .build(),
             Dense.builder().setUnits(3).build());
     model.setSeed(11);
     ModelPrivacy.of(model).noiseSource().useFixedNoiseSeedForTesting(5);

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *   <li>the before-step hooks run on the driver (a ledger charges the step here, before anything of
  *       it is computed);
  *   <li>the driver's weights are broadcast;
- *   <li>each partition draws its Poisson sample, every row independently with probability q, from
- *       a stream seeded with (the driver's {@link SecureRandom} master seed, step, partition), so a
+ *   <li>each partition draws its Poisson sample, every row independently with probability q, from a
+ *       stream seeded with (the driver's {@link SecureRandom} master seed, step, partition), so a
  *       retried task draws the same rows; and sums the sample's clipped per-example gradients with
  *       the model's own DP step graph ({@link ModelPrivacy#clippedSum});
  *   <li>the partitions' sums are added by {@code treeAggregate} (in float64);
@@ -39,9 +39,9 @@ import org.slf4j.LoggerFactory;
  *       computed), and the optimizer updates ({@link ModelPrivacy#stepFromClippedSum}).
  * </ol>
  *
- * <p>The table must read the same rows in the same order each time a partition is computed (a
- * file source, or a cached table): a retried task then recomputes exactly its first attempt's
- * sample and sum, and only the job's result, computed once, reaches the driver.
+ * <p>The table must read the same rows in the same order each time a partition is computed (a file
+ * source, or a cached table): a retried task then recomputes exactly its first attempt's sample and
+ * sum, and only the job's result, computed once, reaches the driver.
  */
 public final class DpSparkTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(DpSparkTrainer.class);
@@ -100,7 +100,8 @@ public final class DpSparkTrainer {
           "the model is not compiled for DP training; compile it with a DPKeras*Optimizer");
     }
     JavaRDD<Row> rows =
-        table.select(columns.selected().stream().map(functions::col).toArray(Column[]::new))
+        table
+            .select(columns.selected().stream().map(functions::col).toArray(Column[]::new))
             .javaRDD();
     long n = rows.count();
     if (n == 0) {

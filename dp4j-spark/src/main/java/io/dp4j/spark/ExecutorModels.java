@@ -27,7 +27,8 @@ final class ExecutorModels {
   private ExecutorModels() {}
 
   /** Applies {@code work} to an idle model of {@code factory} holding {@code weights}. */
-  static <R> R withModel(ModelFactory factory, List<float[]> weights, Function<Sequential, R> work) {
+  static <R> R withModel(
+      ModelFactory factory, List<float[]> weights, Function<Sequential, R> work) {
     Queue<Sequential> idle = IDLE.computeIfAbsent(factory, f -> new ConcurrentLinkedQueue<>());
     Sequential model = idle.poll();
     if (model == null) {

@@ -7,8 +7,8 @@ import org.apache.spark.sql.Row;
 
 /**
  * Which columns of a table hold an example's features and its label: one array column of numbers
- * (features), or several numeric columns, one value each; the label a numeric column (a class
- * index for classification losses).
+ * (features), or several numeric columns, one value each; the label a numeric column (a class index
+ * for classification losses).
  *
  * @param features the feature column names, in order (one array column, or numeric columns)
  * @param label the label column name
@@ -40,8 +40,8 @@ public record RowColumns(List<String> features, String label) implements Seriali
   }
 
   /**
-   * Appends the features of {@code row} (selected as {@link #selected()}) to {@code out} at
-   * {@code offset}, {@code width} values; returns the label.
+   * Appends the features of {@code row} (selected as {@link #selected()}) to {@code out} at {@code
+   * offset}, {@code width} values; returns the label.
    */
   float read(Row row, float[] out, int offset, int width) {
     int k = features.size();

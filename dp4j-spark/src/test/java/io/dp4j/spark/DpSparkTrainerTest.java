@@ -31,9 +31,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Spark step against the single-machine engine on the same sampled rows, and under a task that
- * fails once. {@code local[2,2]}: two task threads in this JVM, a failed task retried once
- * (Spark's {@code local-cluster} mode needs a Spark distribution, SPARK_HOME, so separate executor
- * JVMs are not tested here).
+ * fails once. {@code local[2,2]}: two task threads in this JVM, a failed task retried once (Spark's
+ * {@code local-cluster} mode needs a Spark distribution, SPARK_HOME, so separate executor JVMs are
+ * not tested here).
  */
 class DpSparkTrainerTest {
   private static final int N = 200;
@@ -105,7 +105,8 @@ class DpSparkTrainerTest {
           .add("label", DataTypes.IntegerType);
 
   private static org.apache.spark.sql.Dataset<Row> table(boolean faulty) {
-    JavaRDD<Row> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows(), 4);
+    JavaRDD<Row> rdd =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows(), 4);
     if (faulty) {
       rdd =
           rdd.mapPartitionsWithIndex(
@@ -173,11 +174,11 @@ class DpSparkTrainerTest {
   /**
    * 20 steps of the Spark engine and of the single-machine engine on the same sampled rows with the
    * same test noise agree within 1e-5. The engines differ only in the order the clipped gradients
-   * are added (per partition, in float64, then rounded once, against one float32 reduction over
-   * the batch): per coordinate at most 2·γ(b)·b·C ≈ 2·20·2^-24·20 ≈ 5e-5 in a sum of b ≈ 20
-   * clipped gradients, 2.4e-6 after division by q·N = 20, 2.4e-7 after the learning rate 0.1;
-   * over 20 steps at most about 5e-6 (the small learning rate keeps the propagation through later
-   * steps' gradients near 1).
+   * are added (per partition, in float64, then rounded once, against one float32 reduction over the
+   * batch): per coordinate at most 2·γ(b)·b·C ≈ 2·20·2^-24·20 ≈ 5e-5 in a sum of b ≈ 20 clipped
+   * gradients, 2.4e-6 after division by q·N = 20, 2.4e-7 after the learning rate 0.1; over 20 steps
+   * at most about 5e-6 (the small learning rate keeps the propagation through later steps'
+   * gradients near 1).
    */
   @Test
   void twentySparkStepsMatchTheSingleMachineEngineOnTheSameRows() {
@@ -185,10 +186,11 @@ class DpSparkTrainerTest {
     org.apache.spark.sql.Dataset<Row> table = table(false);
     int steps = 20;
     List<int[]> batches = sampledIds(table, steps);
-    try (Sequential m1 = factory.create(); Sequential m2 = factory.create()) {
+    try (Sequential m1 = factory.create();
+        Sequential m2 = factory.create()) {
       assertThat(m2.getWeights().get(0)).containsExactly(m1.getWeights().get(0));
     }
-    
+
     try (Sequential distributed = factory.create();
         Sequential single = factory.create()) {
       SparkFit fit =
@@ -196,10 +198,10 @@ class DpSparkTrainerTest {
               .useFixedSamplingSeedForTesting(SAMPLING_SEED)
               .fit(distributed, table, Q, steps);
       single.fit(localData(), fixedBatches(batches), 1);
-      
+
       assertThat(fit.partitions()).isEqualTo(4);
       assertThat(fit.expectedBatchSize()).isEqualTo(20.0, within(1e-9));
-      
+
       assertThat(ModelPrivacy.of(distributed).privacySpent(1e-5).epsilon())
           .isEqualTo(ModelPrivacy.of(single).privacySpent(1e-5).epsilon());
       List<float[]> a = single.getWeights();
@@ -208,7 +210,9 @@ class DpSparkTrainerTest {
       double moved = 0;
       for (int p = 0; p < a.size(); p++) {
         for (int i = 0; i < a.get(p).length; i++) {
-          assertThat(b.get(p)[i]).as("parameter %d[%d]", p, i).isCloseTo(a.get(p)[i], within(1e-5f));
+          assertThat(b.get(p)[i])
+              .as("parameter %d[%d]", p, i)
+              .isCloseTo(a.get(p)[i], within(1e-5f));
           moved = Math.max(moved, Math.abs(a.get(p)[i] - initial.get(p)[i]));
         }
       }
