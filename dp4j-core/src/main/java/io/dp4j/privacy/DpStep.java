@@ -302,7 +302,7 @@ public final class DpStep implements GradientTransform {
               standardNormal = tf.random.statelessRandomNormal(tf.constant(spec.shape()), seed);
             }
             Operand<TFloat32> noise = tf.math.mul(standardNormal, tf.constant(noiseStd));
-            noisy = tf.math.add(sum, noise);
+            noisy = tf.math.add(clipped, noise);
           }
           noisyGradients.add(tf.withName("noisy_grad_" + paramIndex).math.div(noisy, normalizer));
           paramIndex++;

@@ -245,6 +245,55 @@ class DpSparkTrainerTest {
     }
   }
 
+
+  /**
+   * One step's partition sums, aggregated, equal the driver's clipped sum of the same rows by the
+   * same graph (the step before noise, where a sampling or weight-broadcast fault would show). Each
+   * clipped gradient's coordinates are at most C = 1 in magnitude, so two float32 summation orders
+   * of the b sampled gradients differ by at most 2·γ(b)·b·C (Higham 4.2), γ(b) = b·u/(1 − b·u).
+   */
+  @Test
+  void thePartitionsClippedSumsAddUpToTheDriversClippedSumOfTheSameRows() {
+    SmallModel factory = new SmallModel(3, 99);
+    org.apache.spark.sql.Dataset<Row> table = table(false);
+    int[] ids = sampledIds(table, 1).get(0);
+    try (Sequential model = factory.create()) {
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      double[][] sum =
+          table
+              .select("features", "label")
+              .javaRDD()
+              .mapPartitionsWithIndex(
+                  new PartitionClippedSum(
+                      factory,
+                      jsc.broadcast(model.getWeights()),
+                      COLUMNS,
+                      WIDTH,
+                      new long[0],
+                      SAMPLING_SEED,
+                      0,
+                      Q,
+                      Q * N,
+                      jsc.sc().longAccumulator()),
+                  true)
+              .treeAggregate(new double[0][], PartitionClippedSum::add, PartitionClippedSum::add);
+      List<float[]> driver = ModelPrivacy.of(model).clippedSum(localData().gather(ids), Q * N);
+
+      double u = 0x1p-24;
+      double tolerance = 2 * (ids.length * u / (1 - ids.length * u)) * ids.length * 1.0;
+      assertThat(ids.length).as("rows sampled").isGreaterThan(5);
+      assertThat(sum.length).isEqualTo(driver.size());
+      for (int p = 0; p < driver.size(); p++) {
+        assertThat(sum[p]).hasSize(driver.get(p).length);
+        for (int i = 0; i < sum[p].length; i++) {
+          assertThat(sum[p][i])
+              .as("parameter %d[%d]", p, i)
+              .isCloseTo(driver.get(p)[i], within(tolerance));
+        }
+      }
+    }
+  }
+
   private static BatchSampler fixedBatches(List<int[]> batches) {
     return new BatchSampler() {
       @Override
