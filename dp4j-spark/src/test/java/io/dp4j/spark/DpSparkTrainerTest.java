@@ -245,7 +245,6 @@ class DpSparkTrainerTest {
     }
   }
 
-
   /**
    * One step's partition sums, aggregated, equal the driver's clipped sum of the same rows by the
    * same graph (the step before noise, where a sampling or weight-broadcast fault would show). Each
