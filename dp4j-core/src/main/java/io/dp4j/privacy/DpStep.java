@@ -198,6 +198,14 @@ public final class DpStep implements GradientTransform {
 
     Operand<TFloat32> unitSquaredNorms;
     final List<Operand<TFloat32>> clippedSums = new ArrayList<>();
+    private final List<long[]> clippedSumShapes = new ArrayList<>();
+
+    /**
+     * A clipped sum computed outside this graph, fed for the next step in place of {@link
+     * #clippedSums} ({@link ModelPrivacy#stepFromClippedSum}); null for an ordinary step.
+     */
+    private List<float[]> externalClippedSum;
+
     final List<Operand<TFloat32>> noisyGradients = new ArrayList<>();
 
     Compiled(DpSettings dp, PrivacyState state, boolean secureNoise) {
@@ -325,8 +333,12 @@ public final class DpStep implements GradientTransform {
         }
         for (Operand<TFloat32> sum : sums) {
           ParameterSpec spec = specs.get(paramIndex);
-          clippedSums.add(tf.withName("clipped_sum_" + paramIndex).identity(sum));
-          Operand<TFloat32> noisy = sum;
+          // the noise is added to this identity, so that a clipped sum computed elsewhere (the
+          // partitions of a data-parallel step) can be fed in its place
+          Operand<TFloat32> clipped = tf.withName("clipped_sum_" + paramIndex).identity(sum);
+          clippedSums.add(clipped);
+          clippedSumShapes.add(spec.shape());
+          Operand<TFloat32> noisy = clipped;
           if (noiseStd > 0) {
             Operand<TFloat32> standardNormal;
             if (secureNoise) {
@@ -343,7 +355,7 @@ public final class DpStep implements GradientTransform {
               standardNormal = tf.random.statelessRandomNormal(tf.constant(spec.shape()), seed);
             }
             Operand<TFloat32> noise = tf.math.mul(standardNormal, tf.constant(noiseStd));
-            noisy = tf.math.add(sum, noise);
+            noisy = tf.math.add(clipped, noise);
           }
           noisyGradients.add(tf.withName("noisy_grad_" + paramIndex).math.div(noisy, normalizer));
           paramIndex++;
@@ -482,6 +494,9 @@ public final class DpStep implements GradientTransform {
       if (canaryGraph != null) {
         canaryGraph.feed(feed, fed.size(), firstCanary, sampledCanaries, dp.l2NormClip());
       }
+      if (externalClippedSum != null) {
+        feedExternal(feed);
+      }
       // before Session.run, as the ledger charges: once the run applies the update, nothing that
       // fails afterwards can leave it unrecorded (a run that fails is charged a step that may not
       // have happened, the safe direction)
@@ -590,6 +605,62 @@ public final class DpStep implements GradientTransform {
         n *= d;
       }
       return n;
+    }
+
+    /**
+     * The feed of the clipped sums alone: the batch arranged into its clipping units, their loss
+     * weights and count (no noise seed, no normalizer).
+     */
+    StepFeed unitsFeed(Dataset batch, ClippingUnits units) {
+      StepFeed feed = new StepFeed(units.arrange(batch), units.slots());
+      try {
+        if (units.weights() != null) {
+          feed.feed(lossWeights, TFloat32.vectorOf(units.weights()));
+        }
+        if (numUnits != null) {
+          feed.feed(numUnits, TInt32.vectorOf(units.count()));
+        }
+        return feed;
+      } catch (RuntimeException e) {
+        feed.close();
+        throw e;
+      }
+    }
+
+    /** Sets (or clears, with null) the clipped sum the next step is fed instead of its own. */
+    void useExternalClippedSum(List<float[]> sums) {
+      if (sums != null) {
+        if (sums.size() != clippedSumShapes.size()) {
+          throw new IllegalArgumentException(
+              "clippedSum has "
+                  + sums.size()
+                  + " parameters, the model "
+                  + clippedSumShapes.size());
+        }
+        for (int i = 0; i < sums.size(); i++) {
+          long size = Shape.of(clippedSumShapes.get(i)).size();
+          if (sums.get(i).length != size) {
+            throw new IllegalArgumentException(
+                "clippedSum of parameter "
+                    + i
+                    + " has "
+                    + sums.get(i).length
+                    + " values, the parameter "
+                    + size);
+          }
+        }
+      }
+      externalClippedSum = sums;
+    }
+
+    private void feedExternal(StepFeed feed) {
+      for (int i = 0; i < clippedSums.size(); i++) {
+        feed.feed(
+            clippedSums.get(i),
+            TFloat32.tensorOf(
+                Shape.of(clippedSumShapes.get(i)),
+                DataBuffers.of(externalClippedSum.get(i), true, false)));
+      }
     }
 
     @Override

@@ -173,6 +173,88 @@ public final class ModelPrivacy {
         step, batch, units, step.dp.normalizer(b, sampler.expectedBatchSize(), sampler.mode()));
   }
 
+  /**
+   * The sum of the clipped gradients of the examples of {@code batch}, per parameter in the order
+   * of the model's weights: the compiled DP step's own clipped sum (the same graph and clipping
+   * rules), without noise or normalization, and without updating the model or recording anything.
+   * Every example is clipped on its own, so the clipped sums of disjoint parts of a batch add up to
+   * the batch's: what one partition of a data-parallel step (dp4j-spark) contributes. An empty
+   * batch gives zeros.
+   *
+   * @param expectedBatchSize the step's expected batch size q·N, against which a model compiled
+   *     with microbatches is checked to clip per example
+   * @throws IllegalStateException if the model is not compiled for DP training, or clips per
+   *     microbatch of more than one example (which a partitioned batch cannot reproduce)
+   */
+  public List<float[]> clippedSum(Dataset batch, double expectedBatchSize) {
+    DpStep.Compiled step = requirePerExample(expectedBatchSize);
+    ClippingUnits units =
+        ClippingUnits.plan(
+            step.dp.numMicrobatches(),
+            batch.size(),
+            expectedBatchSize,
+            SamplingMode.POISSON,
+            state.noise.microbatchDraws(model.steps()));
+    try (var feed = step.unitsFeed(batch, units)) {
+      return model.evaluateStep(feed, step.clippedSums);
+    }
+  }
+
+  /**
+   * One DP step of the model from a clipped sum computed elsewhere (the sum of {@link #clippedSum}
+   * over the partitions of a Poisson sample): the compiled step with its clipped sum replaced, so
+   * the rest is the single-machine step itself: the step's event recorded in the {@link PrivacyLog}
+   * before the update, noise N(0, σ²C²) from the model's {@link NoiseSource}, division by the
+   * sampler's expected batch size (the realized batch size is not known here and never used), the
+   * optimizer's update, the step counter.
+   *
+   * @param clippedSum per parameter, in the order of the model's weights
+   * @param sampler the Poisson sampling the sum's examples were drawn with (its rate and expected
+   *     batch size; its batches are not drawn)
+   * @param shapedLike a dataset shaped like the training data; its examples are not used
+   * @return whether the weights are finite after the step
+   * @throws IllegalStateException if the model is not compiled for per-example DP training
+   */
+  public boolean stepFromClippedSum(
+      List<float[]> clippedSum, BatchSampler sampler, Dataset shapedLike) {
+    if (sampler.mode() != SamplingMode.POISSON) {
+      throw new IllegalArgumentException(
+          "sampler must be Poisson (the partitions sample every row independently), got "
+              + sampler.mode());
+    }
+    DpStep.Compiled step = requirePerExample(sampler.expectedBatchSize());
+    step.useExternalClippedSum(List.copyOf(clippedSum));
+    try {
+      return model
+          .trainOnBatch(shapedLike.slice(0, 0), sampler, model.newEpochMetrics())
+          .weightsFinite();
+    } finally {
+      step.useExternalClippedSum(null);
+    }
+  }
+
+  private DpStep.Compiled requirePerExample(double expectedBatchSize) {
+    DpStep.Compiled step = requireDp();
+    int m = step.dp.numMicrobatches();
+    if (m != 0 && !RunShape.clipsPerExample(m, expectedBatchSize)) {
+      throw new IllegalStateException(
+          "the model clips per microbatch (numMicrobatches "
+              + m
+              + ", expected batch size "
+              + expectedBatchSize
+              + "); a clipped sum over a partitioned batch needs per-example clipping:"
+              + " numMicrobatches 0 or equal to the expected batch size");
+    }
+    if (!step.dp.augmentation().isNone()) {
+      throw new IllegalStateException(
+          "the model trains with augmentation multiplicity "
+              + step.dp.augmentation().k()
+              + "; a clipped sum over a partitioned batch does not make the augmented copies yet:"
+              + " train it without augmentation multiplicity");
+    }
+    return step;
+  }
+
   private DpStepInspection inspect(
       DpStep.Compiled step, Dataset batch, ClippingUnits units, double normalizer) {
     List<Operand<TFloat32>> fetches = new ArrayList<>();
