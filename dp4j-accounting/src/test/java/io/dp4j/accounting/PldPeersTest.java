@@ -2,13 +2,7 @@ package io.dp4j.accounting;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -34,26 +28,19 @@ class PldPeersTest {
   record Row(
       double q, double sigma, long steps, double delta, double pessimistic, double optimistic) {}
 
-  static List<Row> rows() throws IOException {
-    List<Row> rows = new ArrayList<>();
-    try (BufferedReader in =
-        new BufferedReader(
-            new InputStreamReader(
-                Objects.requireNonNull(PldPeersTest.class.getResourceAsStream("pld_peers.csv")),
-                StandardCharsets.UTF_8))) {
-      in.readLine(); // header
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        String[] f = line.split(",");
-        rows.add(
-            new Row(
-                Double.parseDouble(f[0]),
-                Double.parseDouble(f[1]),
-                Long.parseLong(f[2]),
-                Double.parseDouble(f[3]),
-                Double.parseDouble(f[4]),
-                Double.parseDouble(f[6])));
-      }
-    }
+  static List<Row> rows() {
+    List<Row> rows =
+        PeerCsv.rows("pld_peers.csv").stream()
+            .map(
+                f ->
+                    new Row(
+                        Double.parseDouble(f[0]),
+                        Double.parseDouble(f[1]),
+                        Long.parseLong(f[2]),
+                        Double.parseDouble(f[3]),
+                        Double.parseDouble(f[4]),
+                        Double.parseDouble(f[6])))
+            .toList();
     assertThat(rows).hasSize(11);
     return rows;
   }

@@ -2,13 +2,7 @@ package io.dp4j.accounting;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,27 +24,20 @@ class RdpPeersTest {
       double opacus,
       double opacusOrder) {}
 
-  static List<Row> rows() throws IOException {
-    List<Row> rows = new ArrayList<>();
-    try (BufferedReader in =
-        new BufferedReader(
-            new InputStreamReader(
-                Objects.requireNonNull(RdpPeersTest.class.getResourceAsStream("rdp_peers.csv")),
-                StandardCharsets.UTF_8))) {
-      in.readLine(); // header
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        String[] f = line.split(",");
-        rows.add(
-            new Row(
-                Double.parseDouble(f[0]),
-                Double.parseDouble(f[1]),
-                Long.parseLong(f[2]),
-                Double.parseDouble(f[3]),
-                Double.parseDouble(f[4]),
-                Double.parseDouble(f[6]),
-                Double.parseDouble(f[7])));
-      }
-    }
+  static List<Row> rows() {
+    List<Row> rows =
+        PeerCsv.rows("rdp_peers.csv").stream()
+            .map(
+                f ->
+                    new Row(
+                        Double.parseDouble(f[0]),
+                        Double.parseDouble(f[1]),
+                        Long.parseLong(f[2]),
+                        Double.parseDouble(f[3]),
+                        Double.parseDouble(f[4]),
+                        Double.parseDouble(f[6]),
+                        Double.parseDouble(f[7])))
+            .toList();
     return rows;
   }
 
@@ -69,7 +56,7 @@ class RdpPeersTest {
    * and float64 round-off of the conversion are covered by 1e−9 of ε.
    */
   @Test
-  void neverAboveTheTighterPeer() throws IOException {
+  void neverAboveTheTighterPeer() {
     List<Row> rows = rows();
     assertThat(rows).hasSize(360);
     for (Row r : rows) {
