@@ -50,10 +50,11 @@ class BrokenEngineAuditTest {
   }
 
   /**
-   * On data a model learns (Dense 256 relu then Dense 3, 2000 examples of {@link
-   * TestData#learnable}): σ 3, q 0.25, 20 steps, claimed ε 1.64, 1000 canaries, the residual score.
+   * On data a model learns: Dense 256 relu then Dense 3 on {@link TestData#learnable} (2000
+   * examples at q 0.25, 1000 at q 0.5), 1000 canaries, k = 50 per side.
    */
-  private static CanaryAuditResult learnableAudit(StepFault fault) {
+  private static CanaryAuditResult learnableAudit(
+      StepFault fault, CanaryAudit.Score score, double sigma, double q, int steps) {
     try (Sequential model =
         new Sequential(
             Dense.builder()
@@ -67,33 +68,47 @@ class BrokenEngineAuditTest {
       return CanaryAudit.builder()
           .setCanaries(1000)
           .optGuessesPerSide(50)
-          .optScore(CanaryAudit.Score.RESIDUAL)
+          .optScore(score)
           .optSeed(SEED)
           .build()
           .whiteBox(
               model,
-              new DPKerasSGDOptimizer(1.0, 3, 0, 0.1f),
+              new DPKerasSGDOptimizer(1.0, sigma, 0, 0.1f),
               DpStepTest.PER_EXAMPLE,
-              TestData.learnable(2000, 4, 3, SEED),
-              0.25,
-              20);
+              TestData.learnable(q >= 0.5 ? 1000 : 2000, 4, 3, SEED),
+              q,
+              steps);
     }
   }
 
   /**
-   * The plain sum misses these two bugs on learnable data (53 and 74 of 100 right, bounds 0 and
-   * 0.65); the residual score catches them (98 of 100, 2.71) and leaves the correct engine below
-   * its claim (70 of 100, 0.47).
+   * σ 3, q 0.25, 20 steps (claimed ε 1.64), residual score. The plain sum misses these two bugs on
+   * learnable data (53 and 74 of 100 right, bounds 0 and 0.65); the residual score catches them (98
+   * of 100, 2.71) and leaves the correct engine below its claim (70 of 100, 0.47).
    */
   @Test
   void noiseScaledByATenthAndSkippedClippingAreCaughtOnLearnableData() {
-    CanaryAuditResult correct = learnableAudit(null);
+    CanaryAudit.Score residual = CanaryAudit.Score.RESIDUAL;
+    CanaryAuditResult correct = learnableAudit(null, residual, 3, 0.25, 20);
     assertThat(correct.epsilonLowerBound()).isLessThanOrEqualTo(correct.epsilonClaimed());
     for (StepFault fault :
         new StepFault[] {StepFault.NOISE_SCALED_BY_0_1, StepFault.SKIP_CLIPPING}) {
-      CanaryAuditResult r = learnableAudit(fault);
+      CanaryAuditResult r = learnableAudit(fault, residual, 3, 0.25, 20);
       assertThat(r.epsilonLowerBound()).as(fault.name()).isGreaterThan(r.epsilonClaimed());
     }
+  }
+
+  /**
+   * σ 5, q 0.5, 8 steps (claimed ε 1.14): the variation finds reused noise on learnable data too
+   * (96 of 100, bound 2.32; the correct engine 48 of 100, 0).
+   */
+  @Test
+  void noiseReusedAcrossStepsIsCaughtOnLearnableData() {
+    CanaryAudit.Score variation = CanaryAudit.Score.VARIATION;
+    CanaryAuditResult r = learnableAudit(StepFault.REUSED_NOISE, variation, 5, 0.5, 8);
+    assertThat(r.epsilonLowerBound()).isGreaterThan(r.epsilonClaimed());
+    assertThat(learnableAudit(null, variation, 5, 0.5, 8).epsilonLowerBound())
+        .isLessThanOrEqualTo(r.epsilonClaimed());
   }
 
   @Test
