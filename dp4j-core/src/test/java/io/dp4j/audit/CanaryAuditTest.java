@@ -91,6 +91,21 @@ class CanaryAuditTest {
     assertThat(residual.epsilonLowerBound()).isGreaterThan(1.0);
   }
 
+  /**
+   * Without noise and with full batches (σ 1e-6, q = 1) an update is the data's clipped sum plus
+   * the sampled canaries, so taking out the data's part computed by the audit must leave exactly
+   * the canaries: every guess right. A wrong scale or a sum taken at the wrong step's weights would
+   * leave part of the data's drift (several C per step on this task) and cost guesses, as the plain
+   * sum shows.
+   */
+  @Test
+  void withoutNoiseTheResidualScoreLeavesExactlyTheCanaries() {
+    CanaryAuditResult residual = learnableAudit(CanaryAudit.Score.RESIDUAL, 1e-6, 1.0, 5);
+    CanaryAuditResult sum = learnableAudit(CanaryAudit.Score.SUM, 1e-6, 1.0, 5);
+    assertThat(residual.correct()).isEqualTo(residual.guesses());
+    assertThat(sum.correct()).isLessThan(sum.guesses() - 10);
+  }
+
   /** Dense(256, relu) then Dense(3) on {@link TestData#learnable} (1000 examples at q 0.5). */
   static CanaryAuditResult learnableAudit(
       CanaryAudit.Score score, double sigma, double q, int steps) {
