@@ -154,10 +154,11 @@ final class CanaryCommand implements Callable<Integer> {
 
   @Option(
       names = "--score",
-      defaultValue = "sum",
-      paramLabel = "sum|variation",
+      defaultValue = "residual",
+      paramLabel = "residual|sum|variation",
       description =
-          "The white-box score of a canary from its coordinate's update per step: their sum (the"
+          "The white-box score of a canary from its coordinate's update per step: their sum with"
+              + " the data's expected part of each update taken out (residual), their sum (the"
               + " paper's), or their variation about the mean. Default: ${DEFAULT-VALUE}.")
   String score;
 
@@ -306,11 +307,12 @@ final class CanaryCommand implements Callable<Integer> {
 
   private CanaryAudit.Score scoreChoice() {
     return switch (score) {
+      case "residual" -> CanaryAudit.Score.RESIDUAL;
       case "sum" -> CanaryAudit.Score.SUM;
       case "variation" -> CanaryAudit.Score.VARIATION;
       default ->
           throw new IllegalArgumentException(
-              "--score must be sum or variation, got \"" + score + "\"");
+              "--score must be residual, sum or variation, got \"" + score + "\"");
     };
   }
 

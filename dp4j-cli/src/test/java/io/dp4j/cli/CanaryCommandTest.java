@@ -147,7 +147,7 @@ class CanaryCommandTest {
       value = {
         "--mode|black-box|--mode must be white-box or input-space",
         "--guesses|60|--guesses must be in [1, 50]",
-        "--score|max|--score must be sum or variation",
+        "--score|max|--score must be residual, sum or variation",
         "--confidence|1|--confidence must be in (0, 1)",
         "--batch-size|500|--batch-size must be in [1, 200]",
         "--steps|0|--steps/--epochs must give 1",

@@ -7,7 +7,9 @@ import io.dp4j.data.PoissonSampler;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.optimizers.Optimizer;
+import io.dp4j.nn.optimizers.SGD;
 import io.dp4j.nn.train.Trainer;
+import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.GradientCanaries;
 import io.dp4j.privacy.ModelPrivacy;
 import java.security.SecureRandom;
@@ -53,8 +55,23 @@ public final class CanaryAudit {
      * Σ_t (u_t - mean u)², how much the coordinate's update varies from step to step: noise that
      * repeats across steps cancels out of it, the canary's sampling does not.
      */
-    VARIATION
+    VARIATION,
+    /**
+     * Σ_t (u_t - d_t), the {@link #SUM} with the real data's expected part of each update taken
+     * out: d_t is the update that q times the clipped gradient sum of the data, at the weights the
+     * step started from, would make along the canary (estimated each step from a Poisson sample of
+     * the data at rate min(1, 4q), scaled by q over that rate). On data a model learns, the
+     * examples' gradients on a coordinate keep one sign for many steps and add a drift of random
+     * sign to every canary's sum that swamps its ±C; what is left after taking the drift out is the
+     * noise and the batch's sampling spread. The auditor may use it: the data is not randomized
+     * (only the canaries are) and the weights are the run's output. Needs plain SGD (no momentum,
+     * no schedule), whose update is -lr·(noisy sum)/(q·n).
+     */
+    RESIDUAL
   }
+
+  /** The reference sample of {@link Score#RESIDUAL} is drawn at this many times the step's rate. */
+  private static final double REFERENCE_RATE_FACTOR = 4;
 
   private final int canaries;
   private final int guessesPerSide;
@@ -90,6 +107,7 @@ public final class CanaryAudit {
       double samplingRate,
       int steps) {
     checkRun(model, data, samplingRate, steps);
+    float learningRate = score == Score.RESIDUAL ? plainSgdLearningRate(dpOptimizer) : 0;
     RandomGenerator random = random();
     // compiled once to learn the kernels' shapes, again (weights kept) with the canaries in
     ModelPrivacy.of(model).insertGradientCanariesForAudit(null);
@@ -127,23 +145,41 @@ public final class CanaryAudit {
             GradientCanaries.dirac(weight, coordinate, positive, included, random.nextLong()));
     model.compile(dpOptimizer, loss);
     float[][] trace = new float[steps + 1][];
+    // RESIDUAL: the data's expected update along each canary, from the weights of each step's start
+    double[][] expected = new double[steps][];
+    ReferenceSums reference =
+        score == Score.RESIDUAL
+            ? new ReferenceSums(model, data, samplingRate, learningRate, referenceRandom())
+            : null;
     trace[0] = canaryWeights(model, weight, coordinate);
+    if (reference != null) {
+      expected[0] = reference.expectedUpdate(weight, coordinate);
+    }
     train(
         model,
         data,
         samplingRate,
         steps,
         random,
-        s -> trace[s] = canaryWeights(model, weight, coordinate));
+        s -> {
+          trace[s] = canaryWeights(model, weight, coordinate);
+          if (reference != null && s < steps) {
+            expected[s] = reference.expectedUpdate(weight, coordinate);
+          }
+        });
     ModelPrivacy.of(model).insertGradientCanariesForAudit(null);
     double[] scores = new double[canaries];
     for (int i = 0; i < canaries; i++) {
       double[] u = new double[steps];
       for (int t = 0; t < steps; t++) {
         // a gradient +C lowers the weight under SGD: the update along the canary is -Δw·sign
-        u[t] = (trace[t][i] - (double) trace[t + 1][i]) * (positive[i] ? 1 : -1);
+        double update = trace[t][i] - (double) trace[t + 1][i];
+        if (reference != null) {
+          update -= expected[t][i];
+        }
+        u[t] = update * (positive[i] ? 1 : -1);
       }
-      scores[i] = score == Score.SUM ? Arrays.stream(u).sum() : variation(u);
+      scores[i] = score == Score.VARIATION ? variation(u) : Arrays.stream(u).sum();
     }
     return result(model, scores, included, "white-box", score.name().toLowerCase());
   }
@@ -266,6 +302,73 @@ public final class CanaryAudit {
     trainer.fit(data, sampler, epochs, null);
   }
 
+  /**
+   * The learning rate of {@code dpOptimizer} if it is plain DP-SGD ({@link DPKerasSGDOptimizer} on
+   * an SGD without momentum or schedule), whose update is the noisy sum times a constant.
+   */
+  private static float plainSgdLearningRate(Optimizer dpOptimizer) {
+    if (dpOptimizer instanceof DPKerasSGDOptimizer dp
+        && dp.delegate() instanceof SGD sgd
+        && sgd.momentum() == 0
+        && sgd.schedule().isEmpty()) {
+      return sgd.learningRate();
+    }
+    throw new IllegalArgumentException(
+        "the residual score needs plain DP-SGD (DPKerasSGDOptimizer on SGD without momentum or"
+            + " learning-rate schedule), got "
+            + dpOptimizer);
+  }
+
+  /**
+   * The update the real data is expected to make on given coordinates at the model's current
+   * weights: -lr·q·G/(q·n) with G the data's clipped gradient sum, estimated as (q/r)·(the clipped
+   * sum of a fresh Poisson sample at rate r = min(1, 4q)), computed in chunks of the step's
+   * expected batch size so that it needs no more memory than a step.
+   */
+  private static final class ReferenceSums {
+    private final Sequential model;
+    private final Dataset data;
+    private final double q;
+    private final double rate;
+    private final double scale;
+    private final int chunk;
+    private final RandomGenerator random;
+
+    ReferenceSums(
+        Sequential model, Dataset data, double q, float learningRate, RandomGenerator random) {
+      this.model = model;
+      this.data = data;
+      this.q = q;
+      this.rate = Math.min(1, REFERENCE_RATE_FACTOR * q);
+      double expectedBatch = q * data.size();
+      // -lr·(q/r)·sum/(q·n): the estimate of the data's part of -lr·(noisy sum)/(q·n)
+      this.scale = learningRate * (q / rate) / expectedBatch;
+      this.chunk = Math.max(1, (int) Math.ceil(expectedBatch));
+      this.random = random;
+    }
+
+    /** Per coordinate, the data's expected move of the weight (w_t - w_t+1), in weight units. */
+    double[] expectedUpdate(int[] weight, int[] coordinate) {
+      int[] sample =
+          rate >= 1
+              ? IntStream.range(0, data.size()).toArray()
+              : IntStream.range(0, data.size()).filter(i -> random.nextDouble() < rate).toArray();
+      double[] sums = new double[weight.length];
+      ModelPrivacy privacy = ModelPrivacy.of(model);
+      for (int from = 0; from < sample.length; from += chunk) {
+        int[] part = Arrays.copyOfRange(sample, from, Math.min(sample.length, from + chunk));
+        List<float[]> sum = privacy.clippedSum(data.gather(part), q * data.size());
+        for (int i = 0; i < weight.length; i++) {
+          sums[i] += sum.get(weight[i])[coordinate[i]];
+        }
+      }
+      for (int i = 0; i < sums.length; i++) {
+        sums[i] *= scale;
+      }
+      return sums;
+    }
+  }
+
   /** Weight index and size of every Dense-like kernel ([in, out]), in {@code getWeights} order. */
   private static List<int[]> kernelEntries(Sequential model) {
     List<int[]> entries = new ArrayList<>();
@@ -345,6 +448,14 @@ public final class CanaryAudit {
     return seed != null ? new SplittableRandom(seed) : new SecureRandom();
   }
 
+  /**
+   * The reference samples' randomness, apart from the run's so that a seeded run trains the same
+   * with any score.
+   */
+  private RandomGenerator referenceRandom() {
+    return seed != null ? new SplittableRandom(~seed) : new SecureRandom();
+  }
+
   private static void checkRun(Sequential model, Dataset data, double samplingRate, int steps) {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(data, "data");
@@ -363,7 +474,7 @@ public final class CanaryAudit {
     private double confidence = 0.95;
     private double delta = 1e-5;
     private Long seed;
-    private Score score = Score.SUM;
+    private Score score = Score.RESIDUAL;
 
     /** m, the number of canaries (each included with probability 1/2). */
     public Builder setCanaries(int canaries) {
@@ -397,7 +508,7 @@ public final class CanaryAudit {
       return this;
     }
 
-    /** The white-box score; default {@link Score#SUM}. */
+    /** The white-box score; default {@link Score#RESIDUAL}. */
     public Builder optScore(Score score) {
       this.score = Objects.requireNonNull(score, "score");
       return this;

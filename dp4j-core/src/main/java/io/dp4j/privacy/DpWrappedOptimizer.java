@@ -49,6 +49,11 @@ public class DpWrappedOptimizer implements DpOptimizer {
     return step;
   }
 
+  /** The optimizer that applies the DP gradients. */
+  public Optimizer delegate() {
+    return delegate;
+  }
+
   @Override
   public float learningRate() {
     return delegate.learningRate();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dp4j.audit.CanaryAudit;
 import io.dp4j.audit.CanaryAuditResult;
 import io.dp4j.nn.Sequential;
+import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Dense;
 import io.dp4j.testing.TestData;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,68 @@ class BrokenEngineAuditTest {
               q,
               steps);
     }
+  }
+
+  /**
+   * On data a model learns: Dense 256 relu then Dense 3 on {@link TestData#learnable} (2000
+   * examples at q 0.25, 1000 at q 0.5), 1000 canaries, k = 50 per side.
+   */
+  private static CanaryAuditResult learnableAudit(
+      StepFault fault, CanaryAudit.Score score, double sigma, double q, int steps) {
+    try (Sequential model =
+        new Sequential(
+            Dense.builder()
+                .setUnits(256)
+                .optActivation(ActivationFunction.RELU)
+                .optInputShape(4)
+                .build(),
+            Dense.builder().setUnits(3).build())) {
+      model.setSeed(SEED);
+      model.modelState(PrivacyState.class, PrivacyState::new).fault = fault;
+      return CanaryAudit.builder()
+          .setCanaries(1000)
+          .optGuessesPerSide(50)
+          .optScore(score)
+          .optSeed(SEED)
+          .build()
+          .whiteBox(
+              model,
+              new DPKerasSGDOptimizer(1.0, sigma, 0, 0.1f),
+              DpStepTest.PER_EXAMPLE,
+              TestData.learnable(q >= 0.5 ? 1000 : 2000, 4, 3, SEED),
+              q,
+              steps);
+    }
+  }
+
+  /**
+   * σ 3, q 0.25, 20 steps (claimed ε 1.64), residual score. The plain sum misses these two bugs on
+   * learnable data (53 and 74 of 100 right, bounds 0 and 0.65); the residual score catches them (98
+   * of 100, 2.71) and leaves the correct engine below its claim (70 of 100, 0.47).
+   */
+  @Test
+  void noiseScaledByATenthAndSkippedClippingAreCaughtOnLearnableData() {
+    CanaryAudit.Score residual = CanaryAudit.Score.RESIDUAL;
+    CanaryAuditResult correct = learnableAudit(null, residual, 3, 0.25, 20);
+    assertThat(correct.epsilonLowerBound()).isLessThanOrEqualTo(correct.epsilonClaimed());
+    for (StepFault fault :
+        new StepFault[] {StepFault.NOISE_SCALED_BY_0_1, StepFault.SKIP_CLIPPING}) {
+      CanaryAuditResult r = learnableAudit(fault, residual, 3, 0.25, 20);
+      assertThat(r.epsilonLowerBound()).as(fault.name()).isGreaterThan(r.epsilonClaimed());
+    }
+  }
+
+  /**
+   * σ 5, q 0.5, 8 steps (claimed ε 1.14): the variation finds reused noise on learnable data too
+   * (96 of 100, bound 2.32; the correct engine 48 of 100, 0).
+   */
+  @Test
+  void noiseReusedAcrossStepsIsCaughtOnLearnableData() {
+    CanaryAudit.Score variation = CanaryAudit.Score.VARIATION;
+    CanaryAuditResult r = learnableAudit(StepFault.REUSED_NOISE, variation, 5, 0.5, 8);
+    assertThat(r.epsilonLowerBound()).isGreaterThan(r.epsilonClaimed());
+    assertThat(learnableAudit(null, variation, 5, 0.5, 8).epsilonLowerBound())
+        .isLessThanOrEqualTo(r.epsilonClaimed());
   }
 
   @Test

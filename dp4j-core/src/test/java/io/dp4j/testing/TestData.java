@@ -30,6 +30,29 @@ public final class TestData {
   }
 
   /**
+   * A task a model learns: {@code features} standard Gaussian features (at least {@code classes}),
+   * class labels in [0, classes) drawn uniformly, and the feature at the label's index raised by 1
+   * (the synthetic task of docs/auditing.md's {@code dp4j audit canaries} example).
+   */
+  public static Dataset learnable(int n, int features, int classes, long seed) {
+    if (features < classes) {
+      throw new IllegalArgumentException(
+          "features must be >= classes, got " + features + " < " + classes);
+    }
+    Random r = new Random(seed);
+    float[] x = new float[n * features];
+    float[] y = new float[n];
+    for (int i = 0; i < n; i++) {
+      int c = r.nextInt(classes);
+      for (int j = 0; j < features; j++) {
+        x[i * features + j] = (float) (r.nextGaussian() + (j == c ? 1 : 0));
+      }
+      y[i] = c;
+    }
+    return new Dataset(x, new long[] {features}, y, new long[0]);
+  }
+
+  /**
    * Like {@link #random}, with example i's features scaled by {@code scales[i % scales.length]}.
    */
   public static Dataset scaled(int n, long[] shape, int classes, long seed, float... scales) {
