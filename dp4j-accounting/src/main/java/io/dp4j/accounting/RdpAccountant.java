@@ -15,8 +15,9 @@ import java.util.Objects;
  *
  * <p>Supported events: {@link GaussianDpEvent} (RDP α/(2σ²)), {@link PoissonSampledDpEvent} around
  * a Gaussian (the sampled Gaussian mechanism, see {@link SampledGaussianRdp}), and any nesting of
- * {@link SelfComposedDpEvent} and {@link ComposedDpEvent} over those. Neighbouring datasets differ
- * by adding or removing one record.
+ * {@link SelfComposedDpEvent} and {@link ComposedDpEvent} over those, and {@link
+ * RepeatAndSelectDpEvent} (private hyperparameter tuning, see {@link RepeatAndSelectRdp}) around
+ * any of them. Neighbouring datasets differ by adding or removing one record.
  *
  * <p>The conversion to (ε, δ) is the improved one of Canonne, Kamath, Steinke 2020 ("The Discrete
  * Gaussian for Differential Privacy", arXiv:2004.00010, Prop. 12) and Balle et al. 2020
@@ -161,6 +162,16 @@ public final class RdpAccountant implements PrivacyAccountant {
       for (DpEvent e : composed.events()) {
         Objects.requireNonNull(e, "event inside ComposedDpEvent");
         accumulate(e, multiplier, into);
+      }
+    } else if (event instanceof RepeatAndSelectDpEvent search) {
+      // the bound needs one trial's whole curve, apart from what is composed around it
+      double[] trial = new double[orders.length];
+      accumulate(search.event(), 1, trial);
+      if (multiplier > 0) {
+        double[] v = RepeatAndSelectRdp.rdp(orders, trial, search.trials());
+        for (int i = 0; i < orders.length; i++) {
+          into[i] += multiplier * v[i];
+        }
       }
     } else {
       throw new IllegalArgumentException("RdpAccountant does not support the event " + event);
