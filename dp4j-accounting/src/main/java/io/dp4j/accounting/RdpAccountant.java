@@ -239,9 +239,24 @@ public final class RdpAccountant implements PrivacyAccountant {
 
   /**
    * The improved RDP to (ε, δ) conversion over given RDP values ({@code
-   * dp_accounting.rdp.compute_epsilon}).
+   * dp_accounting.rdp.compute_epsilon}), for a curve no event describes (e.g. the largest of
+   * several candidates' curves, order by order, bounded by {@link RepeatAndSelectRdp}).
+   *
+   * @param orders the orders, each &gt; 1
+   * @param rdp the RDP at each order, &gt;= 0
+   * @param delta δ in (0, 1)
+   * @return ε &gt;= 0 (+∞ if no order bounds it) and its order
+   * @throws IllegalArgumentException if the arrays differ in length or δ is not in (0, 1)
    */
-  static EpsilonAndOrder epsilonAndOrder(double[] orders, double[] rdp, double delta) {
+  public static EpsilonAndOrder epsilonAndOrder(double[] orders, double[] rdp, double delta) {
+    Arguments.requireOpenUnit("delta", delta);
+    if (orders.length != rdp.length || orders.length == 0) {
+      throw new IllegalArgumentException(
+          "orders and rdp must have the same length >= 1, got "
+              + orders.length
+              + " and "
+              + rdp.length);
+    }
     int best = 0;
     double bestEps = Double.POSITIVE_INFINITY;
     double logDelta = Math.log(delta);
