@@ -17,8 +17,11 @@ import java.util.random.RandomGenerator;
 public record TruncatedNegativeBinomialTrials(double eta, double gamma)
     implements TrialCountDistribution {
 
-  /** Below this γ, drawing K by walking the probabilities one k at a time would take too long. */
-  static final double MIN_SAMPLING_GAMMA = 1e-9;
+  /**
+   * Below this γ, {@link #sample} refuses: walking the probabilities one k at a time would take too
+   * long (E[K] of the order of 1/γ for η &gt;= 0, far more for η &lt; 0).
+   */
+  public static final double MIN_SAMPLING_GAMMA = 1e-9;
 
   public TruncatedNegativeBinomialTrials {
     if (!(eta > -1 && eta < Double.POSITIVE_INFINITY)) {

@@ -76,8 +76,21 @@ final class PrivateSearch {
         }
         yield new PoissonTrials(mean);
       }
-      case "negative-binomial", "negative_binomial" ->
-          TruncatedNegativeBinomialTrials.withMean(eta == null ? 1 : eta, mean);
+      case "negative-binomial", "negative_binomial" -> {
+        TruncatedNegativeBinomialTrials law =
+            TruncatedNegativeBinomialTrials.withMean(eta == null ? 1 : eta, mean);
+        if (law.gamma() < TruncatedNegativeBinomialTrials.MIN_SAMPLING_GAMMA) {
+          throw new IllegalArgumentException(
+              "--mean-trials "
+                  + mean
+                  + " with --eta "
+                  + law.eta()
+                  + " gives gamma "
+                  + law.gamma()
+                  + ", too heavy a tail to draw K from; lower the mean or raise eta");
+        }
+        yield law;
+      }
       default ->
           throw new IllegalArgumentException(
               "--trials-distribution must be poisson or negative-binomial, got \"" + name + "\"");

@@ -32,6 +32,9 @@ import picocli.CommandLine.Unmatched;
  * <p>Every run trains on the same data, so publishing the results of all of them spends the
  * composition of their ε's, not the ε of any one run: the sweep composes the DP events of all the
  * runs' steps with both accountants and reports that ε, after each run and for the whole sweep.
+ *
+ * <p>With {@code --private} it is a private hyperparameter search instead ({@link PrivateSearch}):
+ * a random number of trials, only the best released, one RDP ε for the whole search.
  */
 @Command(
     name = "sweep",
