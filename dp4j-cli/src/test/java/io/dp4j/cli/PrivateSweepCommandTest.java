@@ -164,5 +164,9 @@ class PrivateSweepCommandTest {
         sweep("--targets", "2", "--mean-trials", "3", "--trials-distribution", "uniform");
     assertThat(law.exitCode()).isEqualTo(2);
     assertThat(law.err()).contains("--trials-distribution must be poisson or negative-binomial");
+    // eta -0.9 and a mean of 100 need gamma ~ 1e-21: K could not be drawn
+    CommandRun tail = sweep("--targets", "2", "--mean-trials", "100", "--eta", "-0.9");
+    assertThat(tail.exitCode()).isEqualTo(2);
+    assertThat(tail.err()).contains("too heavy a tail to draw K from");
   }
 }
