@@ -15,7 +15,12 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = GaussianDpEvent.class, name = "gaussian"),
   @JsonSubTypes.Type(value = PoissonSampledDpEvent.class, name = "poisson_sampled"),
   @JsonSubTypes.Type(value = SelfComposedDpEvent.class, name = "self_composed"),
-  @JsonSubTypes.Type(value = ComposedDpEvent.class, name = "composed")
+  @JsonSubTypes.Type(value = ComposedDpEvent.class, name = "composed"),
+  @JsonSubTypes.Type(value = RepeatAndSelectDpEvent.class, name = "repeat_and_select")
 })
 public sealed interface DpEvent
-    permits GaussianDpEvent, PoissonSampledDpEvent, SelfComposedDpEvent, ComposedDpEvent {}
+    permits GaussianDpEvent,
+        PoissonSampledDpEvent,
+        SelfComposedDpEvent,
+        ComposedDpEvent,
+        RepeatAndSelectDpEvent {}

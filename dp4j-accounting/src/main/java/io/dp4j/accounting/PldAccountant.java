@@ -171,6 +171,10 @@ public final class PldAccountant implements PrivacyAccountant {
       for (DpEvent e : c.events()) {
         expand(e, multiplicity, out);
       }
+    } else if (event instanceof RepeatAndSelectDpEvent) {
+      throw new IllegalArgumentException(
+          "PldAccountant does not support RepeatAndSelectDpEvent (private tuning has an RDP"
+              + " bound, Papernot and Steinke 2022): account for it with RdpAccountant");
     } else {
       throw new IllegalArgumentException(
           "PldAccountant does not support " + event.getClass().getSimpleName() + ": " + event);

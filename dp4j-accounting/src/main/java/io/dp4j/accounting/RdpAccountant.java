@@ -15,8 +15,9 @@ import java.util.Objects;
  *
  * <p>Supported events: {@link GaussianDpEvent} (RDP α/(2σ²)), {@link PoissonSampledDpEvent} around
  * a Gaussian (the sampled Gaussian mechanism, see {@link SampledGaussianRdp}), and any nesting of
- * {@link SelfComposedDpEvent} and {@link ComposedDpEvent} over those. Neighbouring datasets differ
- * by adding or removing one record.
+ * {@link SelfComposedDpEvent} and {@link ComposedDpEvent} over those, and {@link
+ * RepeatAndSelectDpEvent} (private hyperparameter tuning, see {@link RepeatAndSelectRdp}) around
+ * any of them. Neighbouring datasets differ by adding or removing one record.
  *
  * <p>The conversion to (ε, δ) is the improved one of Canonne, Kamath, Steinke 2020 ("The Discrete
  * Gaussian for Differential Privacy", arXiv:2004.00010, Prop. 12) and Balle et al. 2020
@@ -162,6 +163,16 @@ public final class RdpAccountant implements PrivacyAccountant {
         Objects.requireNonNull(e, "event inside ComposedDpEvent");
         accumulate(e, multiplier, into);
       }
+    } else if (event instanceof RepeatAndSelectDpEvent search) {
+      // the bound needs one trial's whole curve, apart from what is composed around it
+      double[] trial = new double[orders.length];
+      accumulate(search.event(), 1, trial);
+      if (multiplier > 0) {
+        double[] v = RepeatAndSelectRdp.rdp(orders, trial, search.trials());
+        for (int i = 0; i < orders.length; i++) {
+          into[i] += multiplier * v[i];
+        }
+      }
     } else {
       throw new IllegalArgumentException("RdpAccountant does not support the event " + event);
     }
@@ -228,9 +239,24 @@ public final class RdpAccountant implements PrivacyAccountant {
 
   /**
    * The improved RDP to (ε, δ) conversion over given RDP values ({@code
-   * dp_accounting.rdp.compute_epsilon}).
+   * dp_accounting.rdp.compute_epsilon}), for a curve no event describes (e.g. the largest of
+   * several candidates' curves, order by order, bounded by {@link RepeatAndSelectRdp}).
+   *
+   * @param orders the orders, each &gt; 1
+   * @param rdp the RDP at each order, &gt;= 0
+   * @param delta δ in (0, 1)
+   * @return ε &gt;= 0 (+∞ if no order bounds it) and its order
+   * @throws IllegalArgumentException if the arrays differ in length or δ is not in (0, 1)
    */
-  static EpsilonAndOrder epsilonAndOrder(double[] orders, double[] rdp, double delta) {
+  public static EpsilonAndOrder epsilonAndOrder(double[] orders, double[] rdp, double delta) {
+    Arguments.requireOpenUnit("delta", delta);
+    if (orders.length != rdp.length || orders.length == 0) {
+      throw new IllegalArgumentException(
+          "orders and rdp must have the same length >= 1, got "
+              + orders.length
+              + " and "
+              + rdp.length);
+    }
     int best = 0;
     double bestEps = Double.POSITIVE_INFINITY;
     double logDelta = Math.log(delta);

@@ -32,6 +32,9 @@ import picocli.CommandLine.Unmatched;
  * <p>Every run trains on the same data, so publishing the results of all of them spends the
  * composition of their ε's, not the ε of any one run: the sweep composes the DP events of all the
  * runs' steps with both accountants and reports that ε, after each run and for the whole sweep.
+ *
+ * <p>With {@code --private} it is a private hyperparameter search instead ({@link PrivateSearch}):
+ * a random number of trials, only the best released, one RDP ε for the whole search.
  */
 @Command(
     name = "sweep",
@@ -43,6 +46,11 @@ import picocli.CommandLine.Unmatched;
           + " have a test split (--data, or --test-features/--test-labels).",
       "Example (a couple of minutes): dp4j sweep --targets 0.5,1,2,4 --model tutorial-cnn"
           + " --data mnist --epochs 1 --limit 10000",
+      "--private: private hyperparameter tuning (Papernot and Steinke 2022). A random number of"
+          + " trials (--trials-distribution, --mean-trials), each a random configuration of the"
+          + " grid (--targets x --learning-rates), scored on a validation split of the training"
+          + " data with noise; reports the best configuration and one epsilon for the whole"
+          + " search.",
       "Exit codes: 0 done, 1 a run failed or was refused, 2 bad usage."
     })
 final class SweepCommand implements Callable<Integer> {
@@ -70,6 +78,59 @@ final class SweepCommand implements Callable<Integer> {
   @Option(names = "--json", description = "End with one JSON object of the results.")
   boolean json;
 
+  @Option(
+      names = "--private",
+      description =
+          "Private tuning: run a random number of trials and release only the best (see"
+              + " docs/private-tuning.md).")
+  boolean privateSearch;
+
+  @Option(
+      names = "--trials-distribution",
+      paramLabel = "LAW",
+      description =
+          "With --private: poisson or negative-binomial (truncated; with --eta). Default:"
+              + " negative-binomial.")
+  String trialsDistribution;
+
+  @Option(
+      names = "--mean-trials",
+      paramLabel = "M",
+      description = "With --private: the expected number of trials, >= 1.")
+  Double meanTrials;
+
+  @Option(
+      names = "--eta",
+      paramLabel = "ETA",
+      converter = AnyNumber.class,
+      description =
+          "With --private and negative-binomial: the shape, > -1 (0 logarithmic, 1 geometric;"
+              + " default 1).")
+  Double eta;
+
+  @Option(
+      names = "--learning-rates",
+      split = ",",
+      paramLabel = "LR1,LR2,...",
+      description = "With --private: learning rates, a second axis of the grid.")
+  List<Float> learningRates;
+
+  @Option(
+      names = "--validation-fraction",
+      paramLabel = "F",
+      description =
+          "With --private: the share of the training data (its last examples) held out to score"
+              + " the trials (default 0.1).")
+  Double validationFraction;
+
+  @Option(
+      names = "--validation-noise",
+      paramLabel = "SIGMA",
+      description =
+          "With --private: the standard deviation of the Gaussian noise on each trial's count of"
+              + " correct validation examples (default 10); its privacy cost is in the epsilon.")
+  Double validationNoise;
+
   @Unmatched List<String> trainArgs = new ArrayList<>();
 
   @Override
@@ -89,6 +150,19 @@ final class SweepCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter log = json ? err : out;
+    if (privateSearch) {
+      return runPrivate(log, out, err);
+    }
+    if (trialsDistribution != null
+        || meanTrials != null
+        || eta != null
+        || learningRates != null
+        || validationFraction != null
+        || validationNoise != null) {
+      throw new IllegalArgumentException(
+          "--trials-distribution, --mean-trials, --eta, --learning-rates, --validation-fraction"
+              + " and --validation-noise go with --private");
+    }
     Path dir =
         report != null
             ? report
@@ -96,16 +170,7 @@ final class SweepCommand implements Callable<Integer> {
                 "reports",
                 "sweep-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    // the train options, parsed once: each target is one more plan of the same run
-    TrainModelCommand train = new TrainModelCommand();
-    CommandLine cli = NumberOptions.register(new CommandLine(train));
-    cli.setOut(log);
-    cli.setErr(err);
-    try {
-      cli.parseArgs(trainArgs.toArray(String[]::new));
-    } catch (CommandLine.ParameterException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
-    }
+    TrainModelCommand train = parseTrain(log, err);
     List<ReportWriter.SweepPoint> points = new ArrayList<>();
     PrivacyAccountant composedRdp = new RdpAccountant();
     PrivacyAccountant composedPld = new PldAccountant();
@@ -199,5 +264,93 @@ final class SweepCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  /** The train options, parsed once: each target (or trial) is one more plan of the same run. */
+  private TrainModelCommand parseTrain(PrintWriter log, PrintWriter err) {
+    TrainModelCommand train = new TrainModelCommand();
+    CommandLine cli = NumberOptions.register(new CommandLine(train));
+    cli.setOut(log);
+    cli.setErr(err);
+    try {
+      cli.parseArgs(trainArgs.toArray(String[]::new));
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    return train;
+  }
+
+  /** {@code --private}: see {@link PrivateSearch}. */
+  private int runPrivate(PrintWriter log, PrintWriter out, PrintWriter err) throws IOException {
+    if (report != null) {
+      throw new IllegalArgumentException(
+          "--report is not written by a private search: its plot would publish every trial");
+    }
+    if (meanTrials == null) {
+      throw new IllegalArgumentException("--private needs --mean-trials M (the expected trials)");
+    }
+    double fraction = validationFraction == null ? 0.1 : validationFraction;
+    if (!(fraction > 0 && fraction < 1)) {
+      throw new IllegalArgumentException(
+          "--validation-fraction must be in (0, 1), got " + fraction);
+    }
+    double noise = validationNoise == null ? 10 : validationNoise;
+    if (!(noise > 0 && noise < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException(
+          "--validation-noise must be finite and > 0 (the trials' scores must be private), got "
+              + noise);
+    }
+    List<PrivateSearch.Config> grid = new ArrayList<>();
+    for (double t : targets) {
+      if (learningRates == null) {
+        grid.add(new PrivateSearch.Config(t, null));
+      } else {
+        for (Float lr : learningRates) {
+          if (!(lr > 0 && Float.isFinite(lr))) {
+            throw new IllegalArgumentException(
+                "--learning-rates must be finite and > 0, got " + lr);
+          }
+          grid.add(new PrivateSearch.Config(t, lr));
+        }
+      }
+    }
+    for (String a : trainArgs) {
+      if (learningRates != null && a.startsWith("--learning-rate")) {
+        throw new IllegalArgumentException(
+            "give the learning rates to search as --learning-rates, not --learning-rate");
+      }
+      if (a.startsWith("--validation")
+          || a.startsWith("--resume")
+          || a.startsWith("--checkpoint")) {
+        throw new IllegalArgumentException(
+            a
+                + " does not go with --private: the search holds out its own validation split and"
+                + " trains fresh models");
+      }
+    }
+    TrainModelCommand train = parseTrain(new PrintWriter(java.io.Writer.nullWriter()), err);
+    train.holdout = fraction;
+    PrivateSearch search =
+        new PrivateSearch(
+            train,
+            grid,
+            PrivateSearch.distribution(
+                trialsDistribution == null ? "negative-binomial" : trialsDistribution,
+                meanTrials,
+                eta),
+            noise);
+    return search.run(log, out, json);
+  }
+
+  /** η may be negative (down to −1, exclusive), which the positive-number converters refuse. */
+  static final class AnyNumber implements CommandLine.ITypeConverter<Double> {
+    @Override
+    public Double convert(String value) {
+      try {
+        return Double.parseDouble(value);
+      } catch (NumberFormatException e) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a number");
+      }
+    }
   }
 }

@@ -352,7 +352,11 @@ final class TrainModelCommand implements Callable<Integer> {
    * The results of one training run.
    *
    * @param events the DP events of every step the model took (its privacy log), so that a caller
-   *     composing several runs on the same data (a sweep) composes what really ran
+   *     composing several runs on the same data (a sweep) composes what really ran; with {@link
+   *     #planOnly}, the planned run's event
+   * @param validationAccuracy the accuracy on the {@link #holdout} split (exact: a private figure
+   *     the private sweep noises before using), NaN without one
+   * @param validationExamples the examples of that split, 0 without one
    */
   record Result(
       int exitCode,
@@ -363,11 +367,22 @@ final class TrainModelCommand implements Callable<Integer> {
       double epsilonPld,
       double delta,
       long steps,
-      List<DpEvent> events) {
+      List<DpEvent> events,
+      double validationAccuracy,
+      int validationExamples) {
     Result {
       events = List.copyOf(events);
     }
   }
+
+  /**
+   * Set by the private sweep, not an option: the fraction of the training data (its last examples,
+   * after --limit) held out as a validation split, or null.
+   */
+  Double holdout;
+
+  /** Set by the private sweep, not an option: stop after the plan and return its event. */
+  boolean planOnly;
 
   @Override
   public Integer call() throws IOException {
@@ -419,6 +434,7 @@ final class TrainModelCommand implements Callable<Integer> {
       Dataset[] trainAndTest = readData(s, inputShape, lossChoice, log);
       Dataset train = trainAndTest[0];
       Dataset test = trainAndTest[1];
+      Dataset validation = trainAndTest[2];
       int n = train.size();
       int b = batchSize != null ? batchSize : builtinModel ? MnistTutorial.BATCH_SIZE : 256;
       if (b < 1 || b > n) {
@@ -456,6 +472,25 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       double sigma = plan.noiseMultiplier();
       long steps = plan.steps();
+      if (planOnly) {
+        if (earlier.steps() > 0 || sigma == 0) {
+          throw new IllegalArgumentException(
+              "the private search needs fresh noisy runs: "
+                  + (sigma == 0 ? "sigma is 0" : "the model carries earlier steps"));
+        }
+        return new Result(
+            0,
+            n,
+            sigma,
+            Double.NaN,
+            Double.NaN,
+            Double.NaN,
+            d,
+            steps,
+            List.of(plan.runShape().event()),
+            Double.NaN,
+            validation == null ? 0 : validation.size());
+      }
       boolean doubled = plan.runShape().sensitivityDoubled();
       String calibration =
           plan.calibration()
@@ -564,6 +599,11 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> evaluation = test == null ? Map.of() : s.evaluate(test);
+      double validationAccuracy =
+          validation == null
+              ? Double.NaN
+              : s.evaluate(validation).getOrDefault(Metric.ACCURACY.key(), Double.NaN);
+      int validationExamples = validation == null ? 0 : validation.size();
       PrivacyRecord record = PrivacyRecord.of(s, d);
       if (out != null) {
         ModelIO.save(keras.withPrivacyRecord(record), out);
@@ -606,7 +646,9 @@ final class TrainModelCommand implements Callable<Integer> {
             result.pld().epsilon(),
             d,
             steps,
-            List.copyOf(result.events()));
+            List.copyOf(result.events()),
+            validationAccuracy,
+            validationExamples);
       }
       if (report != null) {
         log.println("Report: " + writeReport(run));
@@ -625,7 +667,9 @@ final class TrainModelCommand implements Callable<Integer> {
           result.pld().epsilon(),
           d,
           result.rdp().steps(),
-          List.copyOf(result.events()));
+          List.copyOf(result.events()),
+          validationAccuracy,
+          validationExamples);
     } finally {
       if (keras != null) {
         keras.close();
@@ -680,7 +724,10 @@ final class TrainModelCommand implements Callable<Integer> {
     err.flush();
   }
 
-  /** The training and test data (test null when none), as the options name them. */
+  /**
+   * The training, test and validation data (test null when none; validation null without {@link
+   * #holdout}), as the options name them.
+   */
   private Dataset[] readData(
       Sequential s, long[] inputShape, LossChoice lossChoice, PrintWriter log) throws IOException {
     long[] labelShape =
@@ -708,7 +755,22 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       train = train.slice(0, Math.min(limit, train.size()));
     }
-    return new Dataset[] {train, test};
+    Dataset validation = null;
+    if (holdout != null) {
+      int n = train.size();
+      int m = (int) Math.ceil(holdout * n);
+      if (m < 1 || m >= n) {
+        throw new IllegalArgumentException(
+            "--validation-fraction "
+                + holdout
+                + " of "
+                + n
+                + " training examples leaves no validation or no training example");
+      }
+      validation = train.slice(n - m, n);
+      train = train.slice(0, n - m);
+    }
+    return new Dataset[] {train, test, validation};
   }
 
   /**
@@ -1061,7 +1123,17 @@ final class TrainModelCommand implements Callable<Integer> {
 
   private static Result refused() {
     return new Result(
-        1, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, List.of());
+        1,
+        0,
+        Double.NaN,
+        Double.NaN,
+        Double.NaN,
+        Double.NaN,
+        Double.NaN,
+        0,
+        List.of(),
+        Double.NaN,
+        0);
   }
 
   private void validate(Double target) {

@@ -157,6 +157,14 @@ class DocsTest {
   }
 
   @Test
+  void privateTuningCostsMoreThanOneTrialAndLessThanComposingThem() {
+    double[][] eps = new double[1][];
+    String out = captured(() -> eps[0] = PrivateTuningSamples.bound());
+    assertThat(out).startsWith("one trial: epsilon ");
+    assertThat(eps[0][1]).isGreaterThan(eps[0][0]).isLessThan(eps[0][2]);
+  }
+
+  @Test
   void accountingSamplesRun() {
     DpSgdBudget[] budget = new DpSgdBudget[1];
     captured(() -> budget[0] = AccountingSamples.budget());
