@@ -9,8 +9,6 @@ import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.cluster.ClusterEngine;
 import io.dp4j.privacy.cluster.ClusterTable;
 import io.dp4j.privacy.cluster.ModelRecipe;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -34,22 +32,20 @@ final class ClusterData {
   }
 
   /**
-   * Opens {@code data} on {@code master}.
+   * The engine on the class path that serves {@code master}.
    *
-   * @throws IllegalArgumentException if no engine on the class path serves {@code master}
+   * @throws IllegalArgumentException if there is none (the Spark jars are not on the class path)
    */
-  static ClusterTable open(String master, String data, String label) throws IOException {
-    ClusterEngine engine =
-        ClusterEngine.forMaster(master)
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        "--master "
-                            + master
-                            + ": no cluster engine on the class path serves it (Spark masters:"
-                            + " local[N], spark://HOST:PORT); "
-                            + BUILD_HINT));
-    return engine.open(master, Path.of(data), label);
+  static ClusterEngine engine(String master) {
+    return ClusterEngine.forMaster(master)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "--master "
+                        + master
+                        + ": no cluster engine on the class path serves it (Spark masters:"
+                        + " local[N], spark://HOST:PORT); "
+                        + BUILD_HINT));
   }
 
   /**

@@ -436,7 +436,7 @@ final class TrainModelCommand implements Callable<Integer> {
       Dataset test;
       int n;
       if (master != null) {
-        cluster = ClusterData.open(master, data, label);
+        cluster = ClusterData.engine(master).open(master, Path.of(data), label);
         if (cluster.rows() > Integer.MAX_VALUE) {
           throw new IllegalArgumentException(
               data
@@ -1251,6 +1251,8 @@ final class TrainModelCommand implements Callable<Integer> {
           "--master trains on --data FILE.csv|FILE.parquet (read by Spark), got "
               + (data == null ? "no --data" : "--data " + data));
     }
+    // before any model or data is loaded: the Spark jars are on the class path, or this says how
+    ClusterData.engine(master);
     notOnCluster(resume != null, "--resume", "resume the run in one JVM");
     notOnCluster(
         report != null, "--report", "its plots need the training loss, which Spark does not sum");
