@@ -7,11 +7,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dp4j.io.keras.KerasModel;
 import io.dp4j.io.keras.ModelIO;
 import io.dp4j.io.keras.PrivacyRecord;
+import io.dp4j.io.keras.TrainingCheckpoint;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.nn.optimizers.SGD;
+import io.dp4j.privacy.ModelPrivacy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -94,7 +96,7 @@ class TrainOnSparkCommandTest {
                 "--label",
                 "label",
                 "--epochs",
-                "2",
+                "1",
                 "--batch-size",
                 "40",
                 "--noise-multiplier",
@@ -112,6 +114,7 @@ class TrainOnSparkCommandTest {
     Path data = csv("train.csv", 200, 1);
     Path validation = csv("validation.csv", 60, 2);
     Path out = tmp.resolve("spark.keras");
+    Path checkpoint = tmp.resolve("spark-checkpoint.keras");
     Run local = run(train(model, data, "--validation", validation.toString()));
     Run spark =
         run(
@@ -123,7 +126,9 @@ class TrainOnSparkCommandTest {
                 "--master",
                 "local[2]",
                 "--out",
-                out.toString()));
+                out.toString(),
+                "--checkpoint",
+                checkpoint.toString()));
     assertThat(local.exitCode()).as(local.err()).isZero();
     assertThat(spark.exitCode()).as(spark.err()).isZero();
     JsonNode l = MAPPER.readTree(local.out());
@@ -134,6 +139,7 @@ class TrainOnSparkCommandTest {
     Set<String> sparkKeys = new HashSet<>();
     s.fieldNames().forEachRemaining(sparkKeys::add);
     localKeys.add("out");
+    localKeys.add("checkpoint");
     localKeys.add("engine");
     localKeys.add("partitions");
     assertThat(sparkKeys).isEqualTo(localKeys);
@@ -141,8 +147,8 @@ class TrainOnSparkCommandTest {
     // the small file split over local[2]'s two cores
     assertThat(s.get("partitions").asInt()).isBetween(2, 3);
 
-    // 200 rows, batch 40: q = 0.2, 5 steps an epoch, 10 steps; the same ε as one JVM's
-    assertThat(s.get("steps").asLong()).isEqualTo(10).isEqualTo(l.get("steps").asLong());
+    // 200 rows, batch 40: q = 0.2, 5 steps; the same ε as one JVM's
+    assertThat(s.get("steps").asLong()).isEqualTo(5).isEqualTo(l.get("steps").asLong());
     assertThat(s.get("sampling_rate").asDouble()).isEqualTo(0.2);
     assertThat(s.get("epsilon_rdp").asDouble()).isEqualTo(l.get("epsilon_rdp").asDouble());
     assertThat(s.get("epsilon_pld").asDouble()).isEqualTo(l.get("epsilon_pld").asDouble());
@@ -155,8 +161,12 @@ class TrainOnSparkCommandTest {
 
     try (KerasModel saved = ModelIO.load(out)) {
       PrivacyRecord record = saved.privacyRecord().orElseThrow();
-      assertThat(record.steps()).isEqualTo(10);
+      assertThat(record.steps()).isEqualTo(5);
       assertThat(record.samplingRate()).isEqualTo(0.2);
+    }
+    // the checkpoint written on the driver after the epoch holds its steps in the privacy log
+    try (KerasModel saved = TrainingCheckpoint.load(checkpoint)) {
+      assertThat(ModelPrivacy.of(saved.sequential()).privacyLog().steps()).isEqualTo(5);
     }
   }
 
