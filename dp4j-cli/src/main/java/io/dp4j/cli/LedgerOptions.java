@@ -4,11 +4,13 @@ import io.dp4j.data.Dataset;
 import io.dp4j.ledger.DatasetStatus;
 import io.dp4j.ledger.PrivacyLedger;
 import io.dp4j.nn.Sequential;
+import io.dp4j.privacy.PlanEngine;
 import io.dp4j.privacy.TrainingPlan;
 import io.dp4j.privacy.TrainingResult;
 import io.dp4j.privacy.keras.LedgerCharge;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,13 +46,23 @@ final class LedgerOptions {
    */
   TrainingResult run(
       TrainingPlan plan, Sequential model, Dataset data, String what, PrintWriter log) {
+    return run(what, log, charge -> plan.run(model, data, plan.sampler(), charge));
+  }
+
+  /** As {@link #run(TrainingPlan, Sequential, Dataset, String, PrintWriter)}, on a cluster. */
+  TrainingResult run(
+      TrainingPlan plan, Sequential model, PlanEngine engine, String what, PrintWriter log) {
+    return run(what, log, charge -> plan.run(model, plan.sampler(), charge, engine));
+  }
+
+  private TrainingResult run(
+      String what, PrintWriter log, Function<LedgerCharge, TrainingResult> training) {
     if (ledger == null) {
-      return plan.run(model, data);
+      return training.apply(null);
     }
     try (PrivacyLedger l = PrivacyLedger.open(location())) {
       String runner = who != null ? who : System.getProperty("user.name", "unknown");
-      TrainingResult result =
-          plan.run(model, data, plan.sampler(), new LedgerCharge(l, ledger, runner, what));
+      TrainingResult result = training.apply(new LedgerCharge(l, ledger, runner, what));
       DatasetStatus status = l.dataset(ledger);
       log.printf(
           Locale.ROOT,

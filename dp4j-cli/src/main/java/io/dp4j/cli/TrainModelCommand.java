@@ -42,9 +42,11 @@ import io.dp4j.privacy.TargetEpsilonException;
 import io.dp4j.privacy.TrainingPlan;
 import io.dp4j.privacy.TrainingResult;
 import io.dp4j.privacy.clipping.ClippingRegistry;
+import io.dp4j.privacy.cluster.ClusterTable;
 import io.dp4j.tutorial.MnistTutorial;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,6 +54,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
 import java.util.function.LongToDoubleFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,6 +85,9 @@ import picocli.CommandLine.Spec;
       "A --model saved by dp4j train (or a checkpoint) keeps its privacy history: this run's"
           + " steps are composed with it, as training on the same data, unless --disjoint-data"
           + " declares that the data shares no individual with it.",
+      "--master local[N]|spark://HOST:PORT trains on Apache Spark (docs/spark.md): --data"
+          + " FILE.csv|FILE.parquet is read by Spark, each step's clipped sums are computed on its"
+          + " partitions, and the noise and the update are added once, here.",
       "Exit codes: 0 done, 1 run failed or refused, 2 bad usage."
     })
 final class TrainModelCommand implements Callable<Integer> {
@@ -177,8 +183,17 @@ final class TrainModelCommand implements Callable<Integer> {
   @Option(
       names = "--label",
       paramLabel = "COLUMN",
-      description = "The label column of a --data CSV.")
+      description = "The label column of a --data CSV (or Parquet, with --master).")
   String label;
+
+  @Option(
+      names = "--master",
+      paramLabel = "local[N]|spark://HOST:PORT",
+      description =
+          "Train on Apache Spark at this master on --data FILE.csv|FILE.parquet, read by Spark"
+              + " (numeric feature columns, integer class labels): the same DP-SGD steps, epsilon"
+              + " and ledger charge as in one JVM. Needs the Spark jars (docs/spark.md).")
+  String master;
 
   @Option(
       names = "--validation",
@@ -412,6 +427,7 @@ final class TrainModelCommand implements Callable<Integer> {
     boolean builtinModel = TUTORIAL_CNN.equals(model);
     String modelName = model != null ? model : "the model of " + resume;
     KerasModel keras = null;
+    ClusterTable cluster = null;
     try {
       Sequential s;
       long[] inputShape;
@@ -431,11 +447,32 @@ final class TrainModelCommand implements Callable<Integer> {
         inputShape = keras.inputShape();
       }
       LossChoice lossChoice = lossChoiceOrDefault();
-      Dataset[] trainAndTest = readData(s, inputShape, lossChoice, log);
-      Dataset train = trainAndTest[0];
-      Dataset test = trainAndTest[1];
-      Dataset validation = trainAndTest[2];
-      int n = train.size();
+      Dataset train;
+      Dataset test;
+      // the private sweep's held-out split of the training data (null without it)
+      Dataset heldOut = null;
+      int n;
+      if (master != null) {
+        cluster = ClusterData.engine(master).open(master, Path.of(data), label);
+        if (cluster.rows() > Integer.MAX_VALUE) {
+          throw new IllegalArgumentException(
+              data
+                  + " has "
+                  + cluster.rows()
+                  + " rows; at most "
+                  + Integer.MAX_VALUE
+                  + " are supported");
+        }
+        n = (int) cluster.rows();
+        train = null;
+        test = validation == null ? null : LabelledCsv.read(validation, label, inputShape, scale);
+      } else {
+        Dataset[] trainAndTest = readData(s, inputShape, lossChoice, log);
+        train = trainAndTest[0];
+        test = trainAndTest[1];
+        heldOut = trainAndTest[2];
+        n = train.size();
+      }
       int b = batchSize != null ? batchSize : builtinModel ? MnistTutorial.BATCH_SIZE : 256;
       if (b < 1 || b > n) {
         throw new IllegalArgumentException(
@@ -489,7 +526,7 @@ final class TrainModelCommand implements Callable<Integer> {
             steps,
             List.of(plan.runShape().event()),
             Double.NaN,
-            validation == null ? 0 : validation.size());
+            heldOut == null ? 0 : heldOut.size());
       }
       boolean doubled = plan.runShape().sensitivityDoubled();
       String calibration =
@@ -561,11 +598,15 @@ final class TrainModelCommand implements Callable<Integer> {
         TrainingCheckpoint.restoreOptimizerState(s, resume);
       }
       // before the ledger admits the run: a label the model cannot take is bad input, not a run
-      DataLines.checkLabels(s, train, isCsv(data) ? Path.of(data) : labels, isCsv(data));
+      if (cluster != null) {
+        ClusterData.check(cluster, s, inputShape, data);
+      } else {
+        DataLines.checkLabels(s, train, isCsv(data) ? Path.of(data) : labels, isCsv(data));
+      }
       if (keras == null) {
         keras = KerasModel.of(s, inputShape);
       }
-      if (checkpoint != null) {
+      if (checkpoint != null && cluster == null) {
         s.addTrainingListener(new ModelCheckpoint(keras, checkpoint));
       }
       if (ProgressBars.wanted(json)) {
@@ -581,7 +622,18 @@ final class TrainModelCommand implements Callable<Integer> {
       long start = System.nanoTime();
       TrainingResult result;
       try {
-        result = ledgerOptions.run(plan, s, train, "train " + modelName, log);
+        result =
+            cluster == null
+                ? ledgerOptions.run(plan, s, train, "train " + modelName, log)
+                : ledgerOptions.run(
+                    plan,
+                    s,
+                    cluster.engine(
+                        ClusterData.Recipe.of(
+                            keras, c, sigma, lossChoice, fromLogits || builtinModel),
+                        afterClusterEpoch(keras, cluster, log)),
+                    "train " + modelName,
+                    log);
       } catch (NonFiniteWeightsException e) {
         log.flush();
         err.println(
@@ -600,10 +652,10 @@ final class TrainModelCommand implements Callable<Integer> {
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, Double> evaluation = test == null ? Map.of() : s.evaluate(test);
       double validationAccuracy =
-          validation == null
+          heldOut == null
               ? Double.NaN
-              : s.evaluate(validation).getOrDefault(Metric.ACCURACY.key(), Double.NaN);
-      int validationExamples = validation == null ? 0 : validation.size();
+              : s.evaluate(heldOut).getOrDefault(Metric.ACCURACY.key(), Double.NaN);
+      int validationExamples = heldOut == null ? 0 : heldOut.size();
       PrivacyRecord record = PrivacyRecord.of(s, d);
       if (out != null) {
         ModelIO.save(keras.withPrivacyRecord(record), out);
@@ -621,7 +673,9 @@ final class TrainModelCommand implements Callable<Integer> {
               seconds,
               s.steps() - modelStepsBefore,
               ModelPrivacy.of(s).secureNoise(),
-              calibration);
+              calibration,
+              cluster == null ? null : cluster.engine(),
+              cluster == null ? 0 : cluster.partitions());
       SummaryTable.print(log, summary(run));
       if (checkpoint != null) {
         log.println("Checkpoint " + checkpoint + " (continue with --resume " + checkpoint + ")");
@@ -674,7 +728,37 @@ final class TrainModelCommand implements Callable<Integer> {
       if (keras != null) {
         keras.close();
       }
+      if (cluster != null) {
+        cluster.close();
+      }
     }
+  }
+
+  /**
+   * After each epoch on a cluster: the epoch's line and, with --checkpoint, the checkpoint (the
+   * single-JVM run's listeners do both there).
+   */
+  private IntConsumer afterClusterEpoch(KerasModel keras, ClusterTable cluster, PrintWriter log) {
+    int partitions = cluster.partitions();
+    return done -> {
+      log.printf(
+          Locale.ROOT,
+          "epoch %d/%d: %d steps on %s (%s, %d partitions)%n",
+          done,
+          epochs,
+          keras.sequential().steps(),
+          cluster.engine(),
+          master,
+          partitions);
+      log.flush();
+      if (checkpoint != null) {
+        try {
+          TrainingCheckpoint.save(keras, checkpoint);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot write checkpoint " + checkpoint, e);
+        }
+      }
+    };
   }
 
   /**
@@ -801,6 +885,8 @@ final class TrainModelCommand implements Callable<Integer> {
    * @param test the held-out data, or null
    * @param trainedSteps the steps this run took
    * @param calibration the calibration line, or null when σ was given
+   * @param engine the cluster engine that trained, or null for this JVM
+   * @param partitions the cluster's partitions (0 in this JVM)
    */
   private record Finished(
       TrainingPlan plan,
@@ -814,7 +900,9 @@ final class TrainModelCommand implements Callable<Integer> {
       double seconds,
       long trainedSteps,
       boolean secureNoise,
-      String calibration) {
+      String calibration,
+      String engine,
+      int partitions) {
     double testAccuracy() {
       return evaluation.getOrDefault(Metric.ACCURACY.key(), Double.NaN);
     }
@@ -823,9 +911,10 @@ final class TrainModelCommand implements Callable<Integer> {
       return evaluation.getOrDefault("loss", Double.NaN);
     }
 
+    /** The last epoch's training loss; NaN from a cluster, which does not compute it. */
     double lastLoss() {
-      List<Double> losses = result.history().get("loss");
-      return losses.get(losses.size() - 1);
+      List<Double> losses = result.history().asMap().getOrDefault("loss", List.of());
+      return losses.isEmpty() ? Double.NaN : losses.get(losses.size() - 1);
     }
   }
 
@@ -854,8 +943,10 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     summary.put(
         "training loss",
-        InspectCommand.number(run.lastLoss())
-            + " (last epoch; private training data, not covered by DP)");
+        run.engine() != null
+            ? "not computed on " + run.engine() + " (its partitions sum clipped gradients only)"
+            : InspectCommand.number(run.lastLoss())
+                + " (last epoch; private training data, not covered by DP)");
     summary.put(
         "epsilon",
         String.format(
@@ -885,6 +976,10 @@ final class TrainModelCommand implements Callable<Integer> {
             plan.samplingRate(),
             plan.noiseMultiplier(),
             run.c()));
+    if (run.engine() != null) {
+      summary.put(
+          "engine", run.engine() + " at " + master + ", " + run.partitions() + " partitions");
+    }
     summary.put(
         "time",
         String.format(
@@ -1026,6 +1121,10 @@ final class TrainModelCommand implements Callable<Integer> {
       node.put("report", report.resolve(ReportWriter.REPORT).toString());
     }
     node.put("examples", plan.examples());
+    if (run.engine() != null) {
+      node.put("engine", run.engine());
+      node.put("partitions", run.partitions());
+    }
     Json.putNumber(node, "loss", run.lastLoss());
     DpCoverage.put(node, List.of("loss"), run.test() == null ? List.of() : testKeys(run.metrics()));
     node.set("privacy", record.toJson());
@@ -1176,7 +1275,10 @@ final class TrainModelCommand implements Callable<Integer> {
             "--seed cannot be combined with --resume: the weights come from the checkpoint");
       }
     }
-    if (isCsv(data)) {
+    if (master != null) {
+      validateCluster();
+    }
+    if (isCsv(data) || master != null) {
       if (label == null) {
         throw new IllegalArgumentException("a --data CSV needs --label COLUMN");
       }
@@ -1188,7 +1290,7 @@ final class TrainModelCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--label and --validation go with a --data CSV");
     }
     if (data != null) {
-      if (!isCsv(data)) {
+      if (!isCsv(data) && master == null) {
         DataChoice.parse(data);
       }
       if (features != null || labels != null || testFeatures != null || testLabels != null) {
@@ -1210,6 +1312,43 @@ final class TrainModelCommand implements Callable<Integer> {
     if (noiseMultiplier != null && !(noiseMultiplier > 0 && Double.isFinite(noiseMultiplier))) {
       throw new IllegalArgumentException(
           "--noise-multiplier must be finite and > 0, got " + noiseMultiplier);
+    }
+  }
+
+  /**
+   * Refuses what a run on a cluster does not do (yet), naming the option: data other than a table
+   * file the cluster reads, and the options of the single-JVM step only.
+   */
+  private void validateCluster() {
+    if (!ClusterData.isTableFile(data)) {
+      throw new IllegalArgumentException(
+          "--master trains on --data FILE.csv|FILE.parquet (read by Spark), got "
+              + (data == null ? "no --data" : "--data " + data));
+    }
+    // before any model or data is loaded: the Spark jars are on the class path, or this says how
+    ClusterData.engine(master);
+    notOnCluster(resume != null, "--resume", "resume the run in one JVM");
+    notOnCluster(
+        report != null, "--report", "its plots need the training loss, which Spark does not sum");
+    notOnCluster(limit != null, "--limit", "give a smaller table");
+    notOnCluster(scale != 1, "--scale", "scale the table's features beforehand");
+    notOnCluster(ema != null, "--ema", "parameter averaging runs in the single-JVM step only");
+    notOnCluster(
+        noise.secure, "--secure-noise", "the secure noise mode runs in the single-JVM step only");
+    notOnCluster(
+        !augmentationOptions.resolve().isNone(),
+        "--augment/--augment-multiplicity",
+        "the partitions do not make augmented copies");
+    notOnCluster(
+        microbatches != null && microbatches != 0,
+        "--microbatches",
+        "the partitions clip per example (--microbatches 0)");
+  }
+
+  private static void notOnCluster(boolean given, String option, String why) {
+    if (given) {
+      throw new IllegalArgumentException(
+          option + " is not supported with --master (training on Spark): " + why);
     }
   }
 
@@ -1416,7 +1555,7 @@ final class TrainModelCommand implements Callable<Integer> {
         : List.of();
   }
 
-  private static Loss lossFunction(LossChoice loss, boolean fromLogits) {
+  static Loss lossFunction(LossChoice loss, boolean fromLogits) {
     return switch (loss) {
       case sparse_categorical_crossentropy ->
           new SparseCategoricalCrossentropy(fromLogits, Reduction.NONE);

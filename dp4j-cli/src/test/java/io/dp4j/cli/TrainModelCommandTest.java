@@ -30,6 +30,29 @@ class TrainModelCommandTest {
   static final ObjectMapper MAPPER = new ObjectMapper();
   @TempDir Path tmp;
 
+  /**
+   * This module never has Spark on its class path (the launcher adds it for --master only): the
+   * option is refused before any model or data is read, saying how to build the Spark jars.
+   */
+  @Test
+  void aMasterWithoutTheSparkJarsSaysHowToBuildThem() {
+    CommandRun run =
+        CommandRun.of(
+            "train",
+            "--model",
+            tmp.resolve("absent.json").toString(),
+            "--master",
+            "local[2]",
+            "--data",
+            tmp.resolve("absent.csv").toString(),
+            "--label",
+            "label");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("--master local[2]: no cluster engine on the class path")
+        .contains("mvn -B -q -DskipTests package -pl dp4j-spark -am");
+  }
+
   @Test
   void trainsAKerasModelAndRecordsThePrivacySpent() throws IOException {
     Path keras = KerasCommandsTest.FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5");

@@ -15,6 +15,7 @@ import io.dp4j.data.ShuffledSampler;
 import io.dp4j.ledger.BudgetExceededException;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.train.History;
+import io.dp4j.nn.train.Trainer;
 import io.dp4j.privacy.keras.LedgerCharge;
 import io.dp4j.privacy.keras.LedgerFit;
 import java.util.ArrayList;
@@ -230,11 +231,45 @@ public final class TrainingPlan {
       Sequential model, Dataset data, BatchSampler sampler, LedgerCharge charge) {
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(data, "data");
-    Objects.requireNonNull(sampler, "sampler");
     if (data.size() != examples) {
       throw new IllegalArgumentException(
           "data holds " + data.size() + " examples but the plan is for " + examples);
     }
+    requirePlanned(sampler);
+    return ModelRun.train(
+        this,
+        model,
+        sampler,
+        charge,
+        (m, s, epochs, hook) ->
+            hook == null
+                ? m.fit(data, s, epochs)
+                : new Trainer(m).beforeEachStep(hook).fit(data, s, epochs, null));
+  }
+
+  /**
+   * Trains {@code model} with an engine of its own instead of on data in this JVM (a cluster's:
+   * {@link PlanEngine}), for {@link #epochs()} epochs at {@code sampler}'s rate, charged to {@code
+   * charge} when given as {@link #run(Sequential, Dataset, BatchSampler, LedgerCharge)} charges:
+   * the ledger admits the run before the first step, and the engine runs the charging hook before
+   * each step. The engine draws its batches itself; {@code sampler} gives the rate, the steps per
+   * epoch and the expected batch size every step is normalized by.
+   *
+   * @param engine takes the steps; the data it trains on must hold {@link #examples()} examples
+   * @throws IllegalArgumentException if the model or the sampler does not fit the plan
+   * @throws BudgetExceededException if the ledger refuses the run (nothing is trained or charged)
+   */
+  public TrainingResult run(
+      Sequential model, BatchSampler sampler, LedgerCharge charge, PlanEngine engine) {
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(engine, "engine");
+    requirePlanned(sampler);
+    return ModelRun.train(this, model, sampler, charge, engine);
+  }
+
+  /** Refuses a sampler whose rate, steps per epoch or mode are not the plan's. */
+  private void requirePlanned(BatchSampler sampler) {
+    Objects.requireNonNull(sampler, "sampler");
     if (sampler.samplingRate() != samplingRate()
         || sampler.stepsPerEpoch() != stepsPerEpoch()
         || sampler.mode() != sampling) {
@@ -253,7 +288,6 @@ public final class TrainingPlan {
               + stepsPerEpoch()
               + " per epoch");
     }
-    return ModelRun.train(this, model, data, sampler, charge);
   }
 
   /**
@@ -264,9 +298,9 @@ public final class TrainingPlan {
     static TrainingResult train(
         TrainingPlan plan,
         Sequential model,
-        Dataset data,
         BatchSampler sampler,
-        LedgerCharge charge) {
+        LedgerCharge charge,
+        PlanEngine engine) {
       var planned = plan.shape.stepEvent();
       ModelPrivacy privacy = ModelPrivacy.of(model);
       var compiled = privacy.plannedStepEvent(sampler);
@@ -296,10 +330,10 @@ public final class TrainingPlan {
       History history;
       OptionalLong ledgerRun;
       if (charge == null) {
-        history = model.fit(data, sampler, plan.epochs);
+        history = engine.fit(model, sampler, plan.epochs, null);
         ledgerRun = OptionalLong.empty();
       } else {
-        LedgerFit.ChargedRun run = LedgerFit.fit(model, data, sampler, plan.epochs, charge);
+        LedgerFit.ChargedRun run = LedgerFit.fit(model, sampler, plan.epochs, charge, engine);
         history = run.history();
         ledgerRun = OptionalLong.of(run.runId());
       }

@@ -9,6 +9,7 @@ import io.dp4j.nn.Sequential;
 import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.Trainer;
 import io.dp4j.privacy.ModelPrivacy;
+import io.dp4j.privacy.PlanEngine;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,28 @@ public final class LedgerFit {
    */
   public static ChargedRun fit(
       Sequential model, Dataset data, BatchSampler sampler, int epochs, LedgerCharge charge) {
+    Objects.requireNonNull(data, "data");
+    return fit(
+        model,
+        sampler,
+        epochs,
+        charge,
+        (m, s, e, hook) -> new Trainer(m).beforeEachStep(hook).fit(data, s, e, null));
+  }
+
+  /**
+   * Trains {@code model} (compiled for DP training) with {@code engine} (a cluster's, which draws
+   * its own batches at {@code sampler}'s rate) for {@code epochs}, charging {@code charge}: the
+   * engine runs the charging hook on this JVM before each step, with the step counted over the
+   * whole run.
+   *
+   * @throws BudgetExceededException if the planned run does not fit in the dataset's remaining
+   *     budget (nothing is trained or charged)
+   */
+  public static ChargedRun fit(
+      Sequential model, BatchSampler sampler, int epochs, LedgerCharge charge, PlanEngine engine) {
     Objects.requireNonNull(charge, "charge");
+    Objects.requireNonNull(engine, "engine");
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
     }
@@ -44,10 +66,7 @@ public final class LedgerFit {
     DpEvent step = ModelPrivacy.of(model).plannedStepEvent(sampler);
     try (RunCharge run =
         charge.ledger().startRun(charge.dataset(), charge.who(), charge.what(), step, planned)) {
-      History history =
-          new Trainer(model)
-              .beforeEachStep(new LedgerStepCharge(run))
-              .fit(data, sampler, epochs, null);
+      History history = engine.fit(model, sampler, epochs, new LedgerStepCharge(run));
       run.finish();
       LOG.info(
           "ledger dataset '{}': run {} finished, {} steps", charge.dataset(), run.id(), planned);
