@@ -111,6 +111,10 @@ class DpSparkTrainerTest {
           .add("label", DataTypes.IntegerType);
 
   private static org.apache.spark.sql.Dataset<Row> table(boolean faulty) {
+    return table(spark, faulty);
+  }
+
+  private static org.apache.spark.sql.Dataset<Row> table(SparkSession spark, boolean faulty) {
     JavaRDD<Row> rdd =
         JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows(), 4);
     if (faulty) {
@@ -198,8 +202,15 @@ class DpSparkTrainerTest {
    */
   @Test
   void twentySparkStepsMatchTheSingleMachineEngineOnTheSameRows() {
+    twentySparkStepsMatchTheSingleMachineEngine(spark);
+  }
+
+  /**
+   * The 20-step equivalence on {@code spark}'s executors (also run with separate executor JVMs).
+   */
+  static void twentySparkStepsMatchTheSingleMachineEngine(SparkSession spark) {
     SmallModel factory = new SmallModel(3, 99);
-    org.apache.spark.sql.Dataset<Row> table = table(false);
+    org.apache.spark.sql.Dataset<Row> table = table(spark, false);
     int steps = 20;
     List<int[]> batches = sampledIds(table, steps);
     try (Sequential m1 = factory.create();

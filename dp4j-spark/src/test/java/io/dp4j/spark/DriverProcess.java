@@ -88,7 +88,7 @@ final class DriverProcess {
 
   private static void sleep() {
     try {
-      Thread.sleep(100);
+      Thread.sleep(50);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
