@@ -9,12 +9,16 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The 20-step equivalence with executors in separate JVMs: Spark's {@code local-cluster[2,1,1024]}
  * runs a standalone master and two workers in this JVM, and each worker starts an executor JVM.
+ * Tagged integration: starting the two executor JVMs makes it take minutes on a loaded machine (158
+ * s on 2 shared cores); {@code -Pintegration} runs it.
  */
+@Tag("integration")
 class SeparateExecutorsTest {
   @Test
   void twentyStepsOnTwoExecutorJvmsMatchTheSingleMachineEngine()
