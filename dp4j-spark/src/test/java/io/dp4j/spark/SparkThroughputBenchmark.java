@@ -33,7 +33,9 @@ import org.apache.spark.sql.functions;
  *       same rows in one JVM (the rows gathered into one {@link Dataset}), steps/s, examples/s and
  *       the Spark step split into its phases;
  *   <li>{@code generate DIR ROWS}: writes the synthetic table as Parquet to DIR;
- *   <li>{@code parquet DIR STEPS BATCH}: STEPS steps in {@code local[2]} on the Parquet table.
+ *   <li>{@code parquet DIR STEPS BATCH}: STEPS steps in {@code local[2]} on the Parquet table;
+ *   <li>{@code single-heap ROWS}: allocates what the single-JVM engine holds for ROWS rows of the
+ *       table, its features and labels as float32 arrays, or reports that the heap cannot.
  * </ul>
  *
  * The synthetic table: 16 float features and a label in {0, 1, 2}; a row's values are a fixed
@@ -79,6 +81,7 @@ public final class SparkThroughputBenchmark {
         case "throughput" -> throughput(spark, args);
         case "generate" ->
             table(spark, Long.parseLong(args[2])).write().mode("overwrite").parquet(args[1]);
+        case "single-heap" -> singleHeap(Long.parseLong(args[1]));
         case "parquet" ->
             parquet(spark, args[1], Integer.parseInt(args[2]), Double.parseDouble(args[3]));
         default -> throw new IllegalArgumentException("unknown benchmark " + args[0]);
@@ -118,7 +121,7 @@ public final class SparkThroughputBenchmark {
     spark.sparkContext().addSparkListener(phases);
     System.out.printf(
         Locale.ROOT,
-        "engine,batch,steps,seconds,steps_per_s,examples_per_s,broadcast_ms,scheduling_ms,"
+        "engine,batch,steps,fit_s,step_ms,steps_per_s,examples_per_s,broadcast_ms,scheduling_ms,"
             + "tasks_ms,graph_ms,scan_ms,aggregate_ms,update_ms%n");
     for (int a = 3; a < args.length; a++) {
       double batch = Double.parseDouble(args[a]);
@@ -134,14 +137,17 @@ public final class SparkThroughputBenchmark {
         double seconds = (System.nanoTime() - t0) / 1e9;
         spark.sparkContext().listenerBus().waitUntilEmpty();
         SparkStepTimings t = fit.timings();
+        // the steps alone; the fit's wall time also holds its one count of the table
+        double stepMs = (t.broadcast() + t.job() + t.update()) / 1e6 / steps;
         System.out.printf(
             Locale.ROOT,
-            "spark-local[2],%.0f,%d,%.2f,%.2f,%.0f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f%n",
+            "spark-local[2],%.0f,%d,%.2f,%.1f,%.2f,%.0f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f,%.2f%n",
             batch,
             steps,
             seconds,
-            steps / seconds,
-            steps * batch / seconds,
+            stepMs,
+            1e3 / stepMs,
+            batch * 1e3 / stepMs,
             t.broadcast() / 1e6 / steps,
             phases.scheduling / (double) phases.jobs,
             phases.span / (double) phases.jobs,
@@ -157,10 +163,11 @@ public final class SparkThroughputBenchmark {
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf(
             Locale.ROOT,
-            "single-jvm,%.0f,%d,%.2f,%.2f,%.0f,,,,,,,%n",
+            "single-jvm,%.0f,%d,%.2f,%.1f,%.2f,%.0f,,,,,,,%n",
             batch,
             steps,
             seconds,
+            seconds * 1e3 / steps,
             steps / seconds,
             steps * batch / seconds);
       }
@@ -199,6 +206,23 @@ public final class SparkThroughputBenchmark {
           t.compute() / 1e6 / steps,
           t.update() / 1e6 / steps,
           (rt.totalMemory() - rt.freeMemory()) >> 20);
+    }
+  }
+
+  private static void singleHeap(long rows) {
+    long bytes = rows * (FEATURES + 1) * 4;
+    System.out.printf(
+        Locale.ROOT,
+        "max heap %d MiB; %d rows as float32 features and labels: %d MiB%n",
+        Runtime.getRuntime().maxMemory() >> 20,
+        rows,
+        bytes >> 20);
+    try {
+      float[] x = new float[Math.toIntExact(rows * FEATURES)];
+      float[] y = new float[Math.toIntExact(rows)];
+      System.out.printf(Locale.ROOT, "allocated %d floats%n", x.length + y.length);
+    } catch (OutOfMemoryError e) {
+      System.out.printf(Locale.ROOT, "cannot: %s%n", e);
     }
   }
 
