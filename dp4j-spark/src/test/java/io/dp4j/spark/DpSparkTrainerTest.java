@@ -32,9 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Spark step against the single-machine engine on the same sampled rows, and under a task that
- * fails once. {@code local[2,2]}: two task threads in this JVM, a failed task retried once (Spark's
- * {@code local-cluster} mode needs a Spark distribution, SPARK_HOME, so separate executor JVMs are
- * not tested here).
+ * fails once. {@code local[2,2]}: two task threads in this JVM, a failed task retried once. The
+ * same equivalence with executors in separate JVMs: {@link SeparateExecutorsTest}.
  */
 class DpSparkTrainerTest {
   private static final int N = 200;

@@ -69,6 +69,10 @@ public final class SparkThroughputBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args[0].equals("single-heap")) {
+      singleHeap(Long.parseLong(args[1]));
+      return;
+    }
     SparkSession spark =
         SparkSession.builder()
             .master("local[2]")
@@ -81,7 +85,6 @@ public final class SparkThroughputBenchmark {
         case "throughput" -> throughput(spark, args);
         case "generate" ->
             table(spark, Long.parseLong(args[2])).write().mode("overwrite").parquet(args[1]);
-        case "single-heap" -> singleHeap(Long.parseLong(args[1]));
         case "parquet" ->
             parquet(spark, args[1], Integer.parseInt(args[2]), Double.parseDouble(args[3]));
         default -> throw new IllegalArgumentException("unknown benchmark " + args[0]);
