@@ -2,11 +2,16 @@ package io.dp4j.spark;
 
 import io.dp4j.data.Dataset;
 import io.dp4j.data.PoissonSampler;
+import io.dp4j.io.keras.KerasModel;
+import io.dp4j.io.keras.TrainingCheckpoint;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.train.NonFiniteWeightsException;
 import io.dp4j.nn.train.StepContext;
 import io.dp4j.nn.train.StepHook;
 import io.dp4j.privacy.ModelPrivacy;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +44,13 @@ import org.slf4j.LoggerFactory;
  *       computed), and the optimizer updates ({@link ModelPrivacy#stepFromClippedSum}).
  * </ol>
  *
+ * <p>A ledger charges the run through a before-step hook, as in single-machine training: {@code
+ * beforeEachStep(new LedgerStepCharge(run))}. With {@link #checkpointEvery} the driver writes a
+ * {@link TrainingCheckpoint} (weights, optimizer state, step count, privacy log) every N steps: a
+ * driver that crashes loses at most the steps since the last one, and those steps are already
+ * charged. To resume, {@link TrainingCheckpoint#resume} the checkpoint and {@link #fit} the model
+ * for the remaining steps (the model's step count, restored, keeps numbering the steps).
+ *
  * <p>The table must read the same rows in the same order each time a partition is computed (a file
  * source, or a cached table): a retried task then recomputes exactly its first attempt's sample and
  * sum, and only the job's result, computed once, reaches the driver.
@@ -50,6 +62,8 @@ public final class DpSparkTrainer {
   private final RowColumns columns;
   private final List<StepHook> before = new ArrayList<>();
   private Long fixedSamplingSeed;
+  private Path checkpoint;
+  private int checkpointEvery;
 
   /**
    * @param factory builds the model on the executors (the model given to {@link #fit} must be one
@@ -64,6 +78,21 @@ public final class DpSparkTrainer {
   /** Adds a hook run on the driver before every step's job, in the order added. */
   public DpSparkTrainer beforeEachStep(StepHook hook) {
     before.add(Objects.requireNonNull(hook, "hook"));
+    return this;
+  }
+
+  /**
+   * Writes a {@link TrainingCheckpoint} of the driver's model to {@code file} (replaced atomically)
+   * after every {@code steps} steps of the model's step count, and after a fit's last step.
+   *
+   * @throws IllegalArgumentException if {@code steps} is below 1
+   */
+  public DpSparkTrainer checkpointEvery(int steps, Path file) {
+    if (steps < 1) {
+      throw new IllegalArgumentException("checkpoint interval steps must be >= 1, got " + steps);
+    }
+    checkpoint = Objects.requireNonNull(file, "file");
+    checkpointEvery = steps;
     return this;
   }
 
@@ -155,6 +184,9 @@ public final class DpSparkTrainer {
         throw new NonFiniteWeightsException(model.steps(), 0, step);
       }
       long t3 = System.nanoTime();
+      if (checkpoint != null && (model.steps() % checkpointEvery == 0 || step == steps - 1)) {
+        saveCheckpoint(model, width);
+      }
       broadcastNanos += t1 - t0;
       jobNanos += t2 - t1;
       updateNanos += t3 - t2;
@@ -173,6 +205,15 @@ public final class DpSparkTrainer {
         samplingRate,
         expected,
         new SparkStepTimings(broadcastNanos, jobNanos, compute.value(), updateNanos));
+  }
+
+  private void saveCheckpoint(Sequential model, int width) {
+    try {
+      TrainingCheckpoint.save(KerasModel.of(model, width), checkpoint);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write checkpoint " + checkpoint, e);
+    }
+    LOG.info("step {}: saved {}", model.steps(), checkpoint);
   }
 
   private static List<float[]> toFloat(double[][] sum) {

@@ -14,6 +14,7 @@ import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.ModelPrivacy;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,9 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Spark step against the single-machine engine on the same sampled rows, and under a task that
- * fails once. {@code local[2,2]}: two task threads in this JVM, a failed task retried once (Spark's
- * {@code local-cluster} mode needs a Spark distribution, SPARK_HOME, so separate executor JVMs are
- * not tested here).
+ * fails once. {@code local[2,2]}: two task threads in this JVM, a failed task retried once. The
+ * same equivalence with executors in separate JVMs: {@link SeparateExecutorsTest}.
  */
 class DpSparkTrainerTest {
   private static final int N = 200;
@@ -60,11 +60,16 @@ class DpSparkTrainerTest {
                   .build(),
               Dense.builder().setUnits(3).build());
       model.setSeed(seed);
+      compile(model);
+      return model;
+    }
+
+    /** Compiles {@code model} (built here, or loaded from a checkpoint) with the test noise. */
+    void compile(Sequential model) {
       ModelPrivacy.of(model).noiseSource().useFixedNoiseSeedForTesting(noiseSeed);
       model.compile(
           new DPKerasSGDOptimizer(1.0, 1.1, 0, 0.1f),
           new SparseCategoricalCrossentropy(true, Reduction.NONE));
-      return model;
     }
   }
 
@@ -84,7 +89,7 @@ class DpSparkTrainerTest {
     spark.stop();
   }
 
-  private static List<Row> rows() {
+  static List<Row> rows() {
     Random r = new Random(7);
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < N; i++) {
@@ -98,31 +103,45 @@ class DpSparkTrainerTest {
     return rows;
   }
 
-  private static final StructType SCHEMA =
+  static final StructType SCHEMA =
       new StructType()
           .add("id", DataTypes.IntegerType)
           .add("features", DataTypes.createArrayType(DataTypes.DoubleType))
           .add("label", DataTypes.IntegerType);
 
   private static org.apache.spark.sql.Dataset<Row> table(boolean faulty) {
+    return table(spark, faulty);
+  }
+
+  private static org.apache.spark.sql.Dataset<Row> table(SparkSession spark, boolean faulty) {
     JavaRDD<Row> rdd =
         JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows(), 4);
     if (faulty) {
+      // the failure comes as the sampler reads partition 1's 11th row: mid-partition, after the
+      // first attempt has drawn part of its sample and before it has summed anything
       rdd =
           rdd.mapPartitionsWithIndex(
-              (p, it) -> {
-                List<Row> out = new ArrayList<>();
-                while (it.hasNext()) {
-                  out.add(it.next());
-                  if (p == 1
-                      && out.size() == 10
-                      && TaskContext.get().attemptNumber() == 0
-                      && FAIL_ONCE.compareAndSet(true, false)) {
-                    throw new IllegalStateException("injected task failure");
-                  }
-                }
-                return out.iterator();
-              },
+              (p, it) ->
+                  new Iterator<Row>() {
+                    private int read;
+
+                    @Override
+                    public boolean hasNext() {
+                      return it.hasNext();
+                    }
+
+                    @Override
+                    public Row next() {
+                      if (p == 1
+                          && read == 10
+                          && TaskContext.get().attemptNumber() == 0
+                          && FAIL_ONCE.compareAndSet(true, false)) {
+                        throw new IllegalStateException("injected task failure");
+                      }
+                      read++;
+                      return it.next();
+                    }
+                  },
               true);
     }
     return spark.createDataFrame(rdd, SCHEMA);
@@ -182,8 +201,15 @@ class DpSparkTrainerTest {
    */
   @Test
   void twentySparkStepsMatchTheSingleMachineEngineOnTheSameRows() {
+    twentySparkStepsMatchTheSingleMachineEngine(spark);
+  }
+
+  /**
+   * The 20-step equivalence on {@code spark}'s executors (also run with separate executor JVMs).
+   */
+  static void twentySparkStepsMatchTheSingleMachineEngine(SparkSession spark) {
     SmallModel factory = new SmallModel(3, 99);
-    org.apache.spark.sql.Dataset<Row> table = table(false);
+    org.apache.spark.sql.Dataset<Row> table = table(spark, false);
     int steps = 20;
     List<int[]> batches = sampledIds(table, steps);
     try (Sequential m1 = factory.create();

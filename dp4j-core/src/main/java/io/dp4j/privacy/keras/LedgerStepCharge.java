@@ -11,13 +11,19 @@ import java.util.Objects;
  * steps. If the ledger refuses or fails, the hook throws and the {@link io.dp4j.nn.train.Trainer}
  * stops before the step: the noisy gradient of an uncharged step never exists.
  *
+ * <p>Public for trainers outside {@link io.dp4j.nn.train.Trainer} that run the same hooks (the
+ * Spark trainer charges its driver-side steps with it).
+ *
  * <p>A hook always has a run to charge (the constructor refuses null); training that is not charged
  * to a ledger simply has no such hook, so nothing looks charged and charges nothing.
  */
-final class LedgerStepCharge implements StepHook {
+public final class LedgerStepCharge implements StepHook {
   private final RunCharge run;
 
-  LedgerStepCharge(RunCharge run) {
+  /**
+   * @param run the ledger run to charge, started for the fit's steps
+   */
+  public LedgerStepCharge(RunCharge run) {
     this.run = Objects.requireNonNull(run, "run: a ledger charge needs a ledger run to charge");
   }
 
