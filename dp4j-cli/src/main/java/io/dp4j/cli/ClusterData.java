@@ -8,7 +8,7 @@ import io.dp4j.nn.losses.InvalidLabelException;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.cluster.ClusterEngine;
 import io.dp4j.privacy.cluster.ClusterTable;
-import io.dp4j.privacy.cluster.ModelRecipe;
+import io.dp4j.privacy.cluster.ModelFactory;
 import java.util.Locale;
 
 /**
@@ -96,24 +96,24 @@ final class ClusterData {
    *
    * @param loss the loss by name and whether the model outputs logits, as the command builds it
    */
-  record Recipe(
+  record KerasJsonFactory(
       String kerasJson,
       double l2NormClip,
       double noiseMultiplier,
       TrainModelCommand.LossChoice loss,
       boolean fromLogits)
-      implements ModelRecipe {
-    static Recipe of(
+      implements ModelFactory {
+    static KerasJsonFactory of(
         KerasModel model,
         double c,
         double sigma,
         TrainModelCommand.LossChoice loss,
         boolean fromLogits) {
-      return new Recipe(ModelIO.toJson(model), c, sigma, loss, fromLogits);
+      return new KerasJsonFactory(ModelIO.toJson(model), c, sigma, loss, fromLogits);
     }
 
     @Override
-    public Sequential build() {
+    public Sequential create() {
       Sequential model = ModelIO.fromJson(kerasJson).sequential();
       model.compile(
           new DPKerasSGDOptimizer(l2NormClip, noiseMultiplier, 0, 0.1f),

@@ -629,7 +629,7 @@ final class TrainModelCommand implements Callable<Integer> {
                     plan,
                     s,
                     cluster.engine(
-                        ClusterData.Recipe.of(
+                        ClusterData.KerasJsonFactory.of(
                             keras, c, sigma, lossChoice, fromLogits || builtinModel),
                         afterClusterEpoch(keras, cluster, log)),
                     "train " + modelName,

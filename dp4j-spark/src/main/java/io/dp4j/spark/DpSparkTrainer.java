@@ -9,6 +9,7 @@ import io.dp4j.nn.train.NonFiniteWeightsException;
 import io.dp4j.nn.train.StepContext;
 import io.dp4j.nn.train.StepHook;
 import io.dp4j.privacy.ModelPrivacy;
+import io.dp4j.privacy.cluster.ModelFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

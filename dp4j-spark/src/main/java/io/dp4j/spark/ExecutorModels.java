@@ -1,6 +1,7 @@
 package io.dp4j.spark;
 
 import io.dp4j.nn.Sequential;
+import io.dp4j.privacy.cluster.ModelFactory;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;

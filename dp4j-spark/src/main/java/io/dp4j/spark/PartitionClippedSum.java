@@ -2,6 +2,7 @@ package io.dp4j.spark;
 
 import io.dp4j.data.Dataset;
 import io.dp4j.privacy.ModelPrivacy;
+import io.dp4j.privacy.cluster.ModelFactory;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;

@@ -11,7 +11,7 @@ import io.dp4j.nn.train.History;
 import io.dp4j.nn.train.StepContext;
 import io.dp4j.privacy.PlanEngine;
 import io.dp4j.privacy.cluster.ClusterTable;
-import io.dp4j.privacy.cluster.ModelRecipe;
+import io.dp4j.privacy.cluster.ModelFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -141,11 +141,11 @@ final class SparkTable implements ClusterTable {
    * empty.
    */
   @Override
-  public PlanEngine engine(ModelRecipe recipe, IntConsumer afterEpoch) {
-    Objects.requireNonNull(recipe, "recipe");
+  public PlanEngine engine(ModelFactory factory, IntConsumer afterEpoch) {
+    Objects.requireNonNull(factory, "factory");
     Objects.requireNonNull(afterEpoch, "afterEpoch");
     return (model, sampler, epochs, beforeEachStep) -> {
-      DpSparkTrainer trainer = new DpSparkTrainer(new RecipeFactory(recipe), columns);
+      DpSparkTrainer trainer = new DpSparkTrainer(factory, columns);
       int[] epoch = {0};
       long[] stepsDone = {0};
       if (beforeEachStep != null) {

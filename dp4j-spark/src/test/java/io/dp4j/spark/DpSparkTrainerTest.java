@@ -13,6 +13,7 @@ import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.ModelPrivacy;
+import io.dp4j.privacy.cluster.ModelFactory;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -11,6 +11,7 @@ import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.ModelPrivacy;
 import io.dp4j.privacy.TrainingPlan;
+import io.dp4j.privacy.cluster.ModelFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -19,7 +19,7 @@ import io.dp4j.privacy.TrainingPlan;
 import io.dp4j.privacy.TrainingResult;
 import io.dp4j.privacy.cluster.ClusterEngine;
 import io.dp4j.privacy.cluster.ClusterTable;
-import io.dp4j.privacy.cluster.ModelRecipe;
+import io.dp4j.privacy.cluster.ModelFactory;
 import io.dp4j.privacy.keras.LedgerCharge;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,9 +40,9 @@ class SparkTableTest {
   @TempDir Path tmp;
 
   /** A 4-8-3 relu MLP under DP-SGD with C = 1, σ = 1.1. */
-  record Mlp(long seed) implements ModelRecipe {
+  record Mlp(long seed) implements ModelFactory {
     @Override
-    public Sequential build() {
+    public Sequential create() {
       Sequential model =
           new Sequential(
               Dense.builder()
@@ -120,7 +120,7 @@ class SparkTableTest {
             .build();
     try (ClusterTable table = open(csv(tmp, N, "label"));
         PrivacyLedger ledger = PrivacyLedger.open(tmp.resolve("ledger.db"));
-        Sequential model = recipe.build()) {
+        Sequential model = recipe.create()) {
       ledger.createDataset("d", 100.0, 1e-3);
       List<Integer> epochsDone = new ArrayList<>();
       PlanEngine spark = table.engine(recipe, epochsDone::add);
@@ -172,7 +172,7 @@ class SparkTableTest {
             .build();
     try (ClusterTable table = open(csv(tmp, N, "label"));
         PrivacyLedger ledger = PrivacyLedger.open(tmp.resolve("ledger.db"));
-        Sequential model = recipe.build()) {
+        Sequential model = recipe.create()) {
       ledger.createDataset("d", 0.01, 1e-3);
       PlanEngine spark = table.engine(recipe, epoch -> {});
       assertThatThrownBy(

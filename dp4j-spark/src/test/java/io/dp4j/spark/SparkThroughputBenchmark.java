@@ -10,6 +10,7 @@ import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
+import io.dp4j.privacy.cluster.ModelFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

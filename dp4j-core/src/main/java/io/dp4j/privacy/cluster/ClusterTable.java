@@ -26,10 +26,10 @@ public interface ClusterTable extends AutoCloseable {
   /**
    * The engine that trains on this table, every step on a Poisson sample of all its rows.
    *
-   * @param recipe builds the model on the cluster's workers (its weights are the driver's)
+   * @param factory builds the model on the cluster's workers (its weights are the driver's)
    * @param afterEpoch run in this JVM after each epoch, with the epochs done (a checkpoint)
    */
-  PlanEngine engine(ModelRecipe recipe, IntConsumer afterEpoch);
+  PlanEngine engine(ModelFactory factory, IntConsumer afterEpoch);
 
   @Override
   void close();
