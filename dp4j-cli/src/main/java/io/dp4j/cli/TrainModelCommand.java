@@ -16,6 +16,7 @@ import io.dp4j.io.keras.ModelIO;
 import io.dp4j.io.keras.PrivacyRecord;
 import io.dp4j.io.keras.TrainingCheckpoint;
 import io.dp4j.nn.Sequential;
+import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.losses.BinaryCrossentropy;
 import io.dp4j.nn.losses.CategoricalCrossentropy;
 import io.dp4j.nn.losses.Loss;
@@ -126,6 +127,25 @@ final class TrainModelCommand implements Callable<Integer> {
       return this == mnist ? "mnist" : "fashion-mnist";
     }
   }
+
+  @Option(
+      names = "--recipe",
+      paramLabel = "mnist|fashion-mnist",
+      description =
+          "Run the best setting found for this built-in data set (docs/recipes.md): ScatterNet"
+              + " features + GroupNorm + a linear model, with its batch size, learning rate,"
+              + " momentum, epochs, clipping norm and parameter averaging; --target-epsilon"
+              + " defaults to 3. Options given beside it override its settings.")
+  String recipe;
+
+  @Option(
+      names = "--validation-split",
+      paramLabel = "F",
+      description =
+          "Hold out the last round(F N) of the N training examples (as Keras' validation_split,"
+              + " F in (0, 1)): train on the others and report accuracy on them instead of the"
+              + " test set, for choosing hyperparameters without looking at the test set.")
+  Double validationSplit;
 
   @Option(
       names = "--model",
@@ -348,6 +368,9 @@ final class TrainModelCommand implements Callable<Integer> {
 
   @Mixin AugmentationOptions augmentationOptions;
 
+  /** The --recipe once its settings are filled in (null before, or without one). */
+  private Recipe applied;
+
   /**
    * The results of one training run.
    *
@@ -374,9 +397,13 @@ final class TrainModelCommand implements Callable<Integer> {
     return run().exitCode();
   }
 
-  /** Trains with the --target-epsilon given, if any. */
+  /** Trains with the --target-epsilon given, if any (a --recipe's default without one). */
   Result run() throws IOException {
-    return run(targetEpsilon);
+    Recipe chosen = recipe == null ? null : Recipe.parse(recipe);
+    return run(
+        chosen != null && targetEpsilon == null && noiseMultiplier == null
+            ? Recipe.DEFAULT_TARGET_EPSILON
+            : targetEpsilon);
   }
 
   /**
@@ -385,6 +412,7 @@ final class TrainModelCommand implements Callable<Integer> {
    * result (1 when refused: no other field is then set).
    */
   Result run(Double target) throws IOException {
+    Recipe chosen = recipe == null ? null : applyRecipe(Recipe.parse(recipe));
     validate(target);
     TrainingCheckpoint.Settings resumed =
         resume == null ? null : TrainingCheckpoint.settings(resume);
@@ -395,7 +423,18 @@ final class TrainModelCommand implements Callable<Integer> {
     PrintWriter log = json ? spec.commandLine().getErr() : o;
     PrintWriter err = spec.commandLine().getErr();
     boolean builtinModel = TUTORIAL_CNN.equals(model);
-    String modelName = model != null ? model : "the model of " + resume;
+    String modelName =
+        chosen != null ? chosen.modelName() : model != null ? model : "the model of " + resume;
+    if (chosen != null) {
+      log.println(
+          "Recipe "
+              + chosen.label
+              + ": "
+              + modelName
+              + ", "
+              + recipeOptions(target)
+              + " (options given beside --recipe override its own)");
+    }
     KerasModel keras = null;
     try {
       Sequential s;
@@ -409,6 +448,9 @@ final class TrainModelCommand implements Callable<Integer> {
         inputShape = keras.inputShape();
       } else if (builtinModel) {
         s = new Sequential(MnistTutorial.cnn()).setSeed(seed);
+        inputShape = new long[] {28, 28, 1};
+      } else if (chosen != null) {
+        s = new Sequential(chosen.layers().toArray(Layer[]::new)).setSeed(seed);
         inputShape = new long[] {28, 28, 1};
       } else {
         keras = ModelIO.load(Path.of(model));
@@ -520,7 +562,7 @@ final class TrainModelCommand implements Callable<Integer> {
       s.setParameterAveraging(parameterAveraging());
       s.compile(
           dpOptimizer(c, sigma, lr, augmentation, plan, modelStepsBefore),
-          lossFunction(lossChoice, fromLogits || builtinModel),
+          lossFunction(lossChoice, fromLogits || builtinModel || chosen != null),
           chosenMetrics.toArray(Metric[]::new));
       if (resume != null) {
         TrainingCheckpoint.restoreOptimizerState(s, resume);
@@ -708,6 +750,28 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       train = train.slice(0, Math.min(limit, train.size()));
     }
+    if (validationSplit != null) {
+      int held = (int) Math.round(validationSplit * train.size());
+      if (held < 1 || held >= train.size()) {
+        throw new IllegalArgumentException(
+            "--validation-split "
+                + validationSplit
+                + " holds out "
+                + held
+                + " of the "
+                + train.size()
+                + " training examples: it must leave at least one on each side");
+      }
+      int at = train.size() - held;
+      log.printf(
+          Locale.ROOT,
+          "Validation split: training on the first %d training examples, accuracy reported on the"
+              + " last %d (the test set is not used)%n",
+          at,
+          held);
+      test = train.slice(at, train.size());
+      train = train.slice(0, at);
+    }
     return new Dataset[] {train, test};
   }
 
@@ -774,21 +838,22 @@ final class TrainModelCommand implements Callable<Integer> {
     if (run.test() != null) {
       if (!Double.isNaN(run.testAccuracy())) {
         summary.put(
-            "test accuracy",
+            heldOut() + " accuracy",
             String.format(
                 Locale.ROOT,
-                "%.4f (%d held-out test examples)",
+                "%.4f (%d held-out %s examples)",
                 run.testAccuracy(),
-                run.test().size()));
+                run.test().size(),
+                heldOut()));
       }
       for (Metric metric : run.metrics()) {
         if (metric != Metric.ACCURACY) {
           summary.put(
-              "test " + metric.key(),
+              heldOut() + " " + metric.key(),
               String.format(Locale.ROOT, "%.4f", run.evaluation().get(metric.key())));
         }
       }
-      summary.put("test loss", String.format(Locale.ROOT, "%.4f", run.testLoss()));
+      summary.put(heldOut() + " loss", String.format(Locale.ROOT, "%.4f", run.testLoss()));
     }
     summary.put(
         "training loss",
@@ -914,13 +979,22 @@ final class TrainModelCommand implements Callable<Integer> {
     TrainingPlan plan = run.plan();
     TrainingResult result = run.result();
     ObjectNode node = Json.object();
-    Json.putNumber(node, "test_accuracy", run.testAccuracy());
-    Json.putNumber(node, "test_loss", run.testLoss());
+    if (recipe != null) {
+      node.put("recipe", Recipe.parse(recipe).label);
+      node.put("model", run.modelName());
+    }
+    String prefix = heldOut() + "_";
+    Json.putNumber(node, prefix + "accuracy", run.testAccuracy());
+    Json.putNumber(node, prefix + "loss", run.testLoss());
     for (Metric metric : run.metrics()) {
       if (metric != Metric.ACCURACY) {
         Json.putNumber(
-            node, "test_" + metric.key(), run.evaluation().getOrDefault(metric.key(), Double.NaN));
+            node, prefix + metric.key(), run.evaluation().getOrDefault(metric.key(), Double.NaN));
       }
+    }
+    if (validationSplit != null) {
+      node.put("validation_split", validationSplit);
+      node.put("validation_examples", run.test().size());
     }
     EpsilonFormat.putJson(node, "epsilon_rdp", result.rdp().epsilon());
     EpsilonFormat.putJson(node, "epsilon_pld", result.pld().epsilon());
@@ -965,7 +1039,8 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     node.put("examples", plan.examples());
     Json.putNumber(node, "loss", run.lastLoss());
-    DpCoverage.put(node, List.of("loss"), run.test() == null ? List.of() : testKeys(run.metrics()));
+    DpCoverage.put(
+        node, List.of("loss"), run.test() == null ? List.of() : testKeys(run.metrics(), prefix));
     node.set("privacy", record.toJson());
     return node;
   }
@@ -979,15 +1054,73 @@ final class TrainModelCommand implements Callable<Integer> {
     return emaWarmup ? averaging.withWarmup() : averaging;
   }
 
-  /** The JSON keys of the test-set figures {@code --json} prints. */
-  private static List<String> testKeys(List<Metric> chosen) {
-    List<String> keys = new ArrayList<>(List.of("test_accuracy", "test_loss"));
+  /** The JSON keys of the held-out figures {@code --json} prints, {@code prefix} first. */
+  private static List<String> testKeys(List<Metric> chosen, String prefix) {
+    List<String> keys = new ArrayList<>(List.of(prefix + "accuracy", prefix + "loss"));
     for (Metric metric : chosen) {
       if (metric != Metric.ACCURACY) {
-        keys.add("test_" + metric.key());
+        keys.add(prefix + metric.key());
       }
     }
     return keys;
+  }
+
+  /** What the held-out figures are measured on: "validation" with --validation-split, "test". */
+  private String heldOut() {
+    return validationSplit != null ? "validation" : "test";
+  }
+
+  /**
+   * Fills the options left unset from {@code chosen} and refuses those a recipe cannot take: it
+   * brings its own model and data, and Keras cannot hold its scattering layer (no --out, no
+   * checkpoint).
+   */
+  private Recipe applyRecipe(Recipe chosen) {
+    if (applied != null) {
+      return applied; // a sweep runs the same command once per target
+    }
+    if (model != null || resume != null || data != null || features != null) {
+      throw new IllegalArgumentException(
+          "--recipe brings its own model and data: drop --model, --resume, --data and --features");
+    }
+    if (out != null || checkpoint != null) {
+      throw new IllegalArgumentException(
+          "--recipe's model starts with a scattering transform, which Keras files cannot hold:"
+              + " drop --out and --checkpoint");
+    }
+    data = chosen.data.label();
+    batchSize = batchSize != null ? batchSize : chosen.batchSize;
+    learningRate = learningRate != null ? learningRate : chosen.learningRate;
+    l2NormClip = l2NormClip != null ? l2NormClip : chosen.l2NormClip;
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
+      epochs = chosen.epochs;
+    }
+    if (sgdOptions.momentum == null && (optimizer == null || optimizer == OptimizerChoice.sgd)) {
+      sgdOptions.momentum = chosen.momentum;
+    }
+    ema = ema != null ? ema : chosen.ema;
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--accountant")) {
+      accountant = chosen.accountant;
+    }
+    applied = chosen;
+    return chosen;
+  }
+
+  /** The settings a --recipe run has, as train options. */
+  private String recipeOptions(Double target) {
+    return String.format(
+        Locale.ROOT,
+        "--data %s --batch-size %d --learning-rate %s%s --epochs %d --l2-norm-clip %s%s"
+            + " --accountant %s%s",
+        data,
+        batchSize,
+        learningRate,
+        sgdOptions.momentum == null ? "" : " --momentum " + sgdOptions.momentum,
+        epochs,
+        l2NormClip,
+        ema == null ? "" : " --ema " + ema,
+        accountant,
+        target == null ? "" : " --target-epsilon " + target);
   }
 
   /**
@@ -1080,9 +1213,15 @@ final class TrainModelCommand implements Callable<Integer> {
     if (microbatches != null && microbatches < 0) {
       throw new IllegalArgumentException("--microbatches must be >= 0, got " + microbatches);
     }
-    if (model == null && resume == null) {
+    if (model == null && resume == null && recipe == null) {
       throw new IllegalArgumentException(
-          "give the model: --model FILE|tutorial-cnn, or --resume FILE to continue a checkpoint");
+          "give the model: --model FILE|tutorial-cnn, --recipe mnist|fashion-mnist, or --resume"
+              + " FILE to continue a checkpoint");
+    }
+    if (validationSplit != null && !(validationSplit > 0 && validationSplit < 1)) {
+      throw new IllegalArgumentException(
+          "--validation-split must be in (0, 1), e.g. 0.16667 (the last 10,000 of 60,000), got "
+              + validationSplit);
     }
     if (resume != null) {
       if (disjointData) {
