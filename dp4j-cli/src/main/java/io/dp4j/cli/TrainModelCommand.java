@@ -28,6 +28,7 @@ import io.dp4j.nn.optimizers.Adam;
 import io.dp4j.nn.optimizers.Optimizer;
 import io.dp4j.nn.optimizers.RMSprop;
 import io.dp4j.nn.optimizers.SGD;
+import io.dp4j.nn.train.FrozenFrontEnd;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.nn.train.NonFiniteWeightsException;
 import io.dp4j.nn.train.ParameterAveraging;
@@ -371,6 +372,9 @@ final class TrainModelCommand implements Callable<Integer> {
   /** The --recipe once its settings are filled in (null before, or without one). */
   private Recipe applied;
 
+  /** A --recipe model's fixed front end, applied to the data as preprocessing. */
+  private FrozenFrontEnd recipeFront;
+
   /**
    * The results of one training run.
    *
@@ -450,8 +454,15 @@ final class TrainModelCommand implements Callable<Integer> {
         s = new Sequential(MnistTutorial.cnn()).setSeed(seed);
         inputShape = new long[] {28, 28, 1};
       } else if (chosen != null) {
-        s = new Sequential(chosen.layers().toArray(Layer[]::new)).setSeed(seed);
-        inputShape = new long[] {28, 28, 1};
+        // the fixed front end is the data's preprocessing (its features cached on disk); the
+        // model trained is what follows it, as Sequential.fit would train on its cached output
+        List<Layer> layers = chosen.layers();
+        recipeFront = FrozenFrontEnd.of(layers, Recipe.IMAGE_SHAPE).orElseThrow();
+        s =
+            new Sequential(layers.subList(recipeFront.size(), layers.size()).toArray(Layer[]::new))
+                .setSeed(seed);
+        inputShape = recipeFront.outputShape();
+        s.setInputShape(inputShape);
       } else {
         keras = ModelIO.load(Path.of(model));
         s = keras.sequential();
@@ -734,6 +745,12 @@ final class TrainModelCommand implements Callable<Integer> {
       if (validation != null) {
         test = LabelledCsv.read(validation, label, inputShape, scale);
       }
+    } else if (recipeFront != null) {
+      Dataset[] builtIn =
+          builtInData(DataChoice.parse(data), dataDir, recipeFront.inputShape(), log);
+      FeatureCache cache = FeatureCache.beside();
+      train = cache.features(recipeFront, builtIn[0], log);
+      test = cache.features(recipeFront, builtIn[1], log);
     } else if (data != null) {
       Dataset[] builtIn = builtInData(DataChoice.parse(data), dataDir, inputShape, log);
       train = builtIn[0];
@@ -1099,6 +1116,7 @@ final class TrainModelCommand implements Callable<Integer> {
       sgdOptions.momentum = chosen.momentum;
     }
     ema = ema != null ? ema : chosen.ema;
+    delta = delta != null ? delta : Recipe.DELTA;
     if (!spec.commandLine().getParseResult().hasMatchedOption("--accountant")) {
       accountant = chosen.accountant;
     }
@@ -1111,7 +1129,7 @@ final class TrainModelCommand implements Callable<Integer> {
     return String.format(
         Locale.ROOT,
         "--data %s --batch-size %d --learning-rate %s%s --epochs %d --l2-norm-clip %s%s"
-            + " --accountant %s%s",
+            + " --accountant %s --delta %s%s",
         data,
         batchSize,
         learningRate,
@@ -1120,6 +1138,7 @@ final class TrainModelCommand implements Callable<Integer> {
         l2NormClip,
         ema == null ? "" : " --ema " + ema,
         accountant,
+        delta,
         target == null ? "" : " --target-epsilon " + target);
   }
 
