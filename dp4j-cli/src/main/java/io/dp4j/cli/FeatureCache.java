@@ -2,6 +2,7 @@ package io.dp4j.cli;
 
 import io.dp4j.data.Dataset;
 import io.dp4j.data.Mnist;
+import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.train.FrozenFrontEnd;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -62,7 +63,7 @@ final class FeatureCache {
       log.printf(
           Locale.ROOT,
           "Front end %s: features of %d examples read from %s (%.1f s)%n",
-          front.layers(),
+          describe(front),
           data.size(),
           file,
           (System.nanoTime() - start) / 1e9);
@@ -79,7 +80,7 @@ final class FeatureCache {
     log.printf(
         Locale.ROOT,
         "Front end %s: features of %d examples computed in %.1f s, kept in %s for the next run%n",
-        front.layers(),
+        describe(front),
         data.size(),
         seconds,
         file);
@@ -96,7 +97,8 @@ final class FeatureCache {
       throw new IllegalStateException("the JDK has no SHA-256", e);
     }
     sha.update(
-        (FORMAT + front + Arrays.toString(data.exampleShape())).getBytes(StandardCharsets.UTF_8));
+        (FORMAT + describe(front) + Arrays.toString(data.exampleShape()))
+            .getBytes(StandardCharsets.UTF_8));
     float[] x = data.features();
     ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : x) {
@@ -108,6 +110,28 @@ final class FeatureCache {
     }
     sha.update(chunk.flip());
     return HexFormat.of().formatHex(sha.digest());
+  }
+
+  /**
+   * The front end's layers with their settings: a layer's own {@code toString} (Scattering2D's J, L
+   * and order, GroupNormalization's groups and epsilon), or its class for a layer without one
+   * (Flatten: no settings), never the identity hash that would differ from run to run.
+   */
+  static String describe(FrozenFrontEnd front) {
+    StringBuilder text = new StringBuilder("[");
+    for (Layer layer : front.layers()) {
+      text.append(text.length() == 1 ? "" : ", ").append(describe(layer));
+    }
+    return text.append(']').toString();
+  }
+
+  private static String describe(Layer layer) {
+    try {
+      boolean own = layer.getClass().getMethod("toString").getDeclaringClass() != Object.class;
+      return own ? layer.toString() : layer.getClass().getSimpleName();
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException("every class has toString", e);
+    }
   }
 
   private static float[] read(Path file, int count) throws IOException {

@@ -748,9 +748,8 @@ final class TrainModelCommand implements Callable<Integer> {
     } else if (recipeFront != null) {
       Dataset[] builtIn =
           builtInData(DataChoice.parse(data), dataDir, recipeFront.inputShape(), log);
-      FeatureCache cache = FeatureCache.beside();
-      train = cache.features(recipeFront, builtIn[0], log);
-      test = cache.features(recipeFront, builtIn[1], log);
+      train = builtIn[0];
+      test = builtIn[1];
     } else if (data != null) {
       Dataset[] builtIn = builtInData(DataChoice.parse(data), dataDir, inputShape, log);
       train = builtIn[0];
@@ -766,6 +765,14 @@ final class TrainModelCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
       }
       train = train.slice(0, Math.min(limit, train.size()));
+    }
+    if (recipeFront != null) {
+      // after --limit (a quick run computes few features), before the split: the features of
+      // the whole training set are cached once for every validation split
+      FeatureCache cache =
+          dataDir == null ? FeatureCache.beside() : new FeatureCache(dataDir.resolve("features"));
+      train = cache.features(recipeFront, train, log);
+      test = validationSplit != null ? null : cache.features(recipeFront, test, log);
     }
     if (validationSplit != null) {
       int held = (int) Math.round(validationSplit * train.size());
