@@ -17,9 +17,17 @@ import java.util.Locale;
  * (docs/recipes.md lists the runs).
  */
 enum Recipe {
-  MNIST("mnist", TrainModelCommand.DataChoice.mnist, 8192, 4f, 0.9, 60, 0.1, 0.999),
+  MNIST("mnist", TrainModelCommand.DataChoice.mnist, 8192, 16f, 0.9, 60, 0.1, 0.99, true),
   FASHION_MNIST(
-      "fashion-mnist", TrainModelCommand.DataChoice.fashion_mnist, 8192, 4f, 0.9, 60, 0.1, 0.999);
+      "fashion-mnist",
+      TrainModelCommand.DataChoice.fashion_mnist,
+      8192,
+      16f,
+      0.9,
+      60,
+      0.1,
+      0.99,
+      true);
 
   /**
    * The accountant of the σ calibration: PLD's ε is the tighter bound of the same noise, so the
@@ -47,6 +55,7 @@ enum Recipe {
   final int epochs;
   final double l2NormClip;
   final double ema;
+  final boolean emaWarmup;
 
   Recipe(
       String label,
@@ -56,7 +65,8 @@ enum Recipe {
       double momentum,
       int epochs,
       double l2NormClip,
-      double ema) {
+      double ema,
+      boolean emaWarmup) {
     this.label = label;
     this.data = data;
     this.batchSize = batchSize;
@@ -65,6 +75,7 @@ enum Recipe {
     this.epochs = epochs;
     this.l2NormClip = l2NormClip;
     this.ema = ema;
+    this.emaWarmup = emaWarmup;
   }
 
   /**

@@ -1122,7 +1122,10 @@ final class TrainModelCommand implements Callable<Integer> {
     if (sgdOptions.momentum == null && (optimizer == null || optimizer == OptimizerChoice.sgd)) {
       sgdOptions.momentum = chosen.momentum;
     }
-    ema = ema != null ? ema : chosen.ema;
+    if (ema == null) {
+      ema = chosen.ema;
+      emaWarmup |= chosen.emaWarmup;
+    }
     delta = delta != null ? delta : Recipe.DELTA;
     if (!spec.commandLine().getParseResult().hasMatchedOption("--accountant")) {
       accountant = chosen.accountant;
@@ -1143,7 +1146,7 @@ final class TrainModelCommand implements Callable<Integer> {
         sgdOptions.momentum == null ? "" : " --momentum " + sgdOptions.momentum,
         epochs,
         l2NormClip,
-        ema == null ? "" : " --ema " + ema,
+        ema == null ? "" : " --ema " + ema + (emaWarmup ? " --ema-warmup" : ""),
         accountant,
         delta,
         target == null ? "" : " --target-epsilon " + target);
