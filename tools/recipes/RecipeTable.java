@@ -41,6 +41,10 @@ public final class RecipeTable {
             {"Tramèr & Boneh 2021, end-to-end tanh CNN", 3.0, 86.0}
           });
 
+  /** The targets of issue 13 (%), at epsilon 1 and 3. */
+  private static final Map<String, List<Double>> TARGETS =
+      Map.of("mnist", List.of(97.5, 98.8), "fashion-mnist", List.of(86.0, 90.0));
+
   public static void main(String[] args) throws IOException {
     Path runs = Path.of(args[0]);
     Path docs = Path.of(args[1]);
@@ -121,6 +125,9 @@ public final class RecipeTable {
     chart.getStyler().setDecimalPattern("0.#");
     XYSeries ours = chart.addSeries("dp4j recipe (mean, sd bars where 3 runs)", x, y, e);
     ours.setMarker(SeriesMarkers.CIRCLE);
+    XYSeries target = chart.addSeries("target (issue 13)", List.of(1.0, 3.0), TARGETS.get(data));
+    target.setMarker(SeriesMarkers.TRIANGLE_UP);
+    target.setLineStyle(org.knowm.xchart.style.lines.SeriesLines.NONE);
     for (Object[] anchor : ANCHORS.get(data)) {
       XYSeries s =
           chart.addSeries(
