@@ -406,7 +406,7 @@ final class TrainModelCommand implements Callable<Integer> {
     Recipe chosen = recipe == null ? null : Recipe.parse(recipe);
     return run(
         chosen != null && targetEpsilon == null && noiseMultiplier == null
-            ? Recipe.DEFAULT_TARGET_EPSILON
+            ? Double.valueOf(Recipe.DEFAULT_TARGET_EPSILON)
             : targetEpsilon);
   }
 

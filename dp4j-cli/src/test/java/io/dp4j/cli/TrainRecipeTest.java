@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dp4j.data.Mnist;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,22 +35,26 @@ class TrainRecipeTest {
     return dir;
   }
 
-  private static CommandRun recipeRun(Path dir) {
-    return CommandRun.of(
-        "train",
-        "--recipe",
-        "mnist",
-        "--data-dir",
-        dir.toString(),
-        "--limit",
-        "400",
-        "--validation-split",
-        "0.25",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "100",
-        "--json");
+  private static CommandRun recipeRun(Path dir, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--recipe",
+                "mnist",
+                "--data-dir",
+                dir.toString(),
+                "--limit",
+                "400",
+                "--validation-split",
+                "0.25",
+                "--epochs",
+                "2",
+                "--batch-size",
+                "100",
+                "--json"));
+    args.addAll(List.of(more));
+    return CommandRun.of(args.toArray(String[]::new));
   }
 
   @Test
