@@ -115,13 +115,13 @@ public final class RecipeTable {
             .width(720)
             .height(440)
             .title("dp4j train --recipe " + data + ": test accuracy against epsilon (delta 1e-5)")
-            .xAxisTitle("epsilon (log scale)")
+            .xAxisTitle("epsilon (PLD; the runs also report RDP)")
             .yAxisTitle("test accuracy %")
             .build();
     chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setMarkerSize(8);
-    chart.getStyler().setXAxisLogarithmic(true);
+    chart.getStyler().setXAxisMin(0.0);
     chart.getStyler().setDecimalPattern("0.#");
     XYSeries ours = chart.addSeries("dp4j recipe (mean, sd bars where 3 runs)", x, y, e);
     ours.setMarker(SeriesMarkers.CIRCLE);
