@@ -1252,6 +1252,11 @@ final class TrainModelCommand implements Callable<Integer> {
           "--validation-split must be in (0, 1), e.g. 0.16667 (the last 10,000 of 60,000), got "
               + validationSplit);
     }
+    if (validationSplit != null && (validation != null || testFeatures != null)) {
+      throw new IllegalArgumentException(
+          "--validation-split holds out part of the training data in place of a test set: drop"
+              + " --validation or --test-features/--test-labels, or --validation-split");
+    }
     if (resume != null) {
       if (disjointData) {
         throw new IllegalArgumentException(
