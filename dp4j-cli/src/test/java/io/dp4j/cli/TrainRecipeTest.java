@@ -106,5 +106,8 @@ class TrainRecipeTest {
     CommandRun out = CommandRun.of("train", "--recipe", "mnist", "--out", "m.keras");
     assertThat(out.exitCode()).isEqualTo(2);
     assertThat(out.err()).contains("drop --out and --checkpoint");
+    CommandRun split = CommandRun.of("train", "--recipe", "mnist", "--validation-split", "1");
+    assertThat(split.exitCode()).isEqualTo(2);
+    assertThat(split.err()).contains("--validation-split must be in (0, 1)");
   }
 }
