@@ -16,6 +16,7 @@ import io.dp4j.io.keras.ModelIO;
 import io.dp4j.io.keras.PrivacyRecord;
 import io.dp4j.io.keras.TrainingCheckpoint;
 import io.dp4j.nn.Sequential;
+import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.losses.BinaryCrossentropy;
 import io.dp4j.nn.losses.CategoricalCrossentropy;
 import io.dp4j.nn.losses.Loss;
@@ -27,6 +28,7 @@ import io.dp4j.nn.optimizers.Adam;
 import io.dp4j.nn.optimizers.Optimizer;
 import io.dp4j.nn.optimizers.RMSprop;
 import io.dp4j.nn.optimizers.SGD;
+import io.dp4j.nn.train.FrozenFrontEnd;
 import io.dp4j.nn.train.Metric;
 import io.dp4j.nn.train.NonFiniteWeightsException;
 import io.dp4j.nn.train.ParameterAveraging;
@@ -132,6 +134,25 @@ final class TrainModelCommand implements Callable<Integer> {
       return this == mnist ? "mnist" : "fashion-mnist";
     }
   }
+
+  @Option(
+      names = "--recipe",
+      paramLabel = "mnist|fashion-mnist",
+      description =
+          "Run the best setting found for this built-in data set (docs/recipes.md): ScatterNet"
+              + " features + GroupNorm + a linear model, with its batch size, learning rate,"
+              + " momentum, epochs, clipping norm and parameter averaging; --target-epsilon"
+              + " defaults to 3. Options given beside it override its settings.")
+  String recipe;
+
+  @Option(
+      names = "--validation-split",
+      paramLabel = "F",
+      description =
+          "Hold out the last round(F N) of the N training examples (as Keras' validation_split,"
+              + " F in (0, 1)): train on the others and report accuracy on them instead of the"
+              + " test set, for choosing hyperparameters without looking at the test set.")
+  Double validationSplit;
 
   @Option(
       names = "--model",
@@ -363,6 +384,12 @@ final class TrainModelCommand implements Callable<Integer> {
 
   @Mixin AugmentationOptions augmentationOptions;
 
+  /** The --recipe once its settings are filled in (null before, or without one). */
+  private Recipe applied;
+
+  /** A --recipe model's fixed front end, applied to the data as preprocessing. */
+  private FrozenFrontEnd recipeFront;
+
   /**
    * The results of one training run.
    *
@@ -404,9 +431,13 @@ final class TrainModelCommand implements Callable<Integer> {
     return run().exitCode();
   }
 
-  /** Trains with the --target-epsilon given, if any. */
+  /** Trains with the --target-epsilon given, if any (a --recipe's default without one). */
   Result run() throws IOException {
-    return run(targetEpsilon);
+    Recipe chosen = recipe == null ? null : Recipe.parse(recipe);
+    return run(
+        chosen != null && targetEpsilon == null && noiseMultiplier == null
+            ? Double.valueOf(Recipe.DEFAULT_TARGET_EPSILON)
+            : targetEpsilon);
   }
 
   /**
@@ -415,6 +446,7 @@ final class TrainModelCommand implements Callable<Integer> {
    * result (1 when refused: no other field is then set).
    */
   Result run(Double target) throws IOException {
+    Recipe chosen = recipe == null ? null : applyRecipe(Recipe.parse(recipe));
     validate(target);
     TrainingCheckpoint.Settings resumed =
         resume == null ? null : TrainingCheckpoint.settings(resume);
@@ -425,7 +457,18 @@ final class TrainModelCommand implements Callable<Integer> {
     PrintWriter log = json ? spec.commandLine().getErr() : o;
     PrintWriter err = spec.commandLine().getErr();
     boolean builtinModel = TUTORIAL_CNN.equals(model);
-    String modelName = model != null ? model : "the model of " + resume;
+    String modelName =
+        chosen != null ? chosen.modelName() : model != null ? model : "the model of " + resume;
+    if (chosen != null) {
+      log.println(
+          "Recipe "
+              + chosen.label
+              + ": "
+              + modelName
+              + ", "
+              + recipeOptions(target)
+              + " (options given beside --recipe override its own)");
+    }
     KerasModel keras = null;
     ClusterTable cluster = null;
     try {
@@ -441,6 +484,16 @@ final class TrainModelCommand implements Callable<Integer> {
       } else if (builtinModel) {
         s = new Sequential(MnistTutorial.cnn()).setSeed(seed);
         inputShape = new long[] {28, 28, 1};
+      } else if (chosen != null) {
+        // the fixed front end is the data's preprocessing (its features cached on disk); the
+        // model trained is what follows it, as Sequential.fit would train on its cached output
+        List<Layer> layers = chosen.layers();
+        recipeFront = FrozenFrontEnd.of(layers, Recipe.IMAGE_SHAPE).orElseThrow();
+        s =
+            new Sequential(layers.subList(recipeFront.size(), layers.size()).toArray(Layer[]::new))
+                .setSeed(seed);
+        inputShape = recipeFront.outputShape();
+        s.setInputShape(inputShape);
       } else {
         keras = ModelIO.load(Path.of(model));
         s = keras.sequential();
@@ -592,7 +645,7 @@ final class TrainModelCommand implements Callable<Integer> {
       s.setParameterAveraging(parameterAveraging());
       s.compile(
           dpOptimizer(c, sigma, lr, augmentation, plan, modelStepsBefore),
-          lossFunction(lossChoice, fromLogits || builtinModel),
+          lossFunction(lossChoice, fromLogits || builtinModel || chosen != null),
           chosenMetrics.toArray(Metric[]::new));
       if (resume != null) {
         TrainingCheckpoint.restoreOptimizerState(s, resume);
@@ -823,6 +876,11 @@ final class TrainModelCommand implements Callable<Integer> {
       if (validation != null) {
         test = LabelledCsv.read(validation, label, inputShape, scale);
       }
+    } else if (recipeFront != null) {
+      Dataset[] builtIn =
+          builtInData(DataChoice.parse(data), dataDir, recipeFront.inputShape(), log);
+      train = builtIn[0];
+      test = builtIn[1];
     } else if (data != null) {
       Dataset[] builtIn = builtInData(DataChoice.parse(data), dataDir, inputShape, log);
       train = builtIn[0];
@@ -839,22 +897,49 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       train = train.slice(0, Math.min(limit, train.size()));
     }
-    Dataset validation = null;
-    if (holdout != null) {
-      int n = train.size();
-      int m = (int) Math.ceil(holdout * n);
-      if (m < 1 || m >= n) {
-        throw new IllegalArgumentException(
-            "--validation-fraction "
-                + holdout
-                + " of "
-                + n
-                + " training examples leaves no validation or no training example");
-      }
-      validation = train.slice(n - m, n);
-      train = train.slice(0, n - m);
+    if (recipeFront != null) {
+      // after --limit (a quick run computes few features), before the split: the features of
+      // the whole training set are cached once for every validation split
+      FeatureCache cache =
+          dataDir == null ? FeatureCache.beside() : new FeatureCache(dataDir.resolve("features"));
+      train = cache.features(recipeFront, train, log);
+      test = validationSplit != null ? null : cache.features(recipeFront, test, log);
     }
-    return new Dataset[] {train, test, validation};
+    Dataset heldOut = null;
+    if (validationSplit != null) {
+      Dataset[] split = holdOut(train, validationSplit, "--validation-split");
+      train = split[0];
+      test = split[1];
+      log.printf(
+          Locale.ROOT,
+          "Validation split: training on the first %d training examples, accuracy reported on the"
+              + " last %d (the test set is not used)%n",
+          train.size(),
+          test.size());
+    } else if (holdout != null) {
+      Dataset[] split = holdOut(train, holdout, "--validation-fraction");
+      train = split[0];
+      heldOut = split[1];
+    }
+    return new Dataset[] {train, test, heldOut};
+  }
+
+  /** The first and the last {@code fraction} of {@code train}, each at least one example. */
+  private static Dataset[] holdOut(Dataset train, double fraction, String option) {
+    int held = (int) Math.round(fraction * train.size());
+    if (held < 1 || held >= train.size()) {
+      throw new IllegalArgumentException(
+          option
+              + " "
+              + fraction
+              + " holds out "
+              + held
+              + " of the "
+              + train.size()
+              + " training examples: it must leave at least one on each side");
+    }
+    int at = train.size() - held;
+    return new Dataset[] {train.slice(0, at), train.slice(at, train.size())};
   }
 
   /**
@@ -925,21 +1010,22 @@ final class TrainModelCommand implements Callable<Integer> {
     if (run.test() != null) {
       if (!Double.isNaN(run.testAccuracy())) {
         summary.put(
-            "test accuracy",
+            evaluatedSplit() + " accuracy",
             String.format(
                 Locale.ROOT,
-                "%.4f (%d held-out test examples)",
+                "%.4f (%d held-out %s examples)",
                 run.testAccuracy(),
-                run.test().size()));
+                run.test().size(),
+                evaluatedSplit()));
       }
       for (Metric metric : run.metrics()) {
         if (metric != Metric.ACCURACY) {
           summary.put(
-              "test " + metric.key(),
+              evaluatedSplit() + " " + metric.key(),
               String.format(Locale.ROOT, "%.4f", run.evaluation().get(metric.key())));
         }
       }
-      summary.put("test loss", String.format(Locale.ROOT, "%.4f", run.testLoss()));
+      summary.put(evaluatedSplit() + " loss", String.format(Locale.ROOT, "%.4f", run.testLoss()));
     }
     summary.put(
         "training loss",
@@ -1071,13 +1157,22 @@ final class TrainModelCommand implements Callable<Integer> {
     TrainingPlan plan = run.plan();
     TrainingResult result = run.result();
     ObjectNode node = Json.object();
-    Json.putNumber(node, "test_accuracy", run.testAccuracy());
-    Json.putNumber(node, "test_loss", run.testLoss());
+    if (recipe != null) {
+      node.put("recipe", Recipe.parse(recipe).label);
+      node.put("model", run.modelName());
+    }
+    String prefix = evaluatedSplit() + "_";
+    Json.putNumber(node, prefix + "accuracy", run.testAccuracy());
+    Json.putNumber(node, prefix + "loss", run.testLoss());
     for (Metric metric : run.metrics()) {
       if (metric != Metric.ACCURACY) {
         Json.putNumber(
-            node, "test_" + metric.key(), run.evaluation().getOrDefault(metric.key(), Double.NaN));
+            node, prefix + metric.key(), run.evaluation().getOrDefault(metric.key(), Double.NaN));
       }
+    }
+    if (validationSplit != null) {
+      node.put("validation_split", validationSplit);
+      node.put("validation_examples", run.test().size());
     }
     EpsilonFormat.putJson(node, "epsilon_rdp", result.rdp().epsilon());
     EpsilonFormat.putJson(node, "epsilon_pld", result.pld().epsilon());
@@ -1126,7 +1221,8 @@ final class TrainModelCommand implements Callable<Integer> {
       node.put("partitions", run.partitions());
     }
     Json.putNumber(node, "loss", run.lastLoss());
-    DpCoverage.put(node, List.of("loss"), run.test() == null ? List.of() : testKeys(run.metrics()));
+    DpCoverage.put(
+        node, List.of("loss"), run.test() == null ? List.of() : testKeys(run.metrics(), prefix));
     node.set("privacy", record.toJson());
     return node;
   }
@@ -1140,15 +1236,78 @@ final class TrainModelCommand implements Callable<Integer> {
     return emaWarmup ? averaging.withWarmup() : averaging;
   }
 
-  /** The JSON keys of the test-set figures {@code --json} prints. */
-  private static List<String> testKeys(List<Metric> chosen) {
-    List<String> keys = new ArrayList<>(List.of("test_accuracy", "test_loss"));
+  /** The JSON keys of the held-out figures {@code --json} prints, {@code prefix} first. */
+  private static List<String> testKeys(List<Metric> chosen, String prefix) {
+    List<String> keys = new ArrayList<>(List.of(prefix + "accuracy", prefix + "loss"));
     for (Metric metric : chosen) {
       if (metric != Metric.ACCURACY) {
-        keys.add("test_" + metric.key());
+        keys.add(prefix + metric.key());
       }
     }
     return keys;
+  }
+
+  /** What the held-out figures are measured on: "validation" with --validation-split, "test". */
+  private String evaluatedSplit() {
+    return validationSplit != null ? "validation" : "test";
+  }
+
+  /**
+   * Fills the options left unset from {@code chosen} and refuses those a recipe cannot take: it
+   * brings its own model and data, and Keras cannot hold its scattering layer (no --out, no
+   * checkpoint).
+   */
+  private Recipe applyRecipe(Recipe chosen) {
+    if (applied != null) {
+      return applied; // a sweep runs the same command once per target
+    }
+    if (model != null || resume != null || data != null || features != null) {
+      throw new IllegalArgumentException(
+          "--recipe brings its own model and data: drop --model, --resume, --data and --features");
+    }
+    if (out != null || checkpoint != null) {
+      throw new IllegalArgumentException(
+          "--recipe's model starts with a scattering transform, which Keras files cannot hold:"
+              + " drop --out and --checkpoint");
+    }
+    data = chosen.data.label();
+    batchSize = batchSize != null ? batchSize : chosen.batchSize;
+    learningRate = learningRate != null ? learningRate : chosen.learningRate;
+    l2NormClip = l2NormClip != null ? l2NormClip : chosen.l2NormClip;
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
+      epochs = chosen.epochs;
+    }
+    if (sgdOptions.momentum == null && (optimizer == null || optimizer == OptimizerChoice.sgd)) {
+      sgdOptions.momentum = chosen.momentum;
+    }
+    if (ema == null) {
+      ema = chosen.ema;
+      emaWarmup |= chosen.emaWarmup;
+    }
+    delta = delta != null ? delta : Recipe.DELTA;
+    if (!spec.commandLine().getParseResult().hasMatchedOption("--accountant")) {
+      accountant = chosen.accountant;
+    }
+    applied = chosen;
+    return chosen;
+  }
+
+  /** The settings a --recipe run has, as train options. */
+  private String recipeOptions(Double target) {
+    return String.format(
+        Locale.ROOT,
+        "--data %s --batch-size %d --learning-rate %s%s --epochs %d --l2-norm-clip %s%s"
+            + " --accountant %s --delta %s%s",
+        data,
+        batchSize,
+        learningRate,
+        sgdOptions.momentum == null ? "" : " --momentum " + sgdOptions.momentum,
+        epochs,
+        l2NormClip,
+        ema == null ? "" : " --ema " + ema + (emaWarmup ? " --ema-warmup" : ""),
+        accountant,
+        delta,
+        target == null ? "" : " --target-epsilon " + target);
   }
 
   /**
@@ -1251,9 +1410,20 @@ final class TrainModelCommand implements Callable<Integer> {
     if (microbatches != null && microbatches < 0) {
       throw new IllegalArgumentException("--microbatches must be >= 0, got " + microbatches);
     }
-    if (model == null && resume == null) {
+    if (model == null && resume == null && recipe == null) {
       throw new IllegalArgumentException(
-          "give the model: --model FILE|tutorial-cnn, or --resume FILE to continue a checkpoint");
+          "give the model: --model FILE|tutorial-cnn, --recipe mnist|fashion-mnist, or --resume"
+              + " FILE to continue a checkpoint");
+    }
+    if (validationSplit != null && !(validationSplit > 0 && validationSplit < 1)) {
+      throw new IllegalArgumentException(
+          "--validation-split must be in (0, 1), e.g. 0.16667 (the last 10,000 of 60,000), got "
+              + validationSplit);
+    }
+    if (validationSplit != null && (validation != null || testFeatures != null)) {
+      throw new IllegalArgumentException(
+          "--validation-split holds out part of the training data in place of a test set: drop"
+              + " --validation or --test-features/--test-labels, or --validation-split");
     }
     if (resume != null) {
       if (disjointData) {

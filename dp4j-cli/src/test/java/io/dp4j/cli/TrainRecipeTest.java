@@ -1,0 +1,113 @@
+package io.dp4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dp4j.data.Mnist;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code train --recipe}: the recipe's settings run and are reported, options beside it override
+ * them, its front-end features are cached, and {@code --validation-split} holds out the end of the
+ * training set. Kept to seconds with --limit (features of a few hundred images) and two epochs.
+ */
+class TrainRecipeTest {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  @TempDir Path tmp;
+
+  /** MNIST's files (fetched when not cached) linked into a folder of the test's own. */
+  private Path mnistDir() throws Exception {
+    Path from = Mnist.load().directory();
+    Path dir = Files.createDirectories(tmp.resolve("mnist"));
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path file : files.toList()) {
+        Files.createSymbolicLink(dir.resolve(file.getFileName()), file);
+      }
+    }
+    return dir;
+  }
+
+  private static CommandRun recipeRun(Path dir, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--recipe",
+                "mnist",
+                "--data-dir",
+                dir.toString(),
+                "--limit",
+                "400",
+                "--validation-split",
+                "0.25",
+                "--epochs",
+                "2",
+                "--batch-size",
+                "100",
+                "--json"));
+    args.addAll(List.of(more));
+    return CommandRun.of(args.toArray(String[]::new));
+  }
+
+  @Test
+  void recipeRunsItsSettingsWithOverridesAndCachesItsFeatures() throws Exception {
+    Path dir = mnistDir();
+    CommandRun run = recipeRun(dir);
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode json = MAPPER.readTree(run.out());
+    assertThat(json.get("recipe").asText()).isEqualTo("mnist");
+    assertThat(json.get("model").asText()).isEqualTo(Recipe.MNIST.modelName());
+    // the recipe's own settings
+    assertThat(json.get("learning_rate").asDouble()).isEqualTo(Recipe.MNIST.learningRate);
+    assertThat(json.get("momentum").asDouble()).isEqualTo(Recipe.MNIST.momentum);
+    assertThat(json.get("l2_norm_clip").asDouble()).isEqualTo(Recipe.MNIST.l2NormClip);
+    assertThat(json.get("parameter_averaging").get("ema").asDouble()).isEqualTo(Recipe.MNIST.ema);
+    assertThat(json.get("target_epsilon").asDouble()).isEqualTo(Recipe.DEFAULT_TARGET_EPSILON);
+    assertThat(json.get("epsilon_pld").asDouble()).isLessThanOrEqualTo(3);
+    assertThat(json.get("privacy").get("accountant").asText()).isEqualTo("pld");
+    assertThat(json.get("delta").asDouble()).isEqualTo(1e-5);
+    // the options given beside it
+    assertThat(json.get("epochs").asInt()).isEqualTo(2);
+    assertThat(json.get("sampling_rate").asDouble()).isEqualTo(100.0 / 300);
+    // the last quarter of the first 400 training images held out; no test-set figures
+    assertThat(json.get("examples").asInt()).isEqualTo(300);
+    assertThat(json.get("validation_examples").asInt()).isEqualTo(100);
+    assertThat(json.get("validation_accuracy").asDouble()).isBetween(0.0, 1.0);
+    assertThat(json.has("test_accuracy")).isFalse();
+    assertThat(run.err())
+        .contains("Recipe mnist: " + Recipe.MNIST.modelName())
+        .contains("--batch-size 100")
+        .contains("--momentum " + Recipe.MNIST.momentum)
+        .contains("features of 400 examples computed")
+        .contains("the test set is not used");
+
+    CommandRun again = recipeRun(dir);
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.err())
+        .contains("features of 400 examples read from " + dir.resolve("features"));
+  }
+
+  @Test
+  void recipeRefusesAModelOfItsOwnAndAnUnknownName() {
+    CommandRun withModel = CommandRun.of("train", "--recipe", "mnist", "--model", "tutorial-cnn");
+    assertThat(withModel.exitCode()).isEqualTo(2);
+    assertThat(withModel.err()).contains("--recipe brings its own model and data");
+    CommandRun unknown = CommandRun.of("train", "--recipe", "cifar10");
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err()).contains("--recipe must be mnist or fashion-mnist, got \"cifar10\"");
+    CommandRun out = CommandRun.of("train", "--recipe", "mnist", "--out", "m.keras");
+    assertThat(out.exitCode()).isEqualTo(2);
+    assertThat(out.err()).contains("drop --out and --checkpoint");
+    CommandRun split = CommandRun.of("train", "--recipe", "mnist", "--validation-split", "1");
+    assertThat(split.exitCode()).isEqualTo(2);
+    assertThat(split.err()).contains("--validation-split must be in (0, 1)");
+  }
+}
