@@ -46,19 +46,12 @@ class PrivateSweepCommandTest {
   private CommandRun sweep(String... options) {
     List<String> args = new ArrayList<>(List.of("sweep", "--private"));
     args.addAll(List.of(options));
+    args.addAll(train.withTest(test));
     args.addAll(
         List.of(
             "--model",
             model.toString(),
             "--from-logits",
-            "--features",
-            train.features().toString(),
-            "--labels",
-            train.labels().toString(),
-            "--test-features",
-            test.features().toString(),
-            "--test-labels",
-            test.labels().toString(),
             "--epochs",
             "2",
             "--batch-size",

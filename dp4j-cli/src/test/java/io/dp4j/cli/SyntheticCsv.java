@@ -3,6 +3,7 @@ package io.dp4j.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -34,5 +35,18 @@ record SyntheticCsv(Path features, Path labels) {
     Files.writeString(xs, x);
     Files.writeString(ys, y);
     return new SyntheticCsv(xs, ys);
+  }
+
+  /** The options that give these files as training data and {@code test}'s as test data. */
+  List<String> withTest(SyntheticCsv test) {
+    return List.of(
+        "--features",
+        features.toString(),
+        "--labels",
+        labels.toString(),
+        "--test-features",
+        test.features().toString(),
+        "--test-labels",
+        test.labels().toString());
   }
 }
