@@ -10,6 +10,7 @@ import io.dp4j.privacy.cluster.ClusterEngine;
 import io.dp4j.privacy.cluster.ClusterTable;
 import io.dp4j.privacy.cluster.ModelFactory;
 import java.util.Locale;
+import java.util.ServiceLoader;
 
 /**
  * {@code train --master}: the training table opened on a cluster by the engine on the class path
@@ -34,7 +35,8 @@ final class ClusterData {
   /**
    * The engine on the class path that serves {@code master}.
    *
-   * @throws IllegalArgumentException if there is none (the Spark jars are not on the class path)
+   * @throws IllegalArgumentException if there is none: the Spark jars are not on the class path, or
+   *     the master is none of theirs
    */
   static ClusterEngine engine(String master) {
     return ClusterEngine.forMaster(master)
@@ -43,9 +45,13 @@ final class ClusterData {
                 new IllegalArgumentException(
                     "--master "
                         + master
-                        + ": no cluster engine on the class path serves it (Spark masters:"
-                        + " local[N], spark://HOST:PORT); "
-                        + BUILD_HINT));
+                        + (ServiceLoader.load(ClusterEngine.class).findFirst().isPresent()
+                            ? ": not a master the cluster engines on the class path serve;"
+                                + " Spark's are local, local[N], local[*], spark://HOST:PORT,"
+                                + " yarn and k8s://..."
+                            : ": no cluster engine on the class path serves it (Spark masters:"
+                                + " local[N], spark://HOST:PORT); "
+                                + BUILD_HINT)));
   }
 
   /**

@@ -184,5 +184,10 @@ class TrainOnSparkCommandTest {
                 "train", "--model", model.toString(), "--data", "mnist", "--master", "local[2]"));
     assertThat(builtIn.exitCode()).isEqualTo(2);
     assertThat(builtIn.err()).contains("--master trains on --data FILE.csv|FILE.parquet");
+    // with the Spark engine on the class path, a master it does not serve is a bad value, not a
+    // missing build
+    Run bogus = run(train(model, data, "--master", "bogus"));
+    assertThat(bogus.exitCode()).isEqualTo(2);
+    assertThat(bogus.err()).contains("--master bogus", "local[N]").doesNotContain("mvn");
   }
 }
