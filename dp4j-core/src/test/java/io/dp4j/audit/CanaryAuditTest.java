@@ -42,12 +42,7 @@ class CanaryAuditTest {
     try (Sequential model =
         new Sequential(Dense.builder().setUnits(32).optInputShape(32).build())) {
       CanaryAuditResult r =
-          CanaryAudit.builder()
-              .setCanaries(1000)
-              .optGuessesPerSide(50)
-              .optScore(score)
-              .optSeed(14)
-              .build()
+          thousandCanaries(score)
               .whiteBox(
                   model,
                   new DPKerasSGDOptimizer(1.0, sigma, 0, 0.1f),
@@ -119,12 +114,7 @@ class CanaryAuditTest {
                 .build(),
             Dense.builder().setUnits(3).build())) {
       model.setSeed(14);
-      return CanaryAudit.builder()
-          .setCanaries(1000)
-          .optGuessesPerSide(50)
-          .optScore(score)
-          .optSeed(14)
-          .build()
+      return thousandCanaries(score)
           .whiteBox(
               model,
               new DPKerasSGDOptimizer(1.0, sigma, 0, 0.1f),
@@ -204,5 +194,15 @@ class CanaryAuditTest {
     }
     assertThatThrownBy(() -> CanaryAudit.builder().setCanaries(10).optGuessesPerSide(6).build())
         .hasMessageContaining("= [1, 5], got 6");
+  }
+
+  /** 1,000 canaries, 50 guesses on each side, scored with {@code score}, seed 14. */
+  private static CanaryAudit thousandCanaries(CanaryAudit.Score score) {
+    return CanaryAudit.builder()
+        .setCanaries(1000)
+        .optGuessesPerSide(50)
+        .optScore(score)
+        .optSeed(14)
+        .build();
   }
 }

@@ -102,6 +102,17 @@ class SparkTableTest {
         .hasMessageContaining("[f0, f1, f2, f3, y]");
   }
 
+  /** Two epochs of 5 steps on the table's N rows (expected batch 20), σ 1.1, δ 1e-3. */
+  private static TrainingPlan twoEpochsOfFiveSteps() {
+    return TrainingPlan.builder()
+        .setExamples(N)
+        .setExpectedBatchSize(20)
+        .optEpochs(2)
+        .optNoiseMultiplier(1.1)
+        .optDelta(1e-3)
+        .build();
+  }
+
   /**
    * Two epochs of 5 steps charged to a ledger: before each step runs on the driver, the ledger
    * durably holds it (read back from the database), counted over both epochs; the run ends finished
@@ -110,14 +121,7 @@ class SparkTableTest {
   @Test
   void aLedgerChargedRunChargesEachStepOnceBeforeItRuns() throws IOException {
     Mlp recipe = new Mlp(3);
-    TrainingPlan plan =
-        TrainingPlan.builder()
-            .setExamples(N)
-            .setExpectedBatchSize(20)
-            .optEpochs(2)
-            .optNoiseMultiplier(1.1)
-            .optDelta(1e-3)
-            .build();
+    TrainingPlan plan = twoEpochsOfFiveSteps();
     try (ClusterTable table = open(csv(tmp, N, "label"));
         PrivacyLedger ledger = PrivacyLedger.open(tmp.resolve("ledger.db"));
         Sequential model = recipe.create()) {
@@ -162,14 +166,7 @@ class SparkTableTest {
   @Test
   void aRunOverTheBudgetIsRefusedBeforeAnyStep() throws IOException {
     Mlp recipe = new Mlp(3);
-    TrainingPlan plan =
-        TrainingPlan.builder()
-            .setExamples(N)
-            .setExpectedBatchSize(20)
-            .optEpochs(2)
-            .optNoiseMultiplier(1.1)
-            .optDelta(1e-3)
-            .build();
+    TrainingPlan plan = twoEpochsOfFiveSteps();
     try (ClusterTable table = open(csv(tmp, N, "label"));
         PrivacyLedger ledger = PrivacyLedger.open(tmp.resolve("ledger.db"));
         Sequential model = recipe.create()) {
