@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,46 +55,7 @@ final class CanaryCommand implements Callable<Integer> {
       description = "A Keras model file (.json, .h5, .keras), or tutorial-cnn, as for train.")
   String model;
 
-  @Option(
-      names = "--data",
-      paramLabel = "mnist|fashion-mnist|FILE.csv",
-      description =
-          "A built-in data set (its training split), or a CSV with a header row whose --label"
-              + " column holds class indices; instead of --features/--labels.")
-  String data;
-
-  @Option(
-      names = "--label",
-      paramLabel = "COLUMN",
-      description = "The label column of a --data CSV.")
-  String label;
-
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the built-in data is.")
-  Path dataDir;
-
-  @Option(
-      names = "--features",
-      paramLabel = "FILE",
-      description = "Examples: CSV (one per row) or IDX (first axis: examples).")
-  Path features;
-
-  @Option(
-      names = "--labels",
-      paramLabel = "FILE",
-      description = "Class indices: CSV (one row per example) or IDX.")
-  Path labels;
-
-  @Option(
-      names = "--limit",
-      paramLabel = "N",
-      description = "Use the first N examples only (quick runs).")
-  Integer limit;
-
-  @Option(
-      names = "--scale",
-      defaultValue = "1",
-      description = "Multiply every file feature by this. Default: ${DEFAULT-VALUE}.")
-  float scale;
+  @Mixin DataOptions dataOptions;
 
   @Option(
       names = "--from-logits",
@@ -208,7 +170,7 @@ final class CanaryCommand implements Callable<Integer> {
       }
       // the canaries take part in this run only: a trained model's earlier steps do not see them
       ModelPrivacy.of(s).privacyLog().continueOnDisjointData();
-      Dataset train = readData(inputShape, log);
+      Dataset train = dataOptions.read(inputShape, new long[0], log).train();
       int n = train.size();
       int b = batchSize != null ? batchSize : builtinModel ? MnistTutorial.BATCH_SIZE : 256;
       if (b > n) {
@@ -243,8 +205,7 @@ final class CanaryCommand implements Callable<Integer> {
           new SparseCategoricalCrossentropy(logits, Reduction.NONE);
       // a label the model cannot take is bad input, named by file and line before the run
       s.compile(optimizer, loss);
-      DataLines.checkLabels(
-          s, train, TrainModelCommand.isCsv(data) ? Path.of(data) : labels, data != null);
+      DataLines.checkLabels(s, train, dataOptions.labelFile(), dataOptions.isCsv());
       CanaryAudit.Builder builder =
           CanaryAudit.builder()
               .setCanaries(canaries)
@@ -330,38 +291,7 @@ final class CanaryCommand implements Callable<Integer> {
     if (delta != null && !(delta < 1)) {
       throw new IllegalArgumentException("--delta must be in (0, 1), got " + delta);
     }
-    if (TrainModelCommand.isCsv(data)) {
-      if (label == null) {
-        throw new IllegalArgumentException("a --data CSV needs --label COLUMN");
-      }
-    } else if (label != null) {
-      throw new IllegalArgumentException("--label goes with a --data CSV");
-    }
-    if (data != null) {
-      if (features != null || labels != null) {
-        throw new IllegalArgumentException(
-            "--data replaces --features/--labels; give one or the other");
-      }
-    } else if (features == null || labels == null) {
-      throw new IllegalArgumentException(
-          "give the data: --data mnist|fashion-mnist, --data FILE.csv --label COLUMN, or"
-              + " --features FILE --labels FILE");
-    }
-  }
-
-  /** The training data, read as train reads it (class-index labels). */
-  private Dataset readData(long[] inputShape, PrintWriter log) throws IOException {
-    Dataset train;
-    if (TrainModelCommand.isCsv(data)) {
-      train = LabelledCsv.read(Path.of(data), label, inputShape, scale);
-    } else if (data != null) {
-      train =
-          TrainModelCommand.builtInData(
-              TrainModelCommand.DataChoice.parse(data), dataDir, inputShape, log)[0];
-    } else {
-      train = TrainModelCommand.readFiles(features, labels, inputShape, new long[0], scale);
-    }
-    return limit == null ? train : train.slice(0, Math.min(limit, train.size()));
+    dataOptions.validate();
   }
 
   private ObjectNode toJson(CanaryAuditResult r, long steps, double q, double sigma, double c) {

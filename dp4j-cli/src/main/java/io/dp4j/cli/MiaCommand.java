@@ -163,8 +163,7 @@ final class MiaCommand implements Callable<Integer> {
 
   private Dataset read(List<Path> files, String option, long[] inputShape) throws IOException {
     if (files.size() == 2) {
-      return TrainModelCommand.readFiles(
-          files.get(0), files.get(1), inputShape, new long[0], scale);
+      return DataOptions.readFiles(files.get(0), files.get(1), inputShape, new long[0], scale);
     }
     Path file = files.get(0);
     if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {

