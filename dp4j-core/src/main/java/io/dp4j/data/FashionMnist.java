@@ -15,7 +15,7 @@ import java.util.List;
  * them from any other directory holding them (plain or {@code .gz}). The SHA-256 of each file's
  * decompressed content is checked.
  */
-public final class FashionMnist {
+public final class FashionMnist extends ImageSplits {
   /** The Debian package holding the files. */
   public static final String APT_PACKAGE = "dataset-fashion-mnist";
 
@@ -36,36 +36,18 @@ public final class FashionMnist {
           "Bag",
           "Ankle boot");
 
-  static final ImageIdx.Entry TRAIN_IMAGES =
-      new ImageIdx.Entry(
-          "train-images-idx3-ubyte",
-          "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888");
-  static final ImageIdx.Entry TRAIN_LABELS =
-      new ImageIdx.Entry(
-          "train-labels-idx1-ubyte",
-          "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9");
-  static final ImageIdx.Entry TEST_IMAGES =
-      new ImageIdx.Entry(
-          "t10k-images-idx3-ubyte",
-          "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b");
-  static final ImageIdx.Entry TEST_LABELS =
-      new ImageIdx.Entry(
-          "t10k-labels-idx1-ubyte",
+  static final SplitFiles FILES =
+      SplitFiles.withSha256(
+          "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+          "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+          "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
           "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34");
-  static final List<ImageIdx.Entry> FILES =
-      List.of(TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS);
-
-  private final ImageSplits files;
 
   private FashionMnist(Path directory) {
-    this.files =
-        new ImageSplits(
-            directory,
-            TRAIN_IMAGES,
-            TRAIN_LABELS,
-            TEST_IMAGES,
-            TEST_LABELS,
-            "Reinstall it with 'sudo apt-get install --reinstall " + APT_PACKAGE + "'.");
+    super(
+        directory,
+        FILES,
+        "Reinstall it with 'sudo apt-get install --reinstall " + APT_PACKAGE + "'.");
   }
 
   /** Reads Fashion-MNIST from {@link #DEFAULT_DIR}, where {@value #APT_PACKAGE} installs it. */
@@ -80,8 +62,7 @@ public final class FashionMnist {
    */
   public static FashionMnist load(Path dir) throws IOException {
     Path d = dir.toAbsolutePath();
-    List<String> missing =
-        FILES.stream().filter(e -> !e.presentIn(d)).map(e -> e.name() + "[.gz]").toList();
+    List<String> missing = FILES.missingIn(d).stream().map(e -> e.name() + "[.gz]").toList();
     if (!missing.isEmpty()) {
       throw new DatasetUnavailableException(
           "Fashion-MNIST not found: "
@@ -97,21 +78,6 @@ public final class FashionMnist {
 
   /** Whether the four files are present in {@code dir}. */
   public static boolean isAvailable(Path dir) {
-    return FILES.stream().allMatch(e -> e.presentIn(dir));
-  }
-
-  /** The directory the files are read from. */
-  public Path directory() {
-    return files.directory();
-  }
-
-  /** The 60000 training examples (read and verified on first call, then kept). */
-  public Dataset train() throws IOException {
-    return files.train();
-  }
-
-  /** The 10000 test examples (read and verified on first call, then kept). */
-  public Dataset test() throws IOException {
-    return files.test();
+    return FILES.missingIn(dir).isEmpty();
   }
 }

