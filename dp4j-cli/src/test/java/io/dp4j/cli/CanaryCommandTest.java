@@ -60,36 +60,50 @@ class CanaryCommandTest {
     labelled = Files.writeString(dir.resolve("task.csv"), b);
   }
 
+  /** {@code audit canaries} of the model on the labelled CSV. */
+  private List<String> onLabelledCsv() {
+    return List.of(
+        "audit",
+        "canaries",
+        "--model",
+        model.toString(),
+        "--data",
+        labelled.toString(),
+        "--label",
+        "class");
+  }
+
+  /** {@code audit canaries} of the model on the feature and label files. */
+  private List<String> onFiles() {
+    List<String> args = new ArrayList<>(List.of("audit", "canaries", "--model", model.toString()));
+    args.addAll(files.options());
+    return args;
+  }
+
   @Test
   void whiteBoxJsonHasTheIssuesKeysAndDoesNotRefuteTheCorrectEngine() throws IOException {
     CommandRun r =
         CommandRun.of(
-            "audit",
-            "canaries",
-            "--model",
-            model.toString(),
-            "--data",
-            labelled.toString(),
-            "--label",
-            "class",
-            "--from-logits",
-            "--l2-norm-clip",
-            "1",
-            "--noise-multiplier",
-            "1",
-            "--batch-size",
-            "50",
-            "--steps",
-            "20",
-            "--canaries",
-            "100",
-            "--guesses",
-            "10",
-            "--delta",
-            "1e-5",
-            "--seed",
-            "14",
-            "--json");
+            onLabelledCsv(),
+            List.of(
+                "--from-logits",
+                "--l2-norm-clip",
+                "1",
+                "--noise-multiplier",
+                "1",
+                "--batch-size",
+                "50",
+                "--steps",
+                "20",
+                "--canaries",
+                "100",
+                "--guesses",
+                "10",
+                "--delta",
+                "1e-5",
+                "--seed",
+                "14",
+                "--json"));
     assertThat(r.exitCode()).as(r.err()).isZero();
     JsonNode json = MAPPER.readTree(r.out());
     assertThat(json.has("epsilon_lower_bound")).isTrue();
@@ -113,27 +127,21 @@ class CanaryCommandTest {
   void inputSpaceTableFromFeatureAndLabelFiles() {
     CommandRun r =
         CommandRun.of(
-            "audit",
-            "canaries",
-            "--model",
-            model.toString(),
-            "--features",
-            files.features().toString(),
-            "--labels",
-            files.labels().toString(),
-            "--from-logits",
-            "--noise-multiplier",
-            "1",
-            "--batch-size",
-            "50",
-            "--epochs",
-            "2",
-            "--mode",
-            "input-space",
-            "--canaries",
-            "40",
-            "--seed",
-            "3");
+            onFiles(),
+            List.of(
+                "--from-logits",
+                "--noise-multiplier",
+                "1",
+                "--batch-size",
+                "50",
+                "--epochs",
+                "2",
+                "--mode",
+                "input-space",
+                "--canaries",
+                "40",
+                "--seed",
+                "3"));
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out())
         .contains("input-space", "eps lower bound", "eps claimed", "8 steps")
@@ -144,6 +152,7 @@ class CanaryCommandTest {
   @ParameterizedTest
   @CsvSource(
       delimiter = '|',
+      quoteCharacter = '"',
       value = {
         "--mode|black-box|--mode must be white-box or input-space",
         "--guesses|60|--guesses must be in [1, 50]",
@@ -151,21 +160,11 @@ class CanaryCommandTest {
         "--confidence|1|--confidence must be in (0, 1)",
         "--batch-size|500|--batch-size must be in [1, 200]",
         "--steps|0|--steps/--epochs must give 1",
+        "--limit|0|Invalid value for option '--limit'",
       })
   void badInputExitsTwoNamingTheFlag(String flag, String value, String message) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "audit",
-                "canaries",
-                "--model",
-                model.toString(),
-                "--features",
-                files.features().toString(),
-                "--labels",
-                files.labels().toString(),
-                "--canaries",
-                "100"));
+    List<String> args = new ArrayList<>(onFiles());
+    args.addAll(List.of("--canaries", "100"));
     for (String[] valid : new String[][] {{"--steps", "5"}, {"--batch-size", "50"}}) {
       if (!flag.equals(valid[0])) {
         args.addAll(List.of(valid));
@@ -181,22 +180,16 @@ class CanaryCommandTest {
   void inputSpaceCanariesMustBeFewerThanTheExamples() {
     CommandRun r =
         CommandRun.of(
-            "audit",
-            "canaries",
-            "--model",
-            model.toString(),
-            "--data",
-            labelled.toString(),
-            "--label",
-            "class",
-            "--steps",
-            "5",
-            "--batch-size",
-            "50",
-            "--mode",
-            "input-space",
-            "--canaries",
-            "200");
+            onLabelledCsv(),
+            List.of(
+                "--steps",
+                "5",
+                "--batch-size",
+                "50",
+                "--mode",
+                "input-space",
+                "--canaries",
+                "200"));
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("--canaries 200", "fewer than its 200");
   }

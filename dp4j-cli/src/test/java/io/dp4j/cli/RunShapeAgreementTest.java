@@ -8,15 +8,9 @@ import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.GaussianDpEvent;
 import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.RdpAccountant;
-import io.dp4j.io.keras.KerasModel;
-import io.dp4j.io.keras.ModelIO;
-import io.dp4j.nn.Sequential;
-import io.dp4j.nn.layers.ActivationFunction;
-import io.dp4j.nn.layers.Dense;
-import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
-import io.dp4j.nn.optimizers.SGD;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,23 +26,6 @@ class RunShapeAgreementTest {
   private static JsonNode json(CommandRun run) throws Exception {
     assertThat(run.exitCode()).as(run.err()).isZero();
     return Json.MAPPER.readTree(run.out());
-  }
-
-  private Path twoClassModel() throws Exception {
-    Path file = tmp.resolve("two-class.keras");
-    try (Sequential s =
-        new Sequential(
-                Dense.builder()
-                    .setUnits(8)
-                    .optActivation(ActivationFunction.RELU)
-                    .optInputShape(4)
-                    .build(),
-                new Dense(2))
-            .setSeed(2)) {
-      s.compile(new SGD(0.1f), new SparseCategoricalCrossentropy(true));
-      ModelIO.save(KerasModel.of(s, 4), file);
-    }
-    return file;
   }
 
   @Test
@@ -81,31 +58,23 @@ class RunShapeAgreementTest {
     Path report = tmp.resolve("report");
     CommandRun train =
         CommandRun.of(
-            "train",
-            "--model",
-            twoClassModel().toString(),
-            "--from-logits",
-            "--features",
-            data.features().toString(),
-            "--labels",
-            data.labels().toString(),
-            "--test-features",
-            test.features().toString(),
-            "--test-labels",
-            test.labels().toString(),
-            "--epochs",
-            "2",
-            "--batch-size",
-            "400",
-            "--noise-multiplier",
-            Double.toString(sigma),
-            "--target-epsilon",
-            "3",
-            "--accountant",
-            "rdp",
-            "--report",
-            report.toString(),
-            "--json");
+            List.of(
+                "train", "--model", SyntheticCsv.twoClassModel(tmp).toString(), "--from-logits"),
+            data.withTest(test),
+            List.of(
+                "--epochs",
+                "2",
+                "--batch-size",
+                "400",
+                "--noise-multiplier",
+                Double.toString(sigma),
+                "--target-epsilon",
+                "3",
+                "--accountant",
+                "rdp",
+                "--report",
+                report.toString(),
+                "--json"));
     JsonNode run = json(train);
     assertThat(run.get("privacy").get("steps").asLong()).isEqualTo(6);
     assertThat(run.get("steps").asLong()).isEqualTo(6);
@@ -146,21 +115,10 @@ class RunShapeAgreementTest {
     SyntheticCsv data = SyntheticCsv.write(tmp, "train", 100, 11, 2);
     CommandRun train =
         CommandRun.of(
-            "train",
-            "--model",
-            twoClassModel().toString(),
-            "--from-logits",
-            "--features",
-            data.features().toString(),
-            "--labels",
-            data.labels().toString(),
-            "--epochs",
-            "1",
-            "--batch-size",
-            "50",
-            "--delta",
-            "0.01",
-            "--json");
+            List.of(
+                "train", "--model", SyntheticCsv.twoClassModel(tmp).toString(), "--from-logits"),
+            data.options(),
+            List.of("--epochs", "1", "--batch-size", "50", "--delta", "0.01", "--json"));
     json(train);
     assertThat(train.err())
         .contains("dp4j: warning: " + DeltaDefault.warning(0.01, 100).orElseThrow());

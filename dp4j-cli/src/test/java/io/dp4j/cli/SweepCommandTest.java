@@ -17,6 +17,7 @@ import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.nn.optimizers.SGD;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,29 +38,18 @@ class SweepCommandTest {
     Path report = tmp.resolve("sweep");
     CommandRun run =
         CommandRun.of(
-            "sweep",
-            "--targets",
-            "1,4",
-            "--report",
-            report.toString(),
-            "--json",
-            "--model",
-            model.toString(),
-            "--from-logits",
-            "--features",
-            train.features().toString(),
-            "--labels",
-            train.labels().toString(),
-            "--test-features",
-            test.features().toString(),
-            "--test-labels",
-            test.labels().toString(),
-            "--epochs",
-            "2",
-            "--batch-size",
-            "40",
-            "--delta",
-            "1e-4");
+            List.of(
+                "sweep",
+                "--targets",
+                "1,4",
+                "--report",
+                report.toString(),
+                "--json",
+                "--model",
+                model.toString(),
+                "--from-logits"),
+            train.withTest(test),
+            List.of("--epochs", "2", "--batch-size", "40", "--delta", "1e-4"));
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode json = Json.MAPPER.readTree(run.out());
     JsonNode runs = json.get("runs");

@@ -1,5 +1,12 @@
 package io.dp4j.cli;
 
+import io.dp4j.io.keras.KerasModel;
+import io.dp4j.io.keras.ModelIO;
+import io.dp4j.nn.Sequential;
+import io.dp4j.nn.layers.ActivationFunction;
+import io.dp4j.nn.layers.Dense;
+import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
+import io.dp4j.nn.optimizers.SGD;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +44,11 @@ record SyntheticCsv(Path features, Path labels) {
     return new SyntheticCsv(xs, ys);
   }
 
+  /** The options that give these files as training data. */
+  List<String> options() {
+    return List.of("--features", features.toString(), "--labels", labels.toString());
+  }
+
   /** The options that give these files as training data and {@code test}'s as test data. */
   List<String> withTest(SyntheticCsv test) {
     return List.of(
@@ -48,5 +60,26 @@ record SyntheticCsv(Path features, Path labels) {
         test.features().toString(),
         "--test-labels",
         test.labels().toString());
+  }
+
+  /**
+   * A model for the two-class task, saved as {@code two-class.keras} in {@code dir}: 4 inputs, 8
+   * ReLU units, 2 logits, weights from seed 2.
+   */
+  static Path twoClassModel(Path dir) throws IOException {
+    Path file = dir.resolve("two-class.keras");
+    try (Sequential s =
+        new Sequential(
+                Dense.builder()
+                    .setUnits(8)
+                    .optActivation(ActivationFunction.RELU)
+                    .optInputShape(4)
+                    .build(),
+                new Dense(2))
+            .setSeed(2)) {
+      s.compile(new SGD(0.1f), new SparseCategoricalCrossentropy(true));
+      ModelIO.save(KerasModel.of(s, 4), file);
+    }
+    return file;
   }
 }

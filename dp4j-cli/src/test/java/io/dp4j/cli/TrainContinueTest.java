@@ -1,23 +1,22 @@
 package io.dp4j.cli;
 
+import static io.dp4j.cli.SmallTrainRun.MODEL;
+import static io.dp4j.cli.SmallTrainRun.SIGMA;
+import static io.dp4j.cli.SmallTrainRun.STEPS_PER_EPOCH;
+import static io.dp4j.cli.SmallTrainRun.rdpEpsilon;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dp4j.accounting.GaussianDpEvent;
-import io.dp4j.accounting.PoissonSampledDpEvent;
-import io.dp4j.accounting.RdpAccountant;
 import io.dp4j.io.keras.KerasModel;
 import io.dp4j.io.keras.ModelIO;
 import io.dp4j.io.keras.PrivacyRecord;
 import io.dp4j.ledger.DatasetStatus;
 import io.dp4j.ledger.PrivacyLedger;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,52 +27,20 @@ import org.junit.jupiter.api.io.TempDir;
  * --disjoint-data}.
  */
 class TrainContinueTest {
-  private static final Path MODEL =
-      KerasCommandsTest.FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5");
-
-  /** 400 examples at expected batch size 40: q = 0.1, 10 steps per epoch. */
-  private static final double Q = 0.1;
-
-  private static final int STEPS = 10;
-  private static final double SIGMA = 1.3;
-  private static final double DELTA = 1e-4;
-
   @TempDir Path tmp;
-  private Path features;
-  private Path labels;
+  private SmallTrainRun run;
 
   @BeforeEach
   void data() throws IOException {
-    Assumptions.assumeTrue(Files.exists(MODEL));
-    SyntheticCsv csv = SyntheticCsv.write(tmp, "train", 400, 5);
-    features = csv.features();
-    labels = csv.labels();
+    run = new SmallTrainRun(tmp);
   }
 
+  /** One epoch at sigma {@link SmallTrainRun#SIGMA}, with {@code more}. */
   private CommandRun train(String... more) {
     List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--features",
-                features.toString(),
-                "--labels",
-                labels.toString(),
-                "--batch-size",
-                "40",
-                "--noise-multiplier",
-                Double.toString(SIGMA),
-                "--delta",
-                Double.toString(DELTA),
-                "--epochs",
-                "1"));
+        new ArrayList<>(List.of("--noise-multiplier", Double.toString(SIGMA), "--epochs", "1"));
     args.addAll(List.of(more));
-    return KerasCommandsTest.run(new TrainModelCommand(), args.toArray(String[]::new));
-  }
-
-  private static double rdpEpsilon(long steps) {
-    RdpAccountant rdp = new RdpAccountant();
-    rdp.compose(new PoissonSampledDpEvent(Q, new GaussianDpEvent(SIGMA)), steps);
-    return rdp.epsilon(DELTA);
+    return run.train(args.toArray(String[]::new));
   }
 
   private Path first(String name) {
@@ -100,13 +67,14 @@ class TrainContinueTest {
         .contains("composed with them, as training on the same data")
         .contains("--disjoint-data");
     JsonNode json = TrainModelCommandTest.MAPPER.readTree(two.out());
-    assertThat(json.get("steps").asLong()).isEqualTo(2 * STEPS);
-    assertThat(json.get("continued_from_steps").asLong()).isEqualTo(STEPS);
-    assertThat(json.get("epsilon_rdp").asDouble()).isCloseTo(rdpEpsilon(2 * STEPS), within(1e-9));
+    assertThat(json.get("steps").asLong()).isEqualTo(2 * STEPS_PER_EPOCH);
+    assertThat(json.get("continued_from_steps").asLong()).isEqualTo(STEPS_PER_EPOCH);
+    assertThat(json.get("epsilon_rdp").asDouble())
+        .isCloseTo(rdpEpsilon(2 * STEPS_PER_EPOCH), within(1e-9));
     PrivacyRecord saved = record(b);
-    assertThat(saved.steps()).isEqualTo(2 * STEPS);
-    assertThat(saved.continuedFromSteps()).isEqualTo(STEPS);
-    assertThat(saved.epsilon()).isCloseTo(rdpEpsilon(2 * STEPS), within(1e-9));
+    assertThat(saved.steps()).isEqualTo(2 * STEPS_PER_EPOCH);
+    assertThat(saved.continuedFromSteps()).isEqualTo(STEPS_PER_EPOCH);
+    assertThat(saved.epsilon()).isCloseTo(rdpEpsilon(2 * STEPS_PER_EPOCH), within(1e-9));
 
     CommandRun inspect = KerasCommandsTest.run(new InspectCommand(), b.toString());
     assertThat(inspect.out())
@@ -123,15 +91,15 @@ class TrainContinueTest {
     assertThat(two.exitCode()).as(two.err()).isZero();
     assertThat(two.err()).contains("kept as a separate entry of the saved record");
     JsonNode json = TrainModelCommandTest.MAPPER.readTree(two.out());
-    assertThat(json.get("steps").asLong()).isEqualTo(STEPS);
+    assertThat(json.get("steps").asLong()).isEqualTo(STEPS_PER_EPOCH);
     assertThat(json.get("disjoint_data").asBoolean()).isTrue();
     PrivacyRecord saved = record(b);
-    assertThat(saved.steps()).isEqualTo(STEPS);
-    assertThat(saved.epsilon()).isCloseTo(rdpEpsilon(STEPS), within(1e-9));
+    assertThat(saved.steps()).isEqualTo(STEPS_PER_EPOCH);
+    assertThat(saved.epsilon()).isCloseTo(rdpEpsilon(STEPS_PER_EPOCH), within(1e-9));
     assertThat(saved.disjointDataEntries()).hasSize(1);
-    assertThat(saved.disjointDataEntries().get(0).steps()).isEqualTo(STEPS);
+    assertThat(saved.disjointDataEntries().get(0).steps()).isEqualTo(STEPS_PER_EPOCH);
     assertThat(saved.disjointDataEntries().get(0).epsilon())
-        .isCloseTo(rdpEpsilon(STEPS), within(1e-9));
+        .isCloseTo(rdpEpsilon(STEPS_PER_EPOCH), within(1e-9));
 
     CommandRun inspect = KerasCommandsTest.run(new InspectCommand(), b.toString());
     assertThat(inspect.out())
@@ -159,8 +127,8 @@ class TrainContinueTest {
     CommandRun two = train("--model", ckpt.toString(), "--out", b.toString());
     assertThat(two.exitCode()).as(two.err()).isZero();
     PrivacyRecord saved = record(b);
-    assertThat(saved.steps()).isEqualTo(2 * STEPS);
-    assertThat(saved.epsilon()).isCloseTo(rdpEpsilon(2 * STEPS), within(1e-9));
+    assertThat(saved.steps()).isEqualTo(2 * STEPS_PER_EPOCH);
+    assertThat(saved.epsilon()).isCloseTo(rdpEpsilon(2 * STEPS_PER_EPOCH), within(1e-9));
   }
 
   @Test
@@ -199,11 +167,11 @@ class TrainContinueTest {
     try (PrivacyLedger ledger = PrivacyLedger.open(db)) {
       DatasetStatus status = ledger.dataset("d");
       assertThat(status.runs()).hasSize(2);
-      assertThat(status.runs().get(1).steps()).isEqualTo(STEPS);
+      assertThat(status.runs().get(1).steps()).isEqualTo(STEPS_PER_EPOCH);
       // the ledger's two runs are the model's 20 steps: neither double- nor under-charged
       assertThat(status.epsilonSpent())
           .isCloseTo(json.get("epsilon_rdp").asDouble(), within(1e-6))
-          .isCloseTo(rdpEpsilon(2 * STEPS), within(1e-6));
+          .isCloseTo(rdpEpsilon(2 * STEPS_PER_EPOCH), within(1e-6));
     }
   }
 }

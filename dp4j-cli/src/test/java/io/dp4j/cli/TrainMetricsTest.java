@@ -7,11 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.dp4j.data.Dataset;
 import io.dp4j.io.keras.KerasModel;
 import io.dp4j.io.keras.ModelIO;
-import io.dp4j.nn.Sequential;
-import io.dp4j.nn.layers.ActivationFunction;
-import io.dp4j.nn.layers.Dense;
-import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
-import io.dp4j.nn.optimizers.SGD;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,39 +20,30 @@ class TrainMetricsTest {
 
   @Test
   void testAucIsTheExactAucOfTheSavedModelsScores() throws IOException {
-    Path model = twoClassModel();
+    Path model = SyntheticCsv.twoClassModel(tmp);
     SyntheticCsv train = SyntheticCsv.write(tmp, "train", 600, 3, 2);
     SyntheticCsv test = SyntheticCsv.write(tmp, "test", 200, 4, 2);
     Path out = tmp.resolve("trained.keras");
     CommandRun run =
         CommandRun.of(
-            "train",
-            "--model",
-            model.toString(),
-            "--from-logits",
-            "--features",
-            train.features().toString(),
-            "--labels",
-            train.labels().toString(),
-            "--test-features",
-            test.features().toString(),
-            "--test-labels",
-            test.labels().toString(),
-            "--metrics",
-            "accuracy,auc",
-            "--epochs",
-            "3",
-            "--batch-size",
-            "60",
-            "--learning-rate",
-            "0.5",
-            "--noise-multiplier",
-            "0.8",
-            "--delta",
-            "1e-4",
-            "--out",
-            out.toString(),
-            "--json");
+            List.of("train", "--model", model.toString(), "--from-logits"),
+            train.withTest(test),
+            List.of(
+                "--metrics",
+                "accuracy,auc",
+                "--epochs",
+                "3",
+                "--batch-size",
+                "60",
+                "--learning-rate",
+                "0.5",
+                "--noise-multiplier",
+                "0.8",
+                "--delta",
+                "1e-4",
+                "--out",
+                out.toString(),
+                "--json"));
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.err()).contains(" - accuracy: ").contains(" - auc: ");
     JsonNode json = Json.MAPPER.readTree(run.out());
@@ -100,23 +86,6 @@ class TrainMetricsTest {
     assertThat(unknown.err())
         .contains("unknown metric 'f1'")
         .contains("accuracy, binary_accuracy, auc");
-  }
-
-  private Path twoClassModel() throws IOException {
-    Path file = tmp.resolve("two-class.keras");
-    try (Sequential s =
-        new Sequential(
-                Dense.builder()
-                    .setUnits(8)
-                    .optActivation(ActivationFunction.RELU)
-                    .optInputShape(4)
-                    .build(),
-                new Dense(2))
-            .setSeed(2)) {
-      s.compile(new SGD(0.1f), new SparseCategoricalCrossentropy(true));
-      ModelIO.save(KerasModel.of(s, 4), file);
-    }
-    return file;
   }
 
   /** P(score of a class-1 example > score of a class-0 example), ties 1/2, score z1 - z0. */

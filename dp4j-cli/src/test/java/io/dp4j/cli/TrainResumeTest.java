@@ -1,12 +1,13 @@
 package io.dp4j.cli;
 
+import static io.dp4j.cli.SmallTrainRun.MODEL;
+import static io.dp4j.cli.SmallTrainRun.SIGMA;
+import static io.dp4j.cli.SmallTrainRun.STEPS_PER_EPOCH;
+import static io.dp4j.cli.SmallTrainRun.rdpEpsilon;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dp4j.accounting.GaussianDpEvent;
-import io.dp4j.accounting.PoissonSampledDpEvent;
-import io.dp4j.accounting.RdpAccountant;
 import io.dp4j.io.keras.KerasModel;
 import io.dp4j.io.keras.TrainingCheckpoint;
 import io.dp4j.nn.Sequential;
@@ -18,8 +19,6 @@ import io.dp4j.privacy.ModelPrivacy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,57 +26,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code train --checkpoint FILE} and {@code train --resume FILE}. */
 class TrainResumeTest {
-  private static final Path MODEL =
-      KerasCommandsTest.FIXTURES.resolve("k2.3.1_seq_dense_softmax_model.h5");
   private static final Path OTHER_MODEL =
       KerasCommandsTest.FIXTURES.resolve("k3.1.1_seq_diabetes_dense.keras");
 
-  /** 400 examples at expected batch size 40: q = 0.1, 10 steps per epoch. */
-  private static final double Q = 0.1;
-
-  private static final int STEPS_PER_EPOCH = 10;
-  private static final double SIGMA = 1.3;
-  private static final double DELTA = 1e-4;
-
   @TempDir Path tmp;
-  private Path features;
-  private Path labels;
+  private SmallTrainRun run;
 
   @BeforeEach
   void data() throws IOException {
-    Assumptions.assumeTrue(Files.exists(MODEL));
-    SyntheticCsv csv = SyntheticCsv.write(tmp, "train", 400, 5);
-    features = csv.features();
-    labels = csv.labels();
-  }
-
-  private CommandRun train(String... more) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--features",
-                features.toString(),
-                "--labels",
-                labels.toString(),
-                "--batch-size",
-                "40",
-                "--delta",
-                Double.toString(DELTA)));
-    args.addAll(List.of(more));
-    return KerasCommandsTest.run(new TrainModelCommand(), args.toArray(String[]::new));
-  }
-
-  private static double rdpEpsilon(long steps) {
-    RdpAccountant rdp = new RdpAccountant();
-    rdp.compose(new PoissonSampledDpEvent(Q, new GaussianDpEvent(SIGMA)), steps);
-    return rdp.epsilon(DELTA);
+    run = new SmallTrainRun(tmp);
   }
 
   @Test
   void resumedRunContinuesTheStepsOptimizerStateAndPrivacyAccounting() throws IOException {
     Path first = tmp.resolve("first.keras");
     CommandRun one =
-        train(
+        run.train(
             "--model",
             MODEL.toString(),
             "--optimizer",
@@ -99,7 +63,7 @@ class TrainResumeTest {
     Path second = tmp.resolve("second.keras");
     // no --model, --optimizer, --noise-multiplier: all come from the checkpoint
     CommandRun resumed =
-        train(
+        run.train(
             "--resume",
             first.toString(),
             "--epochs",
@@ -118,7 +82,7 @@ class TrainResumeTest {
 
     // an uninterrupted run of 2 epochs: same steps, q and sigma, so the same epsilon
     CommandRun whole =
-        train(
+        run.train(
             "--model",
             MODEL.toString(),
             "--optimizer",
@@ -167,7 +131,7 @@ class TrainResumeTest {
   void resumeRefusesOptionsThatContradictTheCheckpoint() {
     Path ckpt = tmp.resolve("ckpt.keras");
     CommandRun one =
-        train(
+        run.train(
             "--model",
             MODEL.toString(),
             "--noise-multiplier",
@@ -180,19 +144,19 @@ class TrainResumeTest {
     assertThat(one.out()).contains("Checkpoint " + ckpt);
 
     CommandRun sigma =
-        train("--resume", ckpt.toString(), "--noise-multiplier", "2.0", "--epochs", "1");
+        run.train("--resume", ckpt.toString(), "--noise-multiplier", "2.0", "--epochs", "1");
     assertThat(sigma.exitCode()).isEqualTo(2);
     assertThat(sigma.err().strip())
         .doesNotContain("\n")
         .contains("--noise-multiplier 2.0 contradicts the checkpoint")
         .contains("(1.3)");
 
-    CommandRun optimizer = train("--resume", ckpt.toString(), "--optimizer", "adam");
+    CommandRun optimizer = run.train("--resume", ckpt.toString(), "--optimizer", "adam");
     assertThat(optimizer.exitCode()).isEqualTo(2);
     assertThat(optimizer.err()).contains("--optimizer adam contradicts").contains("(sgd)");
 
     Assumptions.assumeTrue(Files.exists(OTHER_MODEL));
-    CommandRun model = train("--resume", ckpt.toString(), "--model", OTHER_MODEL.toString());
+    CommandRun model = run.train("--resume", ckpt.toString(), "--model", OTHER_MODEL.toString());
     assertThat(model.exitCode()).isEqualTo(2);
     assertThat(model.err().strip())
         .doesNotContain("\n")
@@ -201,7 +165,7 @@ class TrainResumeTest {
 
     // the same model and settings, given again, agree with the checkpoint
     CommandRun same =
-        train(
+        run.train(
             "--resume",
             ckpt.toString(),
             "--model",
