@@ -125,6 +125,7 @@ final class DataOptions {
           "give the training data: --data mnist|fashion-mnist, --data FILE.csv --label COLUMN, or"
               + " --features FILE --labels FILE");
     }
+    // dp4j's number converters refuse it at parsing; a command parsed without them stops here
     if (limit != null && limit < 1) {
       throw new IllegalArgumentException("--limit must be >= 1, got " + limit);
     }
