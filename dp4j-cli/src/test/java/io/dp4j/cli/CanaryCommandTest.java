@@ -4,13 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dp4j.io.keras.KerasModel;
-import io.dp4j.io.keras.ModelIO;
-import io.dp4j.nn.Sequential;
-import io.dp4j.nn.layers.ActivationFunction;
-import io.dp4j.nn.layers.Dense;
-import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
-import io.dp4j.nn.optimizers.SGD;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,19 +29,7 @@ class CanaryCommandTest {
 
   @BeforeEach
   void writeModelAndData() throws IOException {
-    model = dir.resolve("small.keras");
-    try (Sequential s =
-        new Sequential(
-                Dense.builder()
-                    .setUnits(16)
-                    .optActivation(ActivationFunction.RELU)
-                    .optInputShape(4)
-                    .build(),
-                new Dense(3))
-            .setSeed(1)) {
-      s.compile(new SGD(0.1f), new SparseCategoricalCrossentropy(true));
-      ModelIO.save(KerasModel.of(s, 4), model);
-    }
+    model = SyntheticCsv.model(dir, 16, 3, 1);
     files = SyntheticCsv.write(dir, "task", 200, 7);
     // the same examples as a labelled CSV (header row, class column last)
     List<String> x = Files.readAllLines(files.features());

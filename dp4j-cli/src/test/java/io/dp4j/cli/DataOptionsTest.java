@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,16 +71,9 @@ class DataOptionsTest {
   @Test
   void filesAreReadScaledAndCutToTheLimit(@TempDir Path dir) throws Exception {
     SyntheticCsv csv = SyntheticCsv.write(dir, "d", 10, 1);
-    DataOptions options =
-        parse(
-            "--features",
-            csv.features().toString(),
-            "--labels",
-            csv.labels().toString(),
-            "--limit",
-            "4",
-            "--scale",
-            "2");
+    List<String> args = new ArrayList<>(csv.options());
+    args.addAll(List.of("--limit", "4", "--scale", "2"));
+    DataOptions options = parse(args.toArray(String[]::new));
     options.validate();
     DataOptions.Split read =
         options.read(new long[] {4}, new long[0], new PrintWriter(new StringWriter()));

@@ -63,23 +63,28 @@ record SyntheticCsv(Path features, Path labels) {
   }
 
   /**
-   * A model for the two-class task, saved as {@code two-class.keras} in {@code dir}: 4 inputs, 8
-   * ReLU units, 2 logits, weights from seed 2.
+   * An untrained model for the task, saved as {@code mlp-<hidden>-<classes>.keras} in {@code dir}:
+   * 4 inputs, {@code hidden} ReLU units, {@code classes} logits, weights drawn from {@code seed}.
    */
-  static Path twoClassModel(Path dir) throws IOException {
-    Path file = dir.resolve("two-class.keras");
+  static Path model(Path dir, int hidden, int classes, long seed) throws IOException {
+    Path file = dir.resolve("mlp-" + hidden + "-" + classes + ".keras");
     try (Sequential s =
         new Sequential(
                 Dense.builder()
-                    .setUnits(8)
+                    .setUnits(hidden)
                     .optActivation(ActivationFunction.RELU)
                     .optInputShape(4)
                     .build(),
-                new Dense(2))
-            .setSeed(2)) {
+                new Dense(classes))
+            .setSeed(seed)) {
       s.compile(new SGD(0.1f), new SparseCategoricalCrossentropy(true));
       ModelIO.save(KerasModel.of(s, 4), file);
     }
     return file;
+  }
+
+  /** The two-class task's model: 8 hidden units, seed 2. */
+  static Path twoClassModel(Path dir) throws IOException {
+    return model(dir, 8, 2, 2);
   }
 }
