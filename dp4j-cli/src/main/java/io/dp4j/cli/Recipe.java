@@ -17,12 +17,13 @@ import java.util.Locale;
  * (docs/recipes.md lists the runs).
  */
 enum Recipe {
-  MNIST("mnist", TrainModelCommand.DataChoice.mnist, 8192, 16f, 0.9, 60, 0.1, 0.99, true),
+  MNIST("mnist", TrainModelCommand.DataChoice.mnist, 8192, 16f, 32f, 0.9, 60, 0.1, 0.99, true),
   FASHION_MNIST(
       "fashion-mnist",
       TrainModelCommand.DataChoice.fashion_mnist,
       8192,
       16f,
+      32f,
       0.9,
       60,
       0.1,
@@ -44,6 +45,14 @@ enum Recipe {
   /** The images of the built-in data sets. */
   static final long[] IMAGE_SHAPE = {28, 28, 1};
 
+  /**
+   * From this target ε on, a recipe takes its larger learning rate: with less noise per step the
+   * larger step trains further in the same steps (on the validation split at ε 3: MNIST 98.50%
+   * against 98.37%, Fashion-MNIST 89.51% against 88.88%), where at ε 1 the noise it amplifies costs
+   * more than it gains (Fashion-MNIST 87.21% against 87.90%).
+   */
+  static final double LARGER_STEP_FROM_EPSILON = 3;
+
   /** Tramèr and Boneh's groups for the 81 scattering channels of a grey image. */
   static final int GROUPS = 27;
 
@@ -51,6 +60,7 @@ enum Recipe {
   final TrainModelCommand.DataChoice data;
   final int batchSize;
   final float learningRate;
+  final float largerStepLearningRate;
   final double momentum;
   final int epochs;
   final double l2NormClip;
@@ -62,6 +72,7 @@ enum Recipe {
       TrainModelCommand.DataChoice data,
       int batchSize,
       float learningRate,
+      float largerStepLearningRate,
       double momentum,
       int epochs,
       double l2NormClip,
@@ -71,11 +82,22 @@ enum Recipe {
     this.data = data;
     this.batchSize = batchSize;
     this.learningRate = learningRate;
+    this.largerStepLearningRate = largerStepLearningRate;
     this.momentum = momentum;
     this.epochs = epochs;
     this.l2NormClip = l2NormClip;
     this.ema = ema;
     this.emaWarmup = emaWarmup;
+  }
+
+  /**
+   * The learning rate of a run at {@code targetEpsilon}: the larger one from {@link
+   * #LARGER_STEP_FROM_EPSILON} on, else the smaller (also when σ is given instead of a target).
+   */
+  float learningRate(Double targetEpsilon) {
+    return targetEpsilon != null && targetEpsilon >= LARGER_STEP_FROM_EPSILON
+        ? largerStepLearningRate
+        : learningRate;
   }
 
   /**

@@ -342,6 +342,9 @@ final class TrainModelCommand implements Callable<Integer> {
   /** The --recipe once its settings are filled in (null before, or without one). */
   private Recipe applied;
 
+  /** The --recipe chose the learning rate (none was given), by each run's target ε. */
+  private boolean recipeLearningRate;
+
   /** A --recipe model's fixed front end, applied to the data as preprocessing. */
   private FrozenFrontEnd recipeFront;
 
@@ -401,7 +404,7 @@ final class TrainModelCommand implements Callable<Integer> {
    * result (1 when refused: no other field is then set).
    */
   Result run(Double target) throws IOException {
-    Recipe chosen = recipe == null ? null : applyRecipe(Recipe.parse(recipe));
+    Recipe chosen = recipe == null ? null : applyRecipe(Recipe.parse(recipe), target);
     validate(target);
     TrainingCheckpoint.Settings resumed =
         resume == null ? null : TrainingCheckpoint.settings(resume);
@@ -1176,8 +1179,11 @@ final class TrainModelCommand implements Callable<Integer> {
    * brings its own model and data, and Keras cannot hold its scattering layer (no --out, no
    * checkpoint).
    */
-  private Recipe applyRecipe(Recipe chosen) {
+  private Recipe applyRecipe(Recipe chosen, Double target) {
     if (applied != null) {
+      if (recipeLearningRate) {
+        learningRate = applied.learningRate(target);
+      }
       return applied; // a sweep runs the same command once per target
     }
     if (model != null
@@ -1194,7 +1200,8 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     dataOptions.data = chosen.data.label();
     batchSize = batchSize != null ? batchSize : chosen.batchSize;
-    learningRate = learningRate != null ? learningRate : chosen.learningRate;
+    recipeLearningRate = learningRate == null;
+    learningRate = recipeLearningRate ? chosen.learningRate(target) : learningRate;
     l2NormClip = l2NormClip != null ? l2NormClip : chosen.l2NormClip;
     if (!spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
       epochs = chosen.epochs;

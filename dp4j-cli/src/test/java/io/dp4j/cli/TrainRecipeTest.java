@@ -66,7 +66,10 @@ class TrainRecipeTest {
     assertThat(json.get("recipe").asText()).isEqualTo("mnist");
     assertThat(json.get("model").asText()).isEqualTo(Recipe.MNIST.modelName());
     // the recipe's own settings
-    assertThat(json.get("learning_rate").asDouble()).isEqualTo(Recipe.MNIST.learningRate);
+    // at its default target ε 3, the larger of its two learning rates
+    assertThat(json.get("learning_rate").asDouble())
+        .isEqualTo(Recipe.MNIST.largerStepLearningRate)
+        .isNotEqualTo(Recipe.MNIST.learningRate);
     assertThat(json.get("momentum").asDouble()).isEqualTo(Recipe.MNIST.momentum);
     assertThat(json.get("l2_norm_clip").asDouble()).isEqualTo(Recipe.MNIST.l2NormClip);
     assertThat(json.get("parameter_averaging").get("ema").asDouble()).isEqualTo(Recipe.MNIST.ema);
