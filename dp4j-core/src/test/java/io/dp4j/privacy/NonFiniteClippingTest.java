@@ -11,6 +11,7 @@ import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.layers.Flatten;
 import io.dp4j.nn.layers.LayerNormalization;
 import io.dp4j.nn.layers.Padding;
+import io.dp4j.nn.losses.MeanSquaredError;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
 import io.dp4j.testing.TestData;
@@ -133,6 +134,47 @@ class NonFiniteClippingTest {
   void overflowingGradientContributesNothing() {
     check(NonFiniteClippingTest::materializedConv, new long[] {6, 6, 2}, 0, 3e38f);
     check(NonFiniteClippingTest::dense, new long[] {4}, 0, 3e38f);
+  }
+
+  /**
+   * A finite forward pass whose backward pass overflows: with W1 = 1e-10·I and W2 = (1e20, 1e20),
+   * the example x = (1.5e9, 0) has a finite loss (z2 = 1.5e19, loss 2.25e38) but the first layer's
+   * output gradient 2·z2·W2 = 3e39 is infinite. The step tests only forward tensors up front, so
+   * this unit must drop out through its norm (not finite, factor 0) and the scaling of its
+   * gradients by 0 (exactly 0 even times ∞): the clipped sum equals that of the batch without it.
+   */
+  @Test
+  void backwardOverflowOnFiniteForwardPassContributesNothing() {
+    float[] normal = {1e-12f, 3e-12f};
+    float[] overflow = {1.5e9f, 0f};
+    try (Sequential model =
+        new Sequential(
+            Dense.builder().setUnits(2).optUseBias(false).optInputShape(2).build(),
+            Dense.builder().setUnits(1).optUseBias(false).build())) {
+      MeanSquaredError loss = new MeanSquaredError(Reduction.NONE);
+      model.compile(new DPKerasSGDOptimizer(1.0, 0.0, 0, 0.1f), loss);
+      model.setWeights(List.of(new float[] {1e-10f, 0f, 0f, 1e-10f}, new float[] {1e20f, 1e20f}));
+      Dataset alone = new Dataset(normal, new long[] {2}, new float[] {0f}, new long[] {1});
+      Dataset both =
+          new Dataset(
+              new float[] {normal[0], normal[1], overflow[0], overflow[1]},
+              new long[] {2},
+              new float[] {0f, 0f},
+              new long[] {1});
+      float[] expected = flatten(ModelPrivacy.of(model).inspectDpStep(alone, 1.0).clippedSums());
+      DpStepInspection actual = ModelPrivacy.of(model).inspectDpStep(both, 1.0);
+      assertThat(Float.isFinite(actual.unitSquaredNorms()[1]))
+          .as("overflowing unit's norm")
+          .isFalse();
+      assertThat(flatten(actual.clippedSums())).containsExactly(expected);
+      assertThat(expected[0]).as("the kept example contributes").isNotZero();
+
+      model.compile(new DPKerasSGDOptimizer(1.0, 1.1, 0, 0.1f), loss);
+      model.setWeights(List.of(new float[] {1e-10f, 0f, 0f, 1e-10f}, new float[] {1e20f, 1e20f}));
+      assertThat(allFinite(flatten(ModelPrivacy.of(model).inspectDpStep(both, 2).noisyGradients())))
+          .as("noisy update finite")
+          .isTrue();
+    }
   }
 
   /**

@@ -17,10 +17,14 @@ import org.tensorflow.types.TFloat32;
  * without microbatches). The gradient of unit j with respect to a parameter is the sum over its k
  * examples of the per-example parameter gradients computed from {@code a} and {@code g}.
  *
- * <p>Examples whose loss, inputs or output gradients are not finite arrive as zero rows, and a unit
- * whose squared norm is not finite gets clip factor 0. The step clips to C·(1 - 2^-21), which
- * covers one float32 rounding of each unit's squared norm: accumulate sums of squares in float64
- * and round once ({@link GroupShapes#squaredNormPerUnit}), or the clipped norm may exceed C.
+ * <p>Examples whose loss or inputs are not finite arrive as zero rows (in {@code a} and {@code g}).
+ * An output gradient can still hold a NaN or an infinity on a finite forward pass (the backward
+ * pass overflowed): the unit's squared norm must then not be finite (a sum of squares in float64
+ * is), which gives it clip factor 0, and the clipped sum must add exactly nothing for a unit of
+ * factor 0 ({@link GroupShapes#scaleUnits} scales {@code g} so; materialized rows are dropped). The
+ * step clips to C·(1 - 2^-21), which covers one float32 rounding of each unit's squared norm:
+ * accumulate sums of squares in float64 and round once ({@link GroupShapes#squaredNormPerUnit}), or
+ * the clipped norm may exceed C.
  *
  * @param <L> the layer type
  */

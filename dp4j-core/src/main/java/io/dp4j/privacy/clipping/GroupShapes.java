@@ -56,14 +56,18 @@ public final class GroupShapes {
     return toUnitRows(tf, tf.reshape(merged, regrouped));
   }
 
-  /** {@code [n, ...]} with unit j's slice multiplied by {@code factors[j]} ({@code [n]}). */
+  /**
+   * {@code [n, ...]} with unit j's slice multiplied by {@code factors[j]} ({@code [n]}), and
+   * exactly zero where the factor is 0 even if the slice holds a NaN or an infinity ({@code
+   * MulNoNan}): a unit whose output gradient is not finite has factor 0 and must add nothing.
+   */
   public static Operand<TFloat32> scaleUnits(
       Ops tf, Operand<TFloat32> x, Operand<TFloat32> factors) {
     int[] ones = new int[x.shape().numDimensions() - 1];
     java.util.Arrays.fill(ones, 1);
     Operand<TInt32> shape =
         tf.concat(java.util.List.of(tf.shape(factors), tf.constant(ones)), tf.constant(0));
-    return tf.math.mul(x, tf.reshape(factors, shape));
+    return tf.math.mulNoNan(x, tf.reshape(factors, shape));
   }
 
   /**
