@@ -489,10 +489,7 @@ final class TrainModelCommand implements Callable<Integer> {
         n = train.size();
       }
       int b = batchSize != null ? batchSize : builtinModel ? MnistTutorial.BATCH_SIZE : 256;
-      if (b < 1 || b > n) {
-        throw new IllegalArgumentException(
-            "--batch-size must be in [1, " + n + "] (the training examples), got " + b);
-      }
+      requireBatchSize(b, n);
       double c = l2NormClip != null ? l2NormClip : builtinModel ? MnistTutorial.L2_NORM_CLIP : 1.0;
       float lr =
           learningRate != null ? learningRate : builtinModel ? MnistTutorial.LEARNING_RATE : 0.1f;
@@ -844,6 +841,13 @@ final class TrainModelCommand implements Callable<Integer> {
               testFeatures, testLabels, inputShape, labelShape, dataOptions.scale);
     }
     if (recipeFront != null) {
+      // the recipe's batch size against the examples it will train on, before the features take
+      // their time (a --limit smaller than the batch is refused at once)
+      requireBatchSize(
+          batchSize,
+          validationSplit != null
+              ? holdOut(train, validationSplit, "--validation-split")[0].size()
+              : train.size());
       // after --limit (a quick run computes few features), before the split: the features of
       // the whole training set are cached once for every validation split
       FeatureCache cache =
@@ -873,6 +877,17 @@ final class TrainModelCommand implements Callable<Integer> {
   }
 
   /** The first and the last {@code fraction} of {@code train}, each at least one example. */
+  /**
+   * @throws IllegalArgumentException unless the expected batch size {@code b} is in [1, n], n the
+   *     training examples
+   */
+  private static void requireBatchSize(int b, int n) {
+    if (b < 1 || b > n) {
+      throw new IllegalArgumentException(
+          "--batch-size must be in [1, " + n + "] (the training examples), got " + b);
+    }
+  }
+
   private static Dataset[] holdOut(Dataset train, double fraction, String option) {
     int held = (int) Math.round(fraction * train.size());
     if (held < 1 || held >= train.size()) {

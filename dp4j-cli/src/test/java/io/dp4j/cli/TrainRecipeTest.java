@@ -99,6 +99,27 @@ class TrainRecipeTest {
   }
 
   @Test
+  void aLimitBelowTheRecipesBatchIsRefusedBeforeAnyFeatureIsComputed() throws Exception {
+    Path dir = mnistDir();
+    // --limit 10 with a quarter held out leaves 7 training examples, against the recipe's 8192
+    CommandRun run =
+        CommandRun.of(
+            "train",
+            "--recipe",
+            "mnist",
+            "--data-dir",
+            dir.toString(),
+            "--limit",
+            "10",
+            "--validation-split",
+            "0.25");
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
+    assertThat(run.err())
+        .contains("--batch-size must be in [1, 7] (the training examples), got 8192")
+        .doesNotContain("features of");
+  }
+
+  @Test
   void recipeRefusesAModelOfItsOwnAndAnUnknownName() {
     CommandRun withModel = CommandRun.of("train", "--recipe", "mnist", "--model", "tutorial-cnn");
     assertThat(withModel.exitCode()).isEqualTo(2);
