@@ -35,7 +35,15 @@ class TrainRecipeTest {
     return dir;
   }
 
+  /** A quick recipe run: 400 images, a quarter held out, 2 epochs at batch 100. */
   private static CommandRun recipeRun(Path dir, String... more) {
+    List<String> quick = new ArrayList<>(List.of("--epochs", "2", "--batch-size", "100", "--json"));
+    quick.addAll(List.of(more));
+    return recipeOn(dir, 400, quick.toArray(String[]::new));
+  }
+
+  /** {@code train --recipe mnist} on the first {@code limit} images, a quarter held out. */
+  private static CommandRun recipeOn(Path dir, int limit, String... more) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -45,14 +53,9 @@ class TrainRecipeTest {
                 "--data-dir",
                 dir.toString(),
                 "--limit",
-                "400",
+                Integer.toString(limit),
                 "--validation-split",
-                "0.25",
-                "--epochs",
-                "2",
-                "--batch-size",
-                "100",
-                "--json"));
+                "0.25"));
     args.addAll(List.of(more));
     return CommandRun.of(args.toArray(String[]::new));
   }
@@ -102,17 +105,7 @@ class TrainRecipeTest {
   void aLimitBelowTheRecipesBatchIsRefusedBeforeAnyFeatureIsComputed() throws Exception {
     Path dir = mnistDir();
     // --limit 10 with a quarter held out leaves 7 training examples, against the recipe's 8192
-    CommandRun run =
-        CommandRun.of(
-            "train",
-            "--recipe",
-            "mnist",
-            "--data-dir",
-            dir.toString(),
-            "--limit",
-            "10",
-            "--validation-split",
-            "0.25");
+    CommandRun run = recipeOn(dir, 10);
     assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
     assertThat(run.err())
         .contains("--batch-size must be in [1, 7] (the training examples), got 8192")
