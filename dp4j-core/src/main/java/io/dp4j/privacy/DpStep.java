@@ -12,6 +12,7 @@ import io.dp4j.nn.train.StepFeeder;
 import io.dp4j.nn.train.StepGraph;
 import io.dp4j.nn.train.StepGraph.TrainableLayer;
 import io.dp4j.privacy.clipping.ClippingRule;
+import io.dp4j.privacy.clipping.GroupShapes;
 import io.dp4j.privacy.clipping.LayerClipping;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -440,13 +441,16 @@ public final class DpStep implements GradientTransform {
      * NaN): such a unit contributes nothing.
      *
      * <p>C' = C·(1 - 2^-21) bounds the clipped per-unit gradient by C despite rounding. Each rule
-     * accumulates its squares in float64 and rounds its [n] result to float32 once, so its value is
-     * at least (1 - u)(1 - 3·ε) times the exact squared norm of the per-unit gradient as the rule
-     * computes it (u = 2^-24, ε = K·2^-53 ≤ u/8 for reductions of K ≤ 2^26 terms; the Dense Gram
-     * path adds its own bound on the Gram entries' round-off). Summing layers, sqrt and division in
-     * float64 cost a further (1 + 2^-50) at most; the factor's rounding to float32 and its product
-     * with each gradient value at most (1 + u) each. So c·||g_u|| ≤ C(1 - 8u)(1 + u)²(1 + 2^-50) /
-     * sqrt((1 - u)(1 - 3ε)) ≤ C(1 - 4u) < C. See docs/accounting.md, "Clipping under float32".
+     * computes, in float64, an upper bound on the exact squared norm of the per-unit gradient as
+     * the rule computes it, up to float64 round-off ({@link GroupShapes#squaredNormPerUnit}:
+     * float32 block norms raised by their worst-case error; the Dense Gram path adds its own bound
+     * on the Gram entries' round-off), and rounds its [n] result to float32 once, so its value is
+     * at least (1 - u)(1 - 3·ε) times that exact squared norm (u = 2^-24, ε = K·2^-53 ≤ u/8 for
+     * reductions of K ≤ 2^26 terms). Subnormal squares flushed to zero lose at most 2^-50 of the
+     * norm, which the 10^-6 added to it absorbs. Summing layers, sqrt and division in float64 cost
+     * a further (1 + 2^-50) at most; the factor's rounding to float32 and its product with each
+     * gradient value at most (1 + u) each. So c·||g_u|| ≤ C(1 - 8u)(1 + u)²(1 + 2^-50) / sqrt((1 -
+     * u)(1 - 3ε)) ≤ C(1 - 4u) < C. See docs/accounting.md, "Clipping under float32".
      */
     private Operand<TFloat32> clipFactors(Operand<TFloat64> norms) {
       double clip = dp.l2NormClip() * CLIP_MARGIN;

@@ -19,12 +19,13 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Examples whose loss or inputs are not finite arrive as zero rows (in {@code a} and {@code g}).
  * An output gradient can still hold a NaN or an infinity on a finite forward pass (the backward
- * pass overflowed): the unit's squared norm must then not be finite (a sum of squares in float64
- * is), which gives it clip factor 0, and the clipped sum must add exactly nothing for a unit of
- * factor 0 ({@link GroupShapes#scaleUnits} scales {@code g} so; materialized rows are dropped). The
- * step clips to C·(1 - 2^-21), which covers one float32 rounding of each unit's squared norm:
- * accumulate sums of squares in float64 and round once ({@link GroupShapes#squaredNormPerUnit}), or
- * the clipped norm may exceed C.
+ * pass overflowed): the unit's squared norm must then not be finite (NaN and ∞ carry through a sum
+ * of squares), which gives it clip factor 0, and the clipped sum must add exactly nothing for a
+ * unit of factor 0 ({@link GroupShapes#scaleUnits} scales {@code g} so; materialized rows are
+ * dropped). The step clips to C·(1 - 2^-21), which covers one float32 rounding of each unit's
+ * squared norm and float64 round-off, not a float32 sum's: a rule's squared norm must be an upper
+ * bound on the exact one ({@link GroupShapes#squaredNormPerUnit}), or the clipped norm may exceed
+ * C.
  *
  * @param <L> the layer type
  */
