@@ -14,6 +14,7 @@ import io.dp4j.nn.train.StepGraph.TrainableLayer;
 import io.dp4j.privacy.clipping.ClippingRule;
 import io.dp4j.privacy.clipping.GroupShapes;
 import io.dp4j.privacy.clipping.LayerClipping;
+import io.dp4j.privacy.clipping.RepairIfNeeded;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -286,6 +287,7 @@ public final class DpStep implements GradientTransform {
         outputGradients.add(gl);
       }
       Operand<TBool> finite = finiteForward(trainLoss, inputs);
+      Operand<TBool> allFinite = tf.reduceAll(finite, tf.constant(0));
       List<LayerClipping> clippings = new ArrayList<>();
       Operand<TFloat64> norms = null;
       Operand<TFloat32> reportedNorms = null;
@@ -294,8 +296,10 @@ public final class DpStep implements GradientTransform {
         Layer layer = l.layer();
         ClippingRule<Layer> rule = ruleFor(layer, l.name());
         long[] outputShape = layer.outputShape(l.inputShape());
-        Operand<TFloat32> at = zeroUnless(finite, inputs.get(t));
-        Operand<TFloat32> gt = zeroUnless(finite, outputGradients.get(t));
+        Operand<TFloat32> at =
+            RepairIfNeeded.apply(tf, allFinite, inputs.get(t), x -> zeroUnless(finite, x));
+        Operand<TFloat32> gt =
+            RepairIfNeeded.apply(tf, allFinite, outputGradients.get(t), x -> zeroUnless(finite, x));
         if (canaryGraph != null) {
           at = canaryGraph.input(kernels[t], at, l.inputShape());
           gt = canaryGraph.outputGradient(kernels[t], gt, outputShape);

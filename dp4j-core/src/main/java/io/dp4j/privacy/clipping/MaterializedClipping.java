@@ -43,11 +43,16 @@ final class MaterializedClipping implements LayerClipping {
   @Override
   public List<Operand<TFloat32>> clippedSum(Operand<TFloat32> factors) {
     Operand<TFloat32> row = tf.expandDims(factors, tf.constant(0));
-    // a unit whose materialized gradient overflowed has factor 0, and 0 times infinity is NaN
-    Operand<TBool> kept = tf.expandDims(tf.math.greater(factors, tf.constant(0f)), tf.constant(1));
+    // a unit whose materialized gradient overflowed has factor 0, and 0 times infinity is NaN: its
+    // rows are dropped, when there is a unit of factor 0 at all
+    Operand<TBool> positive = tf.math.greater(factors, tf.constant(0f));
+    Operand<TBool> allPositive = tf.reduceAll(positive, tf.constant(0));
+    Operand<TBool> kept = tf.expandDims(positive, tf.constant(1));
     List<Operand<TFloat32>> sums = new ArrayList<>();
     for (int i = 0; i < perUnit.size(); i++) {
-      Operand<TFloat32> rows = tf.select(kept, perUnit.get(i), tf.constant(0f));
+      Operand<TFloat32> rows =
+          RepairIfNeeded.apply(
+              tf, allPositive, perUnit.get(i), x -> tf.select(kept, x, tf.constant(0f)));
       Operand<TFloat32> sum = tf.reshape(tf.linalg.matMul(row, rows), tf.constant(new long[] {-1}));
       sums.add(toParameter.get(i).apply(sum));
     }
