@@ -2,8 +2,8 @@
  * DP-SGD, in one place. {@link io.dp4j.privacy.DpStep} implements the training step's extension
  * point ({@link io.dp4j.nn.train.GradientTransform} and {@link io.dp4j.nn.train.StepFeeder}): it
  * builds the clipped, noised, normalized gradients into the model's one graph (per-unit norms from
- * the {@link io.dp4j.privacy.clipping.ClippingRegistry}, the non-finite example mask, float64 norm
- * sums and the clip margin C'), and before every step plans the clipping units ({@code
+ * the {@link io.dp4j.privacy.clipping.ClippingRegistry}, which are upper bounds, the non-finite
+ * example mask and the clip margin C'), and before every step plans the clipping units ({@code
  * ClippingUnits}: per example, consecutive microbatches, or random Poisson microbatches), feeds the
  * noise ({@link io.dp4j.privacy.NoiseSource}) and the normalizer, and records the step's event in
  * the model's {@link io.dp4j.privacy.PrivacyLog}.
