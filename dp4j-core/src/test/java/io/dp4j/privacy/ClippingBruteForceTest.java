@@ -266,6 +266,49 @@ class ClippingBruteForceTest {
         0);
   }
 
+  /**
+   * Forward 3·2·32 + 5·5·4, loss 3, backward 3, kernel over 5·5 positions × ≤ 2 examples (SAME
+   * padding keeps every position).
+   */
+  private static final long SHIFTED_INPUT_TERMS = 192 + 100 + 3 + 3 + 25 * 2;
+
+  /**
+   * Stride 1 on 32 channels, SAME padding, a 3x2 kernel: the per-tap products of shifted inputs
+   * (Conv2DUnitGradients.fromShiftedInputs), with the padding on both sides of an odd kernel
+   * height and one side of an even width.
+   */
+  private static Sequential shiftedInputConvModel() {
+    return new Sequential(
+            Conv2D.builder()
+                .setFilters(4)
+                .setKernelSize(3, 2)
+                .optPadding(Padding.SAME)
+                .optActivation(ActivationFunction.TANH)
+                .optInputShape(5, 5, 32)
+                .build(),
+            new Flatten(),
+            new Dense(3))
+        .setSeed(21);
+  }
+
+  @Test
+  void strideOneManyChannelConvMatchesBruteForce() {
+    check(
+        "conv stride 1, 32 channels, SAME",
+        SHIFTED_INPUT_TERMS,
+        ClippingBruteForceTest::shiftedInputConvModel,
+        new long[] {5, 5, 32},
+        6,
+        0);
+    check(
+        "conv stride 1, 32 channels, SAME, microbatches",
+        SHIFTED_INPUT_TERMS,
+        ClippingBruteForceTest::shiftedInputConvModel,
+        new long[] {5, 5, 32},
+        6,
+        3);
+  }
+
   /** Forward 3·3·64 + 512, loss 3, backward 3, kernel over 2·2 positions × ≤ 2 examples. */
   private static final long LARGE_KERNEL_TERMS = 576 + 512 + 3 + 3 + 4 * 2;
 

@@ -49,6 +49,24 @@ class WeightStandardizationBruteForceTest {
   /** Forward 2·2·2 (dilated), Dense over 32, loss 3; backward 3, kernel over 16 positions; 4·8. */
   private static final long DILATED_TERMS = 8 + 32 + 3 + 3 + 16 * 2 + 4 * 8;
 
+  /** Forward 2·2·32, Dense over 27, loss 3; backward 3, kernel over 9 positions; 4·128. */
+  private static final long MANY_CHANNELS_TERMS = 128 + 27 + 3 + 3 + 9 + 4 * 128;
+
+  /** Stride 1 on 32 channels: the per-unit gradients of shifted inputs, mapped to V. */
+  private static Sequential manyChannelsModel() {
+    return new Sequential(
+            Conv2D.builder()
+                .setFilters(3)
+                .setKernelSize(2)
+                .optActivation(ActivationFunction.TANH)
+                .optWeightStandardization(true)
+                .optInputShape(4, 4, 32)
+                .build(),
+            new Flatten(),
+            new Dense(3))
+        .setSeed(54);
+  }
+
   private static Sequential groupNormModel() {
     return new Sequential(
             Conv2D.builder()
@@ -133,6 +151,17 @@ class WeightStandardizationBruteForceTest {
         WeightStandardizationBruteForceTest::stridesModel,
         data,
         3);
+  }
+
+  @Test
+  void strideOneManyChannelsMatchesBruteForce() {
+    Dataset data = TestData.scaled(12, new long[] {4, 4, 32}, 3, 65, 1, SCALES);
+    check(
+        "ws 32 channels",
+        MANY_CHANNELS_TERMS,
+        WeightStandardizationBruteForceTest::manyChannelsModel,
+        data,
+        0);
   }
 
   @Test

@@ -1,11 +1,13 @@
 package io.dp4j.privacy.clipping;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Stack;
 import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -31,6 +33,14 @@ record Conv2DUnitGradients(
    */
   private static final long MAX_KERNEL_SIZE = 1L << 16;
 
+  /**
+   * Channels from which a stride-1 convolution takes its per-tap products from shifted inputs
+   * ({@link #fromShiftedInputs}) instead of a patch tensor. Measured with oneDNN on an AMD EPYC, batch
+   * 256, each tap's product against the one-hot patches and one product: 3 channels 3x slower, 16
+   * level, 32 to 128 channels 20 to 50% faster (the CIFAR CNN's 32x32x32 layer: 70 against 130 ms).
+   */
+  static final long SHIFTED_MIN_CHANNELS = 32;
+
   /** Whether a {@code [kh, kw, channels, filters]} kernel is small enough to materialize. */
   static boolean worthMaterializing(long kernelHeight, long kernelWidth, long channels, long f) {
     return kernelHeight * kernelWidth * channels * f <= MAX_KERNEL_SIZE;
@@ -54,9 +64,72 @@ record Conv2DUnitGradients(
       return fromImagePatches(tf, a, g, kernelHeight, kernelWidth, strides, padding);
     }
     long channels = a.shape().size(4);
-    return channels == 1
-        ? singleChannel(tf, a, g, kernelHeight, kernelWidth, strides, padding)
-        : fromPatches(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+    if (channels == 1) {
+      return singleChannel(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+    }
+    if (strides.get(1) == 1L && channels >= SHIFTED_MIN_CHANNELS) {
+      return fromShiftedInputs(tf, a, g, kernelHeight, kernelWidth, padding);
+    }
+    return fromPatches(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+  }
+
+  /**
+   * Stride 1 and many channels: at tap (i, j) the kernel multiplies the input shifted by (i, j),
+   * a slice X_ij of the (SAME-padded) input with the output's height and width, so the unit's
+   * gradient at that tap is {@code X_ijᵀG} ({@code [c, f]}, one {@code BatchMatMul} per tap). No
+   * patch tensor (kh·kw times the input) is formed, and the rows come out in the kernel's own
+   * {@code (kh, kw, c, f)} order. Each entry sums the same m products as the patch form.
+   */
+  private static Conv2DUnitGradients fromShiftedInputs(
+      Ops tf,
+      Operand<TFloat32> a,
+      Operand<TFloat32> g,
+      int kernelHeight,
+      int kernelWidth,
+      String padding) {
+    int channels = (int) a.shape().size(4);
+    long[] out = g.shape().asArray(); // [n, k, h', w', f]
+    int filters = (int) out[4];
+    Operand<TFloat32> images = GroupShapes.mergeUnits(tf, a);
+    if ("SAME".equals(padding)) {
+      // stride 1: TensorFlow pads kh - 1 rows in all, the smaller half before
+      int rows = kernelHeight - 1;
+      int columns = kernelWidth - 1;
+      images =
+          tf.pad(
+              images,
+              tf.constant(
+                  new int[][] {
+                    {0, 0}, {rows / 2, rows - rows / 2}, {columns / 2, columns - columns / 2}, {0, 0}
+                  }),
+              tf.constant(0f));
+    }
+    Operand<TFloat32> rowsG = GroupShapes.toUnitRows(tf, g);
+    Operand<TInt32> size = tf.constant(new int[] {-1, (int) out[2], (int) out[3], channels});
+    List<Operand<TFloat32>> taps = new ArrayList<>();
+    for (int i = 0; i < kernelHeight; i++) {
+      for (int j = 0; j < kernelWidth; j++) {
+        Operand<TFloat32> shifted = tf.slice(images, tf.constant(new int[] {0, i, j, 0}), size);
+        taps.add(
+            tf.train.batchMatMul(
+                GroupShapes.unitRowsOfMerged(tf, a, shifted),
+                rowsG,
+                TFloat32.class,
+                BatchMatMul.adjX(true))); // [n, c, f]
+      }
+    }
+    long kernelSize = (long) kernelHeight * kernelWidth * channels * filters;
+    Operand<TFloat32> perUnit =
+        tf.reshape(tf.stack(taps, Stack.axis(1L)), tf.constant(new long[] {-1, kernelSize}));
+    return new Conv2DUnitGradients(
+        perUnit,
+        sum ->
+            tf.reshape(
+                sum, tf.constant(new long[] {kernelHeight, kernelWidth, channels, filters})),
+        rows ->
+            tf.reshape(
+                rows,
+                tf.constant(new long[] {-1, kernelHeight, kernelWidth, channels, filters})));
   }
 
   /**
