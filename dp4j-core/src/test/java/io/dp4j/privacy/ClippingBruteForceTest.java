@@ -309,8 +309,8 @@ class ClippingBruteForceTest {
         3);
   }
 
-  /** Forward 3·3·64 + 512, loss 3, backward 3, kernel over 2·2 positions × ≤ 2 examples. */
-  private static final long LARGE_KERNEL_TERMS = 576 + 512 + 3 + 3 + 4 * 2;
+  /** Forward 3·3·128 + 1024, loss 3, backward 3, kernel over 2·2 positions × ≤ 2 examples. */
+  private static final long LARGE_KERNEL_TERMS = 1152 + 1024 + 3 + 3 + 4 * 2;
 
   /**
    * Forward 8·8 + 4·4·16 + 512 + 32, loss 10, backward 10 + 32 + 4·4·32 (second convolution to its
@@ -318,14 +318,17 @@ class ClippingBruteForceTest {
    */
   private static final long TUTORIAL_CNN_TERMS = 64 + 256 + 512 + 32 + 10 + 10 + 32 + 512 + 196 * 2;
 
-  /** 3·3·64·128 = 73,728 kernel floats: above the materializing limit, so clipped by backprop. */
+  /**
+   * 3·3·128·256 = 294,912 kernel floats: above the materializing limit (2^18), so clipped by
+   * backprop.
+   */
   private static Sequential largeKernelConvModel() {
     return new Sequential(
             Conv2D.builder()
-                .setFilters(128)
+                .setFilters(256)
                 .setKernelSize(3)
                 .optActivation(ActivationFunction.RELU)
-                .optInputShape(4, 4, 64)
+                .optInputShape(4, 4, 128)
                 .build(),
             new Flatten(),
             new Dense(3))
@@ -338,14 +341,14 @@ class ClippingBruteForceTest {
         "conv large kernel",
         LARGE_KERNEL_TERMS,
         ClippingBruteForceTest::largeKernelConvModel,
-        new long[] {4, 4, 64},
+        new long[] {4, 4, 128},
         6,
         0);
     check(
         "conv large kernel microbatches",
         LARGE_KERNEL_TERMS,
         ClippingBruteForceTest::largeKernelConvModel,
-        new long[] {4, 4, 64},
+        new long[] {4, 4, 128},
         6,
         3);
   }

@@ -62,11 +62,11 @@ class NonFiniteClippingTest {
         .setSeed(32);
   }
 
-  /** 3·3·120·61 kernel values: above the materializing limit, so the backprop path. */
+  /** 3·3·120·243 kernel values: above the materializing limit (2^18), so the backprop path. */
   private static Sequential backpropConv() {
     return new Sequential(
             Conv2D.builder()
-                .setFilters(61)
+                .setFilters(243)
                 .setKernelSize(3)
                 .optActivation(ActivationFunction.RELU)
                 .optInputShape(4, 4, 120)
