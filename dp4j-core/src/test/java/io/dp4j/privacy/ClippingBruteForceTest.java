@@ -274,8 +274,8 @@ class ClippingBruteForceTest {
 
   /**
    * Stride 1 on 32 channels, SAME padding, a 3x2 kernel: the per-tap products of shifted inputs
-   * (Conv2DUnitGradients.fromShiftedInputs), with the padding on both sides of an odd kernel
-   * height and one side of an even width.
+   * (Conv2DUnitGradients.fromShiftedInputs), with the padding on both sides of an odd kernel height
+   * and one side of an even width.
    */
   private static Sequential shiftedInputConvModel() {
     return new Sequential(

@@ -37,9 +37,10 @@ record Conv2DUnitGradients(
 
   /**
    * Channels from which a stride-1 convolution takes its per-tap products from shifted inputs
-   * ({@link #fromShiftedInputs}) instead of a patch tensor. Measured with oneDNN on an AMD EPYC, batch
-   * 256, each tap's product against the one-hot patches and one product: 3 channels 3x slower, 16
-   * level, 32 to 128 channels 20 to 50% faster (the CIFAR CNN's 32x32x32 layer: 70 against 130 ms).
+   * ({@link #fromShiftedInputs}) instead of a patch tensor. Measured with oneDNN on an AMD EPYC,
+   * batch 256, each tap's product against the one-hot patches and one product: 3 channels 3x
+   * slower, 16 level, 32 to 128 channels 20 to 50% faster (the CIFAR CNN's 32x32x32 layer: 70
+   * against 130 ms).
    */
   static final long SHIFTED_MIN_CHANNELS = 32;
 
@@ -76,8 +77,8 @@ record Conv2DUnitGradients(
   }
 
   /**
-   * Stride 1 and many channels: at tap (i, j) the kernel multiplies the input shifted by (i, j),
-   * a slice X_ij of the (SAME-padded) input with the output's height and width, so the unit's
+   * Stride 1 and many channels: at tap (i, j) the kernel multiplies the input shifted by (i, j), a
+   * slice X_ij of the (SAME-padded) input with the output's height and width, so the unit's
    * gradient at that tap is {@code X_ijᵀG} ({@code [c, f]}, one {@code BatchMatMul} per tap). No
    * patch tensor (kh·kw times the input) is formed, and the rows come out in the kernel's own
    * {@code (kh, kw, c, f)} order. Each entry sums the same m products as the patch form.
@@ -102,7 +103,10 @@ record Conv2DUnitGradients(
               images,
               tf.constant(
                   new int[][] {
-                    {0, 0}, {rows / 2, rows - rows / 2}, {columns / 2, columns - columns / 2}, {0, 0}
+                    {0, 0},
+                    {rows / 2, rows - rows / 2},
+                    {columns / 2, columns - columns / 2},
+                    {0, 0}
                   }),
               tf.constant(0f));
     }
@@ -126,12 +130,10 @@ record Conv2DUnitGradients(
     return new Conv2DUnitGradients(
         perUnit,
         sum ->
-            tf.reshape(
-                sum, tf.constant(new long[] {kernelHeight, kernelWidth, channels, filters})),
+            tf.reshape(sum, tf.constant(new long[] {kernelHeight, kernelWidth, channels, filters})),
         rows ->
             tf.reshape(
-                rows,
-                tf.constant(new long[] {-1, kernelHeight, kernelWidth, channels, filters})));
+                rows, tf.constant(new long[] {-1, kernelHeight, kernelWidth, channels, filters})));
   }
 
   /**
