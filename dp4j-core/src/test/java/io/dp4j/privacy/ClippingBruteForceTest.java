@@ -293,20 +293,18 @@ class ClippingBruteForceTest {
 
   @Test
   void strideOneManyChannelConvMatchesBruteForce() {
-    check(
+    checkPerExampleAndMicrobatches(
         "conv stride 1, 32 channels, SAME",
         SHIFTED_INPUT_TERMS,
         ClippingBruteForceTest::shiftedInputConvModel,
-        new long[] {5, 5, 32},
-        6,
-        0);
-    check(
-        "conv stride 1, 32 channels, SAME, microbatches",
-        SHIFTED_INPUT_TERMS,
-        ClippingBruteForceTest::shiftedInputConvModel,
-        new long[] {5, 5, 32},
-        6,
-        3);
+        new long[] {5, 5, 32});
+  }
+
+  /** {@link #check} on 6 examples, per example and in 3 microbatches of 2. */
+  private static void checkPerExampleAndMicrobatches(
+      String label, long pathTerms, Supplier<Sequential> factory, long[] shape) {
+    check(label, pathTerms, factory, shape, 6, 0);
+    check(label + " microbatches", pathTerms, factory, shape, 6, 3);
   }
 
   /** Forward 3·3·128 + 1024, loss 3, backward 3, kernel over 2·2 positions × ≤ 2 examples. */
@@ -337,20 +335,11 @@ class ClippingBruteForceTest {
 
   @Test
   void largeKernelConvMatchesBruteForce() {
-    check(
+    checkPerExampleAndMicrobatches(
         "conv large kernel",
         LARGE_KERNEL_TERMS,
         ClippingBruteForceTest::largeKernelConvModel,
-        new long[] {4, 4, 128},
-        6,
-        0);
-    check(
-        "conv large kernel microbatches",
-        LARGE_KERNEL_TERMS,
-        ClippingBruteForceTest::largeKernelConvModel,
-        new long[] {4, 4, 128},
-        6,
-        3);
+        new long[] {4, 4, 128});
   }
 
   @Test
