@@ -47,6 +47,18 @@ class MoreLayersBruteForceTest {
    */
   private static final long POOLING_TERMS = 8 + 4 + 9 + 3 + 3 + 3 + 4 + 9;
 
+  /** Forward 3·32 + 6·4, loss 3, backward 3, kernel over 6 positions × ≤ 3 examples. */
+  private static final long WIDE_CONV1D_TERMS = 96 + 24 + 3 + 3 + 6 * 3;
+
+  /** Stride 1 on 32 channels: the shifted-input formulation, through Conv1D's height-1 view. */
+  private static Sequential wideConv1d() {
+    return new Sequential(
+            new Conv1D(new long[] {6, 32}, 4, 3, 1, Padding.SAME, ActivationFunction.RELU),
+            new Flatten(),
+            new Dense(3))
+        .setSeed(22);
+  }
+
   private static Sequential conv1d() {
     return new Sequential(
             new Conv1D(new long[] {6, 3}, 4, 3, 2, Padding.SAME, ActivationFunction.RELU),
@@ -114,6 +126,21 @@ class MoreLayersBruteForceTest {
     Dataset grouped = TestData.scaled(12, new long[] {6, 3}, 3, 7, 3, SCALES);
     ClippingBruteForceTest.check(
         "conv1d microbatches", CONV1D_TERMS, MoreLayersBruteForceTest::conv1d, grouped, 4, 9);
+  }
+
+  @Test
+  void wideConv1dMatchesBruteForce() {
+    Dataset data = TestData.scaled(12, new long[] {6, 32}, 3, 8, 1, SCALES);
+    ClippingBruteForceTest.check(
+        "conv1d 32 channels", WIDE_CONV1D_TERMS, MoreLayersBruteForceTest::wideConv1d, data, 0, 9);
+    Dataset grouped = TestData.scaled(12, new long[] {6, 32}, 3, 8, 3, SCALES);
+    ClippingBruteForceTest.check(
+        "conv1d 32 channels microbatches",
+        WIDE_CONV1D_TERMS,
+        MoreLayersBruteForceTest::wideConv1d,
+        grouped,
+        4,
+        9);
   }
 
   @Test
