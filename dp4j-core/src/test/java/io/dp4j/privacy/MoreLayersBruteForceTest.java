@@ -15,6 +15,7 @@ import io.dp4j.nn.layers.Padding;
 import io.dp4j.nn.layers.Reshape;
 import io.dp4j.testing.TestData;
 import java.util.Random;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** Brute-force checks of the Conv1D, Embedding and LayerNormalization rules and pooling layers. */
@@ -120,27 +121,23 @@ class MoreLayersBruteForceTest {
 
   @Test
   void conv1dMatchesBruteForce() {
-    Dataset data = TestData.scaled(12, new long[] {6, 3}, 3, 7, 1, SCALES);
-    ClippingBruteForceTest.check(
-        "conv1d", CONV1D_TERMS, MoreLayersBruteForceTest::conv1d, data, 0, 9);
-    Dataset grouped = TestData.scaled(12, new long[] {6, 3}, 3, 7, 3, SCALES);
-    ClippingBruteForceTest.check(
-        "conv1d microbatches", CONV1D_TERMS, MoreLayersBruteForceTest::conv1d, grouped, 4, 9);
+    checkConv1d("conv1d", CONV1D_TERMS, MoreLayersBruteForceTest::conv1d, 3, 7);
   }
 
   @Test
   void wideConv1dMatchesBruteForce() {
-    Dataset data = TestData.scaled(12, new long[] {6, 32}, 3, 8, 1, SCALES);
-    ClippingBruteForceTest.check(
-        "conv1d 32 channels", WIDE_CONV1D_TERMS, MoreLayersBruteForceTest::wideConv1d, data, 0, 9);
-    Dataset grouped = TestData.scaled(12, new long[] {6, 32}, 3, 8, 3, SCALES);
-    ClippingBruteForceTest.check(
-        "conv1d 32 channels microbatches",
-        WIDE_CONV1D_TERMS,
-        MoreLayersBruteForceTest::wideConv1d,
-        grouped,
-        4,
-        9);
+    checkConv1d(
+        "conv1d 32 channels", WIDE_CONV1D_TERMS, MoreLayersBruteForceTest::wideConv1d, 32, 8);
+  }
+
+  /** 12 sequences of length 6, per example and in 4 microbatches of 3. */
+  private static void checkConv1d(
+      String label, long terms, Supplier<Sequential> model, long channels, long seed) {
+    long[] shape = {6, channels};
+    Dataset data = TestData.scaled(12, shape, 3, seed, 1, SCALES);
+    ClippingBruteForceTest.check(label, terms, model, data, 0, 9);
+    Dataset grouped = TestData.scaled(12, shape, 3, seed, 3, SCALES);
+    ClippingBruteForceTest.check(label + " microbatches", terms, model, grouped, 4, 9);
   }
 
   @Test
