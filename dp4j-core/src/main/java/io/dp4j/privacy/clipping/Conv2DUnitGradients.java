@@ -29,7 +29,8 @@ record Conv2DUnitGradients(
 
   /**
    * Kernel sizes up to which per-unit gradients are materialized: 256 Ki floats per unit, 256 MiB
-   * for 256 units. Larger kernels take the backpropagation path, which holds no per-unit copy.
+   * for 256 units. Larger kernels take the backpropagation path, whose norms form the same rows but
+   * free them once their norms are taken instead of holding them until the clip factors.
    * Materializing the CIFAR CNN's 128-channel layers too (147,456 floats) made its DP step 4 to 9%
    * faster than their clipped sums by backpropagation (three alternating pairs, AMD EPYC).
    */
@@ -42,7 +43,7 @@ record Conv2DUnitGradients(
    * slower, 16 level, 32 to 128 channels 20 to 50% faster (the CIFAR CNN's 32x32x32 layer: 70
    * against 130 ms).
    */
-  static final long SHIFTED_MIN_CHANNELS = 32;
+  private static final long SHIFTED_MIN_CHANNELS = 32;
 
   /** Whether a {@code [kh, kw, channels, filters]} kernel is small enough to materialize. */
   static boolean worthMaterializing(long kernelHeight, long kernelWidth, long channels, long f) {
