@@ -13,6 +13,9 @@ import io.dp4j.nn.layers.Padding;
 import io.dp4j.nn.losses.Loss;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
+import io.dp4j.nn.optimizers.SGD;
+import io.dp4j.privacy.clipping.ClippingRegistry;
+import io.dp4j.privacy.clipping.NativeConvNorms;
 import io.dp4j.testing.Float32RoundOff;
 import java.util.Arrays;
 import java.util.function.Supplier;
@@ -128,7 +131,11 @@ class ClippingBruteForceTest {
         () -> new SparseCategoricalCrossentropy(true, Reduction.NONE));
   }
 
-  /** As {@link #check(String, long, Supplier, Dataset, int, double)} with a per-example loss. */
+  /**
+   * As {@link #check(String, long, Supplier, Dataset, int, double)} with a per-example loss, once
+   * with the convolution norms of TensorFlow ops and once with dp4j's native op when it is loaded
+   * (the default then), so both are checked in every run.
+   */
   static double check(
       String label,
       long pathTerms,
@@ -137,17 +144,44 @@ class ClippingBruteForceTest {
       int microbatches,
       double minSpread,
       Supplier<Loss> losses) {
+    double worst = check(label, pathTerms, factory, data, microbatches, minSpread, losses, false);
+    if (NativeConvNorms.available()) {
+      worst =
+          Math.max(
+              worst,
+              check(
+                  label + " (native conv norms)",
+                  pathTerms,
+                  factory,
+                  data,
+                  microbatches,
+                  minSpread,
+                  losses,
+                  true));
+    }
+    return worst;
+  }
+
+  private static double check(
+      String label,
+      long pathTerms,
+      Supplier<Sequential> factory,
+      Dataset data,
+      int microbatches,
+      double minSpread,
+      Supplier<Loss> losses,
+      boolean nativeConvNorms) {
     int batch = data.size();
     int perUnit = microbatches == 0 ? 1 : batch / microbatches;
     try (Sequential model = factory.get()) {
-      model.compile(new DPKerasSGDOptimizer(1.0, 0.0, microbatches, 0.1f), losses.get());
+      model.compile(optimizer(1.0, microbatches, nativeConvNorms), losses.get());
       // C between the smallest and largest unit norms, far from both
       double[] norms = BruteForce.compute(model, data, perUnit, 1.0).squaredNorms;
       double min = Math.sqrt(Arrays.stream(norms).min().orElseThrow());
       double max = Math.sqrt(Arrays.stream(norms).max().orElseThrow());
       assertThat(max / min).as(label + " norm spread").isGreaterThan(minSpread);
       double clip = Math.sqrt(min * max);
-      model.compile(new DPKerasSGDOptimizer(clip, 0.0, microbatches, 0.1f), losses.get());
+      model.compile(optimizer(clip, microbatches, nativeConvNorms), losses.get());
       BruteForce expected = BruteForce.compute(model, data, perUnit, clip);
       DpStepInspection actual = ModelPrivacy.of(model).inspectDpStep(data, 1.0);
 
@@ -170,6 +204,19 @@ class ClippingBruteForceTest {
           agreement.worstFractionOfBound());
       return agreement.worstRelativeError();
     }
+  }
+
+  /** TF Privacy's DP-SGD (σ 0, learning rate 0.1) with the chosen convolution norms. */
+  private static DPKerasSGDOptimizer optimizer(
+      double clip, int microbatches, boolean nativeConvNorms) {
+    return new DPKerasSGDOptimizer(
+        new DpSettings(
+            clip,
+            0.0,
+            microbatches,
+            DpSettings.Normalization.MICROBATCHES_OR_BATCH_SIZE,
+            ClippingRegistry.defaults(nativeConvNorms)),
+        new SGD(0.1f));
   }
 
   /** Each unit's loss condition ({@link BruteForce#lossCondition}), units consecutive. */

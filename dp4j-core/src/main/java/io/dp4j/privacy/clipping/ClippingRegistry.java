@@ -24,13 +24,22 @@ public final class ClippingRegistry {
 
   /**
    * A new registry with the rules dp4j ships: {@link Dense}, {@link Conv2D}, {@link Conv1D}, {@link
-   * Embedding}, {@link LayerNormalization} and {@link GroupNormalization}.
+   * Embedding}, {@link LayerNormalization} and {@link GroupNormalization}; the convolutions take
+   * their norms from dp4j's native op when it is loaded ({@link NativeConvNorms}).
    */
   public static ClippingRegistry defaults() {
+    return defaults(NativeConvNorms.available());
+  }
+
+  /**
+   * As {@link #defaults()}, choosing whether the convolution rules use {@link NativeConvNorms}
+   * (which must then be available) or TensorFlow ops only.
+   */
+  public static ClippingRegistry defaults(boolean nativeConvNorms) {
     return new ClippingRegistry()
         .register(Dense.class, new DenseClippingRule())
-        .register(Conv2D.class, new Conv2DClippingRule())
-        .register(Conv1D.class, new Conv1DClippingRule())
+        .register(Conv2D.class, new Conv2DClippingRule(nativeConvNorms))
+        .register(Conv1D.class, new Conv1DClippingRule(nativeConvNorms))
         .register(Embedding.class, new EmbeddingClippingRule())
         .register(LayerNormalization.class, new LayerNormalizationClippingRule())
         .register(GroupNormalization.class, new GroupNormalizationClippingRule());

@@ -11,6 +11,22 @@ import org.tensorflow.types.TFloat32;
  * height 1 (exact).
  */
 public class Conv1DClippingRule implements ClippingRule<Conv1D> {
+  private final boolean nativeNorms;
+
+  /** The rule with dp4j's native norm kernel when it is loaded ({@link NativeConvNorms}). */
+  public Conv1DClippingRule() {
+    this(NativeConvNorms.available());
+  }
+
+  /**
+   * @param nativeNorms as {@link Conv2DClippingRule#Conv2DClippingRule(boolean)}
+   */
+  public Conv1DClippingRule(boolean nativeNorms) {
+    if (nativeNorms && !NativeConvNorms.available()) {
+      throw new IllegalStateException("dp4j's native convolution norms are not loaded");
+    }
+    this.nativeNorms = nativeNorms;
+  }
 
   @Override
   public Operand<TFloat32> squaredNorms(
@@ -23,7 +39,8 @@ public class Conv1DClippingRule implements ClippingRule<Conv1D> {
         layer.kernelSize(),
         layer.stridesAttribute(),
         layer.padding().tfName(),
-        true);
+        true,
+        nativeNorms);
   }
 
   @Override
@@ -47,11 +64,16 @@ public class Conv1DClippingRule implements ClippingRule<Conv1D> {
     return List.of(kernel, sums.get(1));
   }
 
-  /** The per-unit kernel gradients are materialized once and shared by the norms and the sum. */
+  /**
+   * Without the native norms, the per-unit kernel gradients are materialized once and shared by the
+   * norms and the sum.
+   */
   @Override
   public LayerClipping clipping(Ops tf, Conv1D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
     long channels = a.shape().size(a.shape().numDimensions() - 1);
-    if (!Conv2DUnitGradients.worthMaterializing(1, layer.kernelSize(), channels, layer.filters())) {
+    if ((nativeNorms && NativeConvNorms.supports(a, g))
+        || !Conv2DUnitGradients.worthMaterializing(
+            1, layer.kernelSize(), channels, layer.filters())) {
       return ClippingRule.super.clipping(tf, layer, a, g);
     }
     return Conv2DClippingRule.materialized(

@@ -15,7 +15,9 @@ import org.tensorflow.types.TInt32;
 /**
  * Per-example clipping for {@link Conv2D}, exact.
  *
- * <p>An undilated convolution materializes each unit's filter gradient ({@link
+ * <p>An undilated convolution takes its filter-gradient norms from dp4j's native kernel ({@link
+ * NativeConvNorms}) and its clipped sum from one {@code Conv2DBackpropFilter} of the clip-scaled
+ * output gradients. Without the native kernel it materializes each unit's filter gradient ({@link
  * Conv2DUnitGradients}) and bias gradient (G summed over positions): the norms are their sums of
  * squares and the clipped sum their clip-weighted sum ({@link MaterializedClipping}). A dilated
  * convolution takes its norms from input patches P ({@code ExtractImagePatches} with {@code rates}
@@ -34,6 +36,25 @@ import org.tensorflow.types.TInt32;
 public class Conv2DClippingRule implements ClippingRule<Conv2D> {
   private static final List<Long> NO_DILATION = List.of(1L, 1L, 1L, 1L);
 
+  private final boolean nativeNorms;
+
+  /** The rule with dp4j's native norm kernel when it is loaded ({@link NativeConvNorms}). */
+  public Conv2DClippingRule() {
+    this(NativeConvNorms.available());
+  }
+
+  /**
+   * @param nativeNorms take an undilated layer's kernel-gradient norms from {@link NativeConvNorms}
+   *     (which must be available) and its clipped sum from one {@code Conv2DBackpropFilter},
+   *     instead of materializing per-unit gradients with TensorFlow ops
+   */
+  public Conv2DClippingRule(boolean nativeNorms) {
+    if (nativeNorms && !NativeConvNorms.available()) {
+      throw new IllegalStateException("dp4j's native convolution norms are not loaded");
+    }
+    this.nativeNorms = nativeNorms;
+  }
+
   @Override
   public Operand<TFloat32> squaredNorms(
       Ops tf, Conv2D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
@@ -47,7 +68,8 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
         layer.stridesAttribute(),
         layer.dilationsAttribute(),
         layer.padding().tfName(),
-        layer.useBias());
+        layer.useBias(),
+        nativeNorms);
   }
 
   @Override
@@ -139,6 +161,7 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
     requireRawKernel(layer);
     long channels = a.shape().size(a.shape().numDimensions() - 1);
     if (layer.isDilated()
+        || (nativeNorms && NativeConvNorms.supports(a, g))
         || !Conv2DUnitGradients.worthMaterializing(
             layer.kernelHeight(), layer.kernelWidth(), channels, layer.filters())) {
       return ClippingRule.super.clipping(tf, layer, a, g);
@@ -251,13 +274,14 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
       int kernelWidth,
       List<Long> strides,
       String padding,
-      boolean useBias) {
+      boolean useBias,
+      boolean nativeNorms) {
     return squaredNorms(
-        tf, a, g, kernelHeight, kernelWidth, strides, NO_DILATION, padding, useBias);
+        tf, a, g, kernelHeight, kernelWidth, strides, NO_DILATION, padding, useBias, nativeNorms);
   }
 
   /**
-   * As {@link #squaredNorms(Ops, Operand, Operand, int, int, List, String, boolean)} for a
+   * As {@link #squaredNorms(Ops, Operand, Operand, int, int, List, String, boolean, boolean)} for a
    * convolution with dilations {@code [1, dh, dw, 1]}: the patches are then extracted with {@code
    * rates = dilations}, which yields exactly the input values each dilated kernel tap multiplies.
    */
@@ -270,14 +294,21 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
       List<Long> strides,
       List<Long> dilations,
       String padding,
-      boolean useBias) {
-    Operand<TFloat64> norms =
-        NO_DILATION.equals(dilations)
-            ? GroupShapes.squaredNormPerUnit(
-                tf,
-                Conv2DUnitGradients.of(tf, a, g, kernelHeight, kernelWidth, strides, padding)
-                    .perUnit())
-            : patchFilterNorms(tf, a, g, kernelHeight, kernelWidth, strides, dilations, padding);
+      boolean useBias,
+      boolean nativeNorms) {
+    Operand<TFloat64> norms;
+    if (!NO_DILATION.equals(dilations)) {
+      norms = patchFilterNorms(tf, a, g, kernelHeight, kernelWidth, strides, dilations, padding);
+    } else if (nativeNorms && NativeConvNorms.supports(a, g)) {
+      norms =
+          NativeConvNorms.squaredNormPerUnit(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+    } else {
+      norms =
+          GroupShapes.squaredNormPerUnit(
+              tf,
+              Conv2DUnitGradients.of(tf, a, g, kernelHeight, kernelWidth, strides, padding)
+                  .perUnit());
+    }
     if (useBias) {
       norms = tf.math.add(norms, GroupShapes.squaredNormPerUnit(tf, biasGradients(tf, g)));
     }

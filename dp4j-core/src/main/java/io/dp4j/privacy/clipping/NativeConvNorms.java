@@ -1,0 +1,152 @@
+package io.dp4j.privacy.clipping;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Operand;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+
+/**
+ * Each clipping unit's squared kernel-gradient norm of an undilated 2-D convolution from dp4j's
+ * native TensorFlow op ({@code src/main/native/dp4j_ops.c}), without forming the per-unit gradients
+ * as tensors: TensorFlow has only the batch-summed filter gradient, and building per-example ones
+ * from its ops costs patch tensors, several times the plain step's filter gradients.
+ *
+ * <p>The build compiles the op with the machine's C compiler against TensorFlow's stable C kernel
+ * API into the jar ({@code io/dp4j/native/linux-x86_64}). Where it is missing (no compiler at build
+ * time, another platform) or does not load, the rules fall back to TensorFlow ops, with the same
+ * values up to float32 summation order, and say so once at info level. {@code
+ * -Ddp4j.nativeKernels=false} or {@code DP4J_NATIVE_KERNELS=0} turns it off.
+ */
+public final class NativeConvNorms {
+  private static final Logger LOG = LoggerFactory.getLogger(NativeConvNorms.class);
+  private static final String OP = "Dp4jConv2DUnitSquaredNorms";
+  private static final String RESOURCE = "/io/dp4j/native/linux-x86_64/libdp4j_ops.so";
+  private static final Set<String> OFF = Set.of("0", "false", "off", "no");
+
+  private static final class Holder {
+    private static final boolean LOADED = load();
+  }
+
+  private NativeConvNorms() {}
+
+  /** Whether the native op is loaded into this process's TensorFlow (loading it on first call). */
+  public static boolean available() {
+    return Holder.LOADED;
+  }
+
+  private static boolean load() {
+    String property = System.getProperty("dp4j.nativeKernels");
+    String variable = System.getenv("DP4J_NATIVE_KERNELS");
+    for (String setting : new String[] {property, variable}) {
+      if (setting != null && OFF.contains(setting.toLowerCase(Locale.ROOT))) {
+        LOG.info("dp4j's native convolution norms are off by request; TensorFlow ops compute them");
+        return false;
+      }
+    }
+    String reason = loadLibrary();
+    if (reason != null) {
+      LOG.info(
+          "dp4j's native convolution norms are not available ({}); TensorFlow ops compute them,"
+              + " which makes a DP step of a convolutional model slower",
+          reason);
+      return false;
+    }
+    return true;
+  }
+
+  /** Null once loaded, else why not. */
+  private static String loadLibrary() {
+    boolean x86Linux =
+        System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")
+            && Set.of("amd64", "x86_64").contains(System.getProperty("os.arch", ""));
+    if (!x86Linux) {
+      return "built for x86-64 Linux only";
+    }
+    try (InputStream in = NativeConvNorms.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        return "not built: the build found no C compiler";
+      }
+      Path file = Files.createTempFile("libdp4j_ops", ".so");
+      file.toFile().deleteOnExit();
+      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+      TensorFlow.loadLibrary(file.toString());
+    } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+      return "it did not load: " + e.getMessage();
+    }
+    boolean registered =
+        TensorFlow.registeredOpList().getOpList().stream().anyMatch(op -> op.getName().equals(OP));
+    return registered ? null : "it loaded but did not register " + OP;
+  }
+
+  /**
+   * Whether the graph builder can give the op {@code a} ({@code [n, k, h, w, c]}) and {@code g}:
+   * their last three sizes must be known (the padding is computed from them); n and k may vary from
+   * step to step.
+   */
+  static boolean supports(Operand<TFloat32> a, Operand<TFloat32> g) {
+    for (long[] shape : new long[][] {a.shape().asArray(), g.shape().asArray()}) {
+      for (int i = 2; i < shape.length; i++) {
+        if (shape[i] < 1) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The squared kernel-gradient norms, in float64 sums of the float32 gradient entries' squares.
+   *
+   * @param a {@code [n, k, h, w, c]}, the layer's inputs by unit
+   * @param g {@code [n, k, h', w', f]}, the output gradients by unit
+   * @param strides {@code [1, s, s', 1]}
+   * @param padding {@code SAME} or {@code VALID}
+   * @return {@code [n]}
+   */
+  static Operand<TFloat64> squaredNormPerUnit(
+      Ops tf,
+      Operand<TFloat32> a,
+      Operand<TFloat32> g,
+      int kernelHeight,
+      int kernelWidth,
+      List<Long> strides,
+      String padding) {
+    long[] in = a.shape().asArray();
+    long[] out = g.shape().asArray();
+    long padTop = padBefore(padding, in[2], out[2], strides.get(1), kernelHeight);
+    long padLeft = padBefore(padding, in[3], out[3], strides.get(2), kernelWidth);
+    Operand<TFloat64> norms =
+        tf.scope()
+            .opBuilder(OP, OP)
+            .addInput(a.asOutput())
+            .addInput(g.asOutput())
+            .setAttr("kh", (long) kernelHeight)
+            .setAttr("kw", (long) kernelWidth)
+            .setAttr("sh", strides.get(1))
+            .setAttr("sw", strides.get(2))
+            .setAttr("pad_top", padTop)
+            .setAttr("pad_left", padLeft)
+            .build()
+            .output(0);
+    return tf.reshape(norms, tf.constant(new long[] {-1}));
+  }
+
+  /** TensorFlow's padding before the first row (or column): half the total, rounded down. */
+  static long padBefore(String padding, long size, long outSize, long stride, long kernel) {
+    if (!"SAME".equals(padding)) {
+      return 0;
+    }
+    return Math.max((outSize - 1) * stride + kernel - size, 0) / 2;
+  }
+}

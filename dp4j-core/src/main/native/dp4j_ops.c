@@ -1,0 +1,366 @@
+/*
+ * dp4j's native TensorFlow op Dp4jConv2DUnitSquaredNorms: each clipping unit's squared norm of its
+ * kernel gradient of a 2-D convolution, the one DP-specific product TensorFlow has no kernel for
+ * (it has the gradient summed over the batch, Conv2DBackpropFilter, and nothing per example). The
+ * clipped sum stays TensorFlow's Conv2DBackpropFilter of the clip-scaled output gradients.
+ *
+ *   x:     [n, k, h, w, c] float, the layer's input for each of the n units' k examples
+ *   grad:  [n, k, h', w', f] float, the loss's gradient with respect to the layer's output
+ *   norms: [n] double, unit u's sum of squares of its gradient entries
+ *          D[p, q, ch, filter] = sum over its k examples and output positions (i, j) of
+ *          x_pad[i*sh + p, j*sw + q, ch] * grad[i, j, filter]
+ *
+ * x_pad is x with pad_top rows and pad_left columns of zeros before it and zeros after it where a
+ * tap reaches past it: TensorFlow's SAME and VALID paddings. Each D entry is a float32 sum, as the
+ * rows TensorFlow's ops would give, and its square is added in float64, so the norm is the float32
+ * gradient's exact squared norm up to float64 round-off, the clipping rules' contract. A NaN or an
+ * infinity in grad reaches every entry of its filter (x * inf is inf or NaN) and the norm is not
+ * finite; a float32 entry that overflows is infinite: both give the unit clip factor 0.
+ *
+ * Built against TensorFlow's stable C kernel API (tensorflow/c/kernels.h, ops.h), whose functions
+ * TensorFlow Java's libtensorflow_framework exports. The library registers the op and its CPU
+ * kernel when TensorFlow.loadLibrary opens it.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct TF_Status TF_Status;
+typedef struct TF_Tensor TF_Tensor;
+typedef struct TF_OpKernelConstruction TF_OpKernelConstruction;
+typedef struct TF_OpKernelContext TF_OpKernelContext;
+typedef struct TF_KernelBuilder TF_KernelBuilder;
+typedef struct TF_OpDefinitionBuilder TF_OpDefinitionBuilder;
+typedef struct TF_ShapeInferenceContext TF_ShapeInferenceContext;
+
+enum { TF_OK = 0, TF_INVALID_ARGUMENT = 3, TF_RESOURCE_EXHAUSTED = 8 };
+enum { TF_FLOAT = 1, TF_DOUBLE = 2 };
+
+/*
+ * TensorFlow Java loads libtensorflow_framework.so.2 privately (RTLD_LOCAL), so its symbols are
+ * taken from the loaded library by name when this library is opened instead of at link time; the
+ * build then needs no TensorFlow binary either.
+ */
+#define TF_FUNCTIONS(X)                                                                         \
+  X(TF_Status*, TF_NewStatus, (void))                                                           \
+  X(void, TF_DeleteStatus, (TF_Status*))                                                        \
+  X(int, TF_GetCode, (const TF_Status*))                                                        \
+  X(const char*, TF_Message, (const TF_Status*))                                                \
+  X(void, TF_SetStatus, (TF_Status*, int, const char*))                                         \
+  X(void*, TF_TensorData, (const TF_Tensor*))                                                   \
+  X(int, TF_NumDims, (const TF_Tensor*))                                                        \
+  X(int64_t, TF_Dim, (const TF_Tensor*, int))                                                   \
+  X(void, TF_DeleteTensor, (TF_Tensor*))                                                        \
+  X(TF_OpDefinitionBuilder*, TF_NewOpDefinitionBuilder, (const char*))                          \
+  X(void, TF_OpDefinitionBuilderAddInput, (TF_OpDefinitionBuilder*, const char*))               \
+  X(void, TF_OpDefinitionBuilderAddOutput, (TF_OpDefinitionBuilder*, const char*))              \
+  X(void, TF_OpDefinitionBuilderAddAttr, (TF_OpDefinitionBuilder*, const char*))                \
+  X(void, TF_OpDefinitionBuilderSetShapeInferenceFunction,                                      \
+    (TF_OpDefinitionBuilder*, void (*)(TF_ShapeInferenceContext*, TF_Status*)))                 \
+  X(void, TF_ShapeInferenceContextSetUnknownShape, (TF_ShapeInferenceContext*, TF_Status*))     \
+  X(void, TF_RegisterOpDefinition, (TF_OpDefinitionBuilder*, TF_Status*))                       \
+  X(TF_KernelBuilder*, TF_NewKernelBuilder,                                                     \
+    (const char*, const char*, void* (*)(TF_OpKernelConstruction*),                             \
+     void (*)(void*, TF_OpKernelContext*), void (*)(void*)))                                    \
+  X(void, TF_RegisterKernelBuilder, (const char*, TF_KernelBuilder*, TF_Status*))               \
+  X(void, TF_OpKernelConstruction_GetAttrInt64,                                                 \
+    (TF_OpKernelConstruction*, const char*, int64_t*, TF_Status*))                              \
+  X(void, TF_OpKernelConstruction_Failure, (TF_OpKernelConstruction*, TF_Status*))              \
+  X(void, TF_GetInput, (TF_OpKernelContext*, int, TF_Tensor**, TF_Status*))                     \
+  X(TF_Tensor*, TF_AllocateOutput,                                                              \
+    (TF_OpKernelContext*, int, int, const int64_t*, int, size_t, TF_Status*))                   \
+  X(void, TF_OpKernelContext_Failure, (TF_OpKernelContext*, TF_Status*))
+
+#define DECLARE(result, name, parameters) static result(*name) parameters;
+TF_FUNCTIONS(DECLARE)
+
+/* Returns NULL, or the name of the first function the loaded TensorFlow does not have. */
+static const char* resolve_tensorflow(void) {
+  void* tf = dlopen("libtensorflow_framework.so.2", RTLD_NOW | RTLD_NOLOAD);
+  if (!tf) return "libtensorflow_framework.so.2 (not loaded)";
+#define RESOLVE(result, name, parameters)                         \
+  *(void**)(&name) = dlsym(tf, #name);                            \
+  if (!name) return #name;
+  TF_FUNCTIONS(RESOLVE)
+  return NULL;
+}
+
+#define OP_NAME "Dp4jConv2DUnitSquaredNorms"
+/* Accumulators per pass: KB vectors of 16 filters stay in registers over all output positions. */
+#define KB 8
+#define LANES 16
+
+typedef float v16 __attribute__((vector_size(LANES * sizeof(float))));
+
+typedef struct {
+  int64_t kh, kw, sh, sw, pad_top, pad_left;
+} Attrs;
+
+typedef struct {
+  const Attrs* attrs;
+  const float* x;
+  const float* grad;
+  double* norms;
+  int64_t group, h, w, c, ho, wo, f, units;
+  int64_t first, last; /* units [first, last) */
+  int failed;
+} Work;
+
+static void* create(TF_OpKernelConstruction* ctx) {
+  Attrs* a = calloc(1, sizeof(Attrs));
+  TF_Status* s = TF_NewStatus();
+  const char* names[] = {"kh", "kw", "sh", "sw", "pad_top", "pad_left"};
+  int64_t* fields[] = {&a->kh, &a->kw, &a->sh, &a->sw, &a->pad_top, &a->pad_left};
+  for (int i = 0; i < 6 && TF_GetCode(s) == TF_OK; i++) {
+    TF_OpKernelConstruction_GetAttrInt64(ctx, names[i], fields[i], s);
+  }
+  if (TF_GetCode(s) == TF_OK &&
+      (a->kh < 1 || a->kw < 1 || a->sh < 1 || a->sw < 1 || a->pad_top < 0 || a->pad_left < 0)) {
+    TF_SetStatus(s, TF_INVALID_ARGUMENT, OP_NAME ": kh, kw, sh and sw must be >= 1, paddings >= 0");
+  }
+  if (TF_GetCode(s) != TF_OK) {
+    TF_OpKernelConstruction_Failure(ctx, s);
+  }
+  TF_DeleteStatus(s);
+  return a;
+}
+
+static void destroy(void* attrs) { free(attrs); }
+
+/*
+ * The squares of entries k0..k0+KB-1 (those below k) of 16 filters, in float64. Filters past f are
+ * zero (their output gradients are zero-padded); entries past k are not the kernel's.
+ */
+static inline double squares(const v16* acc, int64_t k0, int64_t k) {
+  double sum = 0;
+  for (int j = 0; j < KB && k0 + j < k; j++) {
+    for (int l = 0; l < LANES; l++) sum += (double)acc[j][l] * acc[j][l];
+  }
+  return sum;
+}
+
+/*
+ * One unit's squared norm: its examples' inputs copied, zero-padded, to xp ([group][hp][wp][c]) and
+ * their output gradients to gp ([group][ho*wo][fp], filters zero-padded to a multiple of 16), then for
+ * each block of kernel entries and 16 or 32 filters one pass over every output position of every
+ * example, with the block's sums in registers.
+ */
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static double unit_norm(
+    const Work* wk, int64_t u, float* xp, float* gp, const int64_t* base, const int64_t* off) {
+  const Attrs* a = wk->attrs;
+  int64_t c = wk->c, f = wk->f, ho = wk->ho, wo = wk->wo, h = wk->h, w = wk->w;
+  int64_t hp = (ho - 1) * a->sh + a->kh, wp = (wo - 1) * a->sw + a->kw;
+  int64_t fp = (f + LANES - 1) / LANES * LANES, positions = ho * wo;
+  int64_t k = a->kh * a->kw * c, kpad = (k + 2 * KB - 1) / (2 * KB) * (2 * KB);
+  memset(xp, 0, sizeof(float) * wk->group * hp * wp * c);
+  memset(gp, 0, sizeof(float) * wk->group * positions * fp);
+  for (int64_t e = 0; e < wk->group; e++) {
+    int64_t n = u * wk->group + e;
+    for (int64_t i = 0; i < h && i + a->pad_top < hp; i++) {
+      int64_t columns = w + a->pad_left < wp ? w : wp - a->pad_left;
+      memcpy(xp + ((e * hp + i + a->pad_top) * wp + a->pad_left) * c,
+             wk->x + ((n * h + i) * w) * c, sizeof(float) * columns * c);
+    }
+    for (int64_t t = 0; t < positions; t++) {
+      memcpy(gp + (e * positions + t) * fp, wk->grad + (n * positions + t) * f, sizeof(float) * f);
+    }
+  }
+  double sum = 0;
+  int64_t f0 = 0;
+  for (; f0 + 2 * LANES <= fp; f0 += 2 * LANES) {
+    for (int64_t k0 = 0; k0 < kpad; k0 += KB) {
+      v16 lo[KB], hi[KB];
+      for (int j = 0; j < KB; j++) lo[j] = hi[j] = (v16){0};
+      const int64_t* o = off + k0;
+      for (int64_t e = 0; e < wk->group; e++) {
+        const float* xe = xp + e * hp * wp * c;
+        const float* ge = gp + e * positions * fp + f0;
+        for (int64_t t = 0; t < positions; t++) {
+          v16 g0 = *(const v16*)(ge + t * fp), g1 = *(const v16*)(ge + t * fp + LANES);
+          const float* xb = xe + base[t];
+          for (int j = 0; j < KB; j++) {
+            float v = xb[o[j]];
+            lo[j] += v * g0;
+            hi[j] += v * g1;
+          }
+        }
+      }
+      sum += squares(lo, k0, k) + squares(hi, k0, k);
+    }
+  }
+  for (; f0 < fp; f0 += LANES) {
+    for (int64_t k0 = 0; k0 < kpad; k0 += 2 * KB) {
+      v16 acc[2 * KB];
+      for (int j = 0; j < 2 * KB; j++) acc[j] = (v16){0};
+      const int64_t* o = off + k0;
+      for (int64_t e = 0; e < wk->group; e++) {
+        const float* xe = xp + e * hp * wp * c;
+        const float* ge = gp + e * positions * fp + f0;
+        for (int64_t t = 0; t < positions; t++) {
+          v16 g = *(const v16*)(ge + t * fp);
+          const float* xb = xe + base[t];
+          for (int j = 0; j < 2 * KB; j++) acc[j] += xb[o[j]] * g;
+        }
+      }
+      sum += squares(acc, k0, k) + squares(acc + KB, k0 + KB, k);
+    }
+  }
+  return sum;
+}
+
+static void* run_units(void* arg) {
+  Work* wk = arg;
+  const Attrs* a = wk->attrs;
+  int64_t c = wk->c, ho = wk->ho, wo = wk->wo;
+  int64_t hp = (ho - 1) * a->sh + a->kh, wp = (wo - 1) * a->sw + a->kw;
+  int64_t fp = (wk->f + LANES - 1) / LANES * LANES, positions = ho * wo;
+  int64_t k = a->kh * a->kw * c, kpad = (k + 2 * KB - 1) / (2 * KB) * (2 * KB);
+  float* xp = aligned_alloc(64, ((sizeof(float) * wk->group * hp * wp * c) + 63) / 64 * 64);
+  float* gp = aligned_alloc(64, sizeof(float) * wk->group * positions * fp);
+  int64_t* base = malloc(sizeof(int64_t) * positions);
+  int64_t* off = malloc(sizeof(int64_t) * kpad);
+  if (!xp || !gp || !base || !off) {
+    wk->failed = 1;
+  } else {
+    for (int64_t i = 0; i < ho; i++)
+      for (int64_t j = 0; j < wo; j++) base[i * wo + j] = (i * a->sh * wp + j * a->sw) * c;
+    for (int64_t q = 0; q < kpad; q++) {
+      /* entries past the kernel read a valid element; their squares are never added */
+      int64_t r = q < k ? q : 0;
+      int64_t p = r / (a->kw * c), s = r / c % a->kw, ch = r % c;
+      off[q] = (p * wp + s) * c + ch;
+    }
+    for (int64_t u = wk->first; u < wk->last; u++) wk->norms[u] = unit_norm(wk, u, xp, gp, base, off);
+  }
+  free(xp);
+  free(gp);
+  free(base);
+  free(off);
+  return NULL;
+}
+
+static int threads_available(void) {
+  const char* env = getenv("DP4J_NATIVE_THREADS");
+  if (env && atoi(env) > 0) return atoi(env);
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    return n > 0 ? n : 1;
+  }
+  return 1;
+}
+
+/* Splits the units over one thread per available CPU; returns nonzero when a buffer failed. */
+static int run_all(const Work* proto) {
+  int n = threads_available();
+  if (n > proto->units) n = (int)proto->units;
+  if (n < 1) return 0;
+  Work* work = calloc(n, sizeof(Work));
+  pthread_t* threads = calloc(n, sizeof(pthread_t));
+  int* started = calloc(n, sizeof(int));
+  if (!work || !threads || !started) {
+    free(work);
+    free(threads);
+    free(started);
+    return 1;
+  }
+  for (int i = 0; i < n; i++) {
+    work[i] = *proto;
+    work[i].first = proto->units * i / n;
+    work[i].last = proto->units * (i + 1) / n;
+  }
+  for (int i = 1; i < n; i++) started[i] = pthread_create(&threads[i], NULL, run_units, &work[i]) == 0;
+  run_units(&work[0]);
+  int failed = work[0].failed;
+  for (int i = 1; i < n; i++) {
+    if (started[i]) {
+      pthread_join(threads[i], NULL);
+    } else {
+      run_units(&work[i]);
+    }
+    failed |= work[i].failed;
+  }
+  free(work);
+  free(threads);
+  free(started);
+  return failed;
+}
+
+static void compute(void* attrs, TF_OpKernelContext* ctx) {
+  const Attrs* a = attrs;
+  TF_Status* s = TF_NewStatus();
+  TF_Tensor* x = NULL;
+  TF_Tensor* grad = NULL;
+  TF_Tensor* norms = NULL;
+  char message[256];
+  TF_GetInput(ctx, 0, &x, s);
+  if (TF_GetCode(s) == TF_OK) TF_GetInput(ctx, 1, &grad, s);
+  if (TF_GetCode(s) != TF_OK) goto done;
+  if (TF_NumDims(x) != 5 || TF_NumDims(grad) != 5 || TF_Dim(x, 0) != TF_Dim(grad, 0) ||
+      TF_Dim(x, 1) != TF_Dim(grad, 1)) {
+    TF_SetStatus(s, TF_INVALID_ARGUMENT,
+                 OP_NAME ": x [n, k, h, w, c] and grad [n, k, h', w', f] need the same n and k");
+    goto done;
+  }
+  Work proto = {.attrs = a, .x = TF_TensorData(x), .grad = TF_TensorData(grad),
+                .units = TF_Dim(x, 0), .group = TF_Dim(x, 1), .h = TF_Dim(x, 2), .w = TF_Dim(x, 3),
+                .c = TF_Dim(x, 4), .ho = TF_Dim(grad, 2), .wo = TF_Dim(grad, 3),
+                .f = TF_Dim(grad, 4)};
+  int empty = proto.units == 0 || proto.group == 0;
+  if (!empty && (proto.ho < 1 || proto.wo < 1 || (proto.ho - 1) * a->sh + a->kh < a->pad_top ||
+                 (proto.wo - 1) * a->sw + a->kw < a->pad_left)) {
+    snprintf(message, sizeof(message), OP_NAME ": output %lldx%lld does not fit the input",
+             (long long)proto.ho, (long long)proto.wo);
+    TF_SetStatus(s, TF_INVALID_ARGUMENT, message);
+    goto done;
+  }
+  int64_t dims[1] = {proto.units};
+  norms = TF_AllocateOutput(ctx, 0, TF_DOUBLE, dims, 1, sizeof(double) * proto.units, s);
+  if (TF_GetCode(s) != TF_OK) goto done;
+  proto.norms = TF_TensorData(norms);
+  /* a unit of no examples has the zero gradient */
+  if (empty) {
+    memset(proto.norms, 0, sizeof(double) * proto.units);
+  } else if (run_all(&proto)) {
+    TF_SetStatus(s, TF_RESOURCE_EXHAUSTED, OP_NAME ": out of memory for a unit's buffers");
+  }
+done:
+  if (TF_GetCode(s) != TF_OK) TF_OpKernelContext_Failure(ctx, s);
+  TF_DeleteTensor(x);
+  TF_DeleteTensor(grad);
+  TF_DeleteTensor(norms);
+  TF_DeleteStatus(s);
+}
+
+/* The graph builder gives the norms their [units] shape itself. */
+static void unknown_shape(TF_ShapeInferenceContext* ctx, TF_Status* s) {
+  TF_ShapeInferenceContextSetUnknownShape(ctx, s);
+}
+
+__attribute__((constructor)) static void register_op(void) {
+  const char* missing = resolve_tensorflow();
+  if (missing) {
+    fprintf(stderr, "dp4j: %s not found in TensorFlow; " OP_NAME " is not registered\n", missing);
+    return;
+  }
+  TF_Status* s = TF_NewStatus();
+  TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder(OP_NAME);
+  TF_OpDefinitionBuilderAddInput(op, "x: float");
+  TF_OpDefinitionBuilderAddInput(op, "grad: float");
+  TF_OpDefinitionBuilderAddOutput(op, "norms: double");
+  const char* attrs[] = {"kh: int", "kw: int", "sh: int", "sw: int", "pad_top: int", "pad_left: int"};
+  for (int i = 0; i < 6; i++) TF_OpDefinitionBuilderAddAttr(op, attrs[i]);
+  TF_OpDefinitionBuilderSetShapeInferenceFunction(op, unknown_shape);
+  TF_RegisterOpDefinition(op, s);
+  if (TF_GetCode(s) == TF_OK) {
+    TF_KernelBuilder* kernel = TF_NewKernelBuilder(OP_NAME, "CPU", create, compute, destroy);
+    TF_RegisterKernelBuilder(OP_NAME "Cpu", kernel, s);
+  }
+  if (TF_GetCode(s) != TF_OK) fprintf(stderr, "dp4j: %s\n", TF_Message(s));
+  TF_DeleteStatus(s);
+}
