@@ -245,8 +245,6 @@ static void* run_units(void* arg) {
 }
 
 static int threads_available(void) {
-  const char* env = getenv("DP4J_NATIVE_THREADS");
-  if (env && atoi(env) > 0) return atoi(env);
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof(set), &set) == 0) {
     int n = CPU_COUNT(&set);
