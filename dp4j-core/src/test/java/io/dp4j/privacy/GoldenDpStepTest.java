@@ -17,6 +17,7 @@ import io.dp4j.nn.layers.Embedding;
 import io.dp4j.nn.layers.Flatten;
 import io.dp4j.nn.layers.Layer;
 import io.dp4j.nn.layers.LayerNormalization;
+import io.dp4j.privacy.clipping.NativeConvNorms;
 import io.dp4j.testing.TestData;
 import io.dp4j.tutorial.MnistTutorial;
 import java.io.IOException;
@@ -173,7 +174,15 @@ class GoldenDpStepTest {
       // not Linux: the model stays unknown and the weights are compared loosely
     }
     String onednn = System.getenv().getOrDefault("TF_ENABLE_ONEDNN_OPTS", "default");
-    return model + " | flags " + sha256(flags.getBytes()).substring(0, 12) + " | oneDNN " + onednn;
+    // the native convolution norms sum in another order than TensorFlow's ops (and the clipped sum
+    // comes from Conv2DBackpropFilter), so they are another kernel path
+    String norms = NativeConvNorms.available() ? " | native conv norms" : "";
+    return model
+        + " | flags "
+        + sha256(flags.getBytes()).substring(0, 12)
+        + " | oneDNN "
+        + onednn
+        + norms;
   }
 
   private static JsonNode golden() throws IOException {
