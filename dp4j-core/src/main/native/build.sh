@@ -18,10 +18,10 @@ if ! command -v "$compiler" >/dev/null 2>&1; then
 fi
 mkdir -p "$out_dir"
 target="$out_dir/libdp4j_ops.so"
-if [[ -f "$target" && "$target" -nt "$source_dir/dp4j_ops.c" && "$target" -nt "$source_dir/build.sh" ]]; then
+if [[ -f "$target" && "$target" -nt "$source_dir/dp4j_ops.c" && "$target" -nt "$source_dir/dp4j_sums.h" && "$target" -nt "$source_dir/build.sh" ]]; then
   exit 0
 fi
-# -O3 vectorizes the 16-lane accumulators; target_clones in the source picks AVX-512, AVX2+FMA or
-# SSE2 code at load time, so the library runs on any x86-64 CPU
+# -O3 vectorizes the 16-lane accumulators; the source picks its AVX-512, AVX2+FMA or SSE2 code when
+# the library loads, so it runs on any x86-64 CPU
 "$compiler" -O3 -fPIC -shared -std=gnu11 -Wall -o "$target" "$source_dir/dp4j_ops.c" -lpthread -ldl
 echo "[dp4j native] built $target" >&2

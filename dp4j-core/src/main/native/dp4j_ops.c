@@ -91,11 +91,14 @@ static const char* resolve_tensorflow(void) {
 }
 
 #define OP_NAME "Dp4jConv2DUnitSquaredNorms"
-/* Accumulators per pass: KB vectors of 16 filters stay in registers over all output positions. */
-#define KB 8
 #define LANES 16
+/* output gradients are padded to a multiple of 16 filters, kernel entries to one of the largest
+ * block (2 * 8) */
+#define KPAD_MULTIPLE 16
 
-typedef float v16 __attribute__((vector_size(LANES * sizeof(float))));
+typedef float v16 __attribute__((vector_size(16 * sizeof(float))));
+typedef float v8 __attribute__((vector_size(8 * sizeof(float))));
+typedef float v4 __attribute__((vector_size(4 * sizeof(float))));
 
 typedef struct {
   int64_t kh, kw, sh, sw, pad_top, pad_left;
@@ -132,31 +135,13 @@ static void* create(TF_OpKernelConstruction* ctx) {
 
 static void destroy(void* attrs) { free(attrs); }
 
-/*
- * The squares of entries k0..k0+KB-1 (those below k) of 16 filters, in float64. Filters past f are
- * zero (their output gradients are zero-padded); entries past k are not the kernel's.
- */
-static inline double squares(const v16* acc, int64_t k0, int64_t k) {
-  double sum = 0;
-  for (int j = 0; j < KB && k0 + j < k; j++) {
-    for (int l = 0; l < LANES; l++) sum += (double)acc[j][l] * acc[j][l];
-  }
-  return sum;
-}
-
-/*
- * One unit's squared norm: its examples' inputs copied, zero-padded, to xp ([group][hp][wp][c]) and
- * their output gradients to gp ([group][ho*wo][fp], filters zero-padded to a multiple of 16), then for
- * each block of kernel entries and 16 or 32 filters one pass over every output position of every
- * example, with the block's sums in registers.
- */
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) static double unit_norm(
-    const Work* wk, int64_t u, float* xp, float* gp, const int64_t* base, const int64_t* off) {
+/* Copies unit u's inputs, zero-padded, to xp ([k][hp][wp][c]) and its output gradients to gp
+ * ([k][h'*w'][fp], filters zero-padded to fp, a multiple of 16). */
+static void copy_unit(const Work* wk, int64_t u, float* xp, float* gp) {
   const Attrs* a = wk->attrs;
-  int64_t c = wk->c, f = wk->f, ho = wk->ho, wo = wk->wo, h = wk->h, w = wk->w;
-  int64_t hp = (ho - 1) * a->sh + a->kh, wp = (wo - 1) * a->sw + a->kw;
-  int64_t fp = (f + LANES - 1) / LANES * LANES, positions = ho * wo;
-  int64_t k = a->kh * a->kw * c, kpad = (k + 2 * KB - 1) / (2 * KB) * (2 * KB);
+  int64_t c = wk->c, f = wk->f, h = wk->h, w = wk->w;
+  int64_t hp = (wk->ho - 1) * a->sh + a->kh, wp = (wk->wo - 1) * a->sw + a->kw;
+  int64_t fp = (f + LANES - 1) / LANES * LANES, positions = wk->ho * wk->wo;
   memset(xp, 0, sizeof(float) * wk->group * hp * wp * c);
   memset(gp, 0, sizeof(float) * wk->group * positions * fp);
   for (int64_t e = 0; e < wk->group; e++) {
@@ -170,47 +155,45 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) st
       memcpy(gp + (e * positions + t) * fp, wk->grad + (n * positions + t) * f, sizeof(float) * f);
     }
   }
-  double sum = 0;
-  int64_t f0 = 0;
-  for (; f0 + 2 * LANES <= fp; f0 += 2 * LANES) {
-    for (int64_t k0 = 0; k0 < kpad; k0 += KB) {
-      v16 lo[KB], hi[KB];
-      for (int j = 0; j < KB; j++) lo[j] = hi[j] = (v16){0};
-      const int64_t* o = off + k0;
-      for (int64_t e = 0; e < wk->group; e++) {
-        const float* xe = xp + e * hp * wp * c;
-        const float* ge = gp + e * positions * fp + f0;
-        for (int64_t t = 0; t < positions; t++) {
-          v16 g0 = *(const v16*)(ge + t * fp), g1 = *(const v16*)(ge + t * fp + LANES);
-          const float* xb = xe + base[t];
-          for (int j = 0; j < KB; j++) {
-            float v = xb[o[j]];
-            lo[j] += v * g0;
-            hi[j] += v * g1;
-          }
-        }
-      }
-      sum += squares(lo, k0, k) + squares(hi, k0, k);
-    }
+}
+
+/* The unit's sum of squares from copy_unit's buffers, one variant per instruction set, each with
+ * as many accumulators as its vector registers hold (dp4j_sums.h). */
+typedef double (*Sums)(const Work*, const float*, const float*, const int64_t*, const int64_t*);
+
+#define SUMS_NAME sums_avx512
+#define SUMS_TARGET "arch=x86-64-v4"
+#define VL 16
+#define VEC v16
+#define KB 8
+#include "dp4j_sums.h"
+#define SUMS_NAME sums_avx2
+#define SUMS_TARGET "arch=x86-64-v3"
+#define VL 8
+#define VEC v8
+#define KB 4
+#include "dp4j_sums.h"
+#define SUMS_NAME sums_sse2
+#define SUMS_TARGET "arch=x86-64"
+#define VL 4
+#define VEC v4
+#define KB 4
+#include "dp4j_sums.h"
+
+static Sums sums = sums_sse2;
+
+static void choose_sums(void) {
+  __builtin_cpu_init();
+  const char* forced = getenv("DP4J_NATIVE_ISA"); /* tests: run a smaller variant on a larger CPU */
+  int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+  int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (forced && strcmp(forced, "sse2") == 0) {
+    avx512 = avx2 = 0;
+  } else if (forced && strcmp(forced, "avx2") == 0) {
+    avx512 = 0;
   }
-  for (; f0 < fp; f0 += LANES) {
-    for (int64_t k0 = 0; k0 < kpad; k0 += 2 * KB) {
-      v16 acc[2 * KB];
-      for (int j = 0; j < 2 * KB; j++) acc[j] = (v16){0};
-      const int64_t* o = off + k0;
-      for (int64_t e = 0; e < wk->group; e++) {
-        const float* xe = xp + e * hp * wp * c;
-        const float* ge = gp + e * positions * fp + f0;
-        for (int64_t t = 0; t < positions; t++) {
-          v16 g = *(const v16*)(ge + t * fp);
-          const float* xb = xe + base[t];
-          for (int j = 0; j < 2 * KB; j++) acc[j] += xb[o[j]] * g;
-        }
-      }
-      sum += squares(acc, k0, k) + squares(acc + KB, k0 + KB, k);
-    }
-  }
-  return sum;
+  sums = avx512 ? sums_avx512 : avx2 ? sums_avx2 : sums_sse2;
 }
 
 static void* run_units(void* arg) {
@@ -219,7 +202,7 @@ static void* run_units(void* arg) {
   int64_t c = wk->c, ho = wk->ho, wo = wk->wo;
   int64_t hp = (ho - 1) * a->sh + a->kh, wp = (wo - 1) * a->sw + a->kw;
   int64_t fp = (wk->f + LANES - 1) / LANES * LANES, positions = ho * wo;
-  int64_t k = a->kh * a->kw * c, kpad = (k + 2 * KB - 1) / (2 * KB) * (2 * KB);
+  int64_t k = a->kh * a->kw * c, kpad = (k + KPAD_MULTIPLE - 1) / KPAD_MULTIPLE * KPAD_MULTIPLE;
   float* xp = aligned_alloc(64, ((sizeof(float) * wk->group * hp * wp * c) + 63) / 64 * 64);
   float* gp = aligned_alloc(64, sizeof(float) * wk->group * positions * fp);
   int64_t* base = malloc(sizeof(int64_t) * positions);
@@ -235,7 +218,10 @@ static void* run_units(void* arg) {
       int64_t p = r / (a->kw * c), s = r / c % a->kw, ch = r % c;
       off[q] = (p * wp + s) * c + ch;
     }
-    for (int64_t u = wk->first; u < wk->last; u++) wk->norms[u] = unit_norm(wk, u, xp, gp, base, off);
+    for (int64_t u = wk->first; u < wk->last; u++) {
+      copy_unit(wk, u, xp, gp);
+      wk->norms[u] = sums(wk, xp, gp, base, off);
+    }
   }
   free(xp);
   free(gp);
@@ -346,6 +332,7 @@ __attribute__((constructor)) static void register_op(void) {
     fprintf(stderr, "dp4j: %s not found in TensorFlow; " OP_NAME " is not registered\n", missing);
     return;
   }
+  choose_sums();
   TF_Status* s = TF_NewStatus();
   TF_OpDefinitionBuilder* op = TF_NewOpDefinitionBuilder(OP_NAME);
   TF_OpDefinitionBuilderAddInput(op, "x: float");

@@ -26,7 +26,9 @@ import org.tensorflow.types.TFloat64;
  * API into the jar ({@code io/dp4j/native/linux-x86_64}). Where it is missing (no compiler at build
  * time, another platform) or does not load, the rules fall back to TensorFlow ops, with the same
  * values up to float32 summation order, and say so once at info level. {@code
- * -Ddp4j.nativeKernels=false} or {@code DP4J_NATIVE_KERNELS=0} turns it off.
+ * -Ddp4j.nativeKernels=false} or {@code DP4J_NATIVE_KERNELS=0} turns it off. The library picks its
+ * AVX-512, AVX2+FMA or SSE2 code by the CPU when it loads; {@code DP4J_NATIVE_ISA=avx2} or {@code
+ * sse2} forces a smaller one (for tests).
  */
 public final class NativeConvNorms {
   private static final Logger LOG = LoggerFactory.getLogger(NativeConvNorms.class);
