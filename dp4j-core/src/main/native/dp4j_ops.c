@@ -7,6 +7,8 @@
  *   x:     [n, k, h, w, c] float, the layer's input for each of the n units' k examples
  *   grad:  [n, k, h', w', f] float, the loss's gradient with respect to the layer's output
  *   norms: [n] double, unit u's sum of squares of its gradient entries
+ *   rows:  [n, kh*kw*c*f] float with the attribute materialize true (else [0, kh*kw*c*f]), the entries
+ *          themselves in the kernel's (p, q, ch, filter) order, for a clipped sum that weights them
  *          D[p, q, ch, filter] = sum over its k examples and output positions (i, j) of
  *          x_pad[i*sh + p, j*sw + q, ch] * grad[i, j, filter]
  *
@@ -68,6 +70,8 @@ enum { TF_FLOAT = 1, TF_DOUBLE = 2 };
     (const char*, const char*, void* (*)(TF_OpKernelConstruction*),                             \
      void (*)(void*, TF_OpKernelContext*), void (*)(void*)))                                    \
   X(void, TF_RegisterKernelBuilder, (const char*, TF_KernelBuilder*, TF_Status*))               \
+  X(void, TF_OpKernelConstruction_GetAttrBool,                                                  \
+    (TF_OpKernelConstruction*, const char*, unsigned char*, TF_Status*))                        \
   X(void, TF_OpKernelConstruction_GetAttrInt64,                                                 \
     (TF_OpKernelConstruction*, const char*, int64_t*, TF_Status*))                              \
   X(void, TF_OpKernelConstruction_Failure, (TF_OpKernelConstruction*, TF_Status*))              \
@@ -102,6 +106,7 @@ typedef float v4 __attribute__((vector_size(4 * sizeof(float))));
 
 typedef struct {
   int64_t kh, kw, sh, sw, pad_top, pad_left;
+  unsigned char rows;
 } Attrs;
 
 typedef struct {
@@ -109,6 +114,7 @@ typedef struct {
   const float* x;
   const float* grad;
   double* norms;
+  float* rows; /* NULL unless the rows are asked for */
   int64_t group, h, w, c, ho, wo, f, units;
   int64_t first, last; /* units [first, last) */
   int failed;
@@ -122,6 +128,7 @@ static void* create(TF_OpKernelConstruction* ctx) {
   for (int i = 0; i < 6 && TF_GetCode(s) == TF_OK; i++) {
     TF_OpKernelConstruction_GetAttrInt64(ctx, names[i], fields[i], s);
   }
+  if (TF_GetCode(s) == TF_OK) TF_OpKernelConstruction_GetAttrBool(ctx, "materialize", &a->rows, s);
   if (TF_GetCode(s) == TF_OK &&
       (a->kh < 1 || a->kw < 1 || a->sh < 1 || a->sw < 1 || a->pad_top < 0 || a->pad_left < 0)) {
     TF_SetStatus(s, TF_INVALID_ARGUMENT, OP_NAME ": kh, kw, sh and sw must be >= 1, paddings >= 0");
@@ -159,7 +166,8 @@ static void copy_unit(const Work* wk, int64_t u, float* xp, float* gp) {
 
 /* The unit's sum of squares from copy_unit's buffers, one variant per instruction set, each with
  * as many accumulators as its vector registers hold (dp4j_sums.h). */
-typedef double (*Sums)(const Work*, const float*, const float*, const int64_t*, const int64_t*);
+typedef double (*Sums)(const Work*, const float*, const float*, const int64_t*, const int64_t*,
+                       float*);
 
 #define SUMS_NAME sums_avx512
 #define SUMS_TARGET "arch=x86-64-v4"
@@ -220,7 +228,8 @@ static void* run_units(void* arg) {
     }
     for (int64_t u = wk->first; u < wk->last; u++) {
       copy_unit(wk, u, xp, gp);
-      wk->norms[u] = sums(wk, xp, gp, base, off);
+      float* row = wk->rows ? wk->rows + u * a->kh * a->kw * c * wk->f : NULL;
+      wk->norms[u] = sums(wk, xp, gp, base, off, row);
     }
   }
   free(xp);
@@ -281,6 +290,7 @@ static void compute(void* attrs, TF_OpKernelContext* ctx) {
   TF_Tensor* x = NULL;
   TF_Tensor* grad = NULL;
   TF_Tensor* norms = NULL;
+  TF_Tensor* rows = NULL;
   char message[256];
   TF_GetInput(ctx, 0, &x, s);
   if (TF_GetCode(s) == TF_OK) TF_GetInput(ctx, 1, &grad, s);
@@ -307,9 +317,15 @@ static void compute(void* attrs, TF_OpKernelContext* ctx) {
   norms = TF_AllocateOutput(ctx, 0, TF_DOUBLE, dims, 1, sizeof(double) * proto.units, s);
   if (TF_GetCode(s) != TF_OK) goto done;
   proto.norms = TF_TensorData(norms);
+  int64_t size = a->kh * a->kw * proto.c * proto.f;
+  int64_t row_dims[2] = {a->rows ? proto.units : 0, size};
+  rows = TF_AllocateOutput(ctx, 1, TF_FLOAT, row_dims, 2, sizeof(float) * row_dims[0] * size, s);
+  if (TF_GetCode(s) != TF_OK) goto done;
+  proto.rows = a->rows ? TF_TensorData(rows) : NULL;
   /* a unit of no examples has the zero gradient */
   if (empty) {
     memset(proto.norms, 0, sizeof(double) * proto.units);
+    if (proto.rows) memset(proto.rows, 0, sizeof(float) * proto.units * size);
   } else if (run_all(&proto)) {
     TF_SetStatus(s, TF_RESOURCE_EXHAUSTED, OP_NAME ": out of memory for a unit's buffers");
   }
@@ -318,10 +334,11 @@ done:
   TF_DeleteTensor(x);
   TF_DeleteTensor(grad);
   TF_DeleteTensor(norms);
+  TF_DeleteTensor(rows);
   TF_DeleteStatus(s);
 }
 
-/* The graph builder gives the norms their [units] shape itself. */
+/* The graph builder gives the outputs their shapes itself. */
 static void unknown_shape(TF_ShapeInferenceContext* ctx, TF_Status* s) {
   TF_ShapeInferenceContextSetUnknownShape(ctx, s);
 }
@@ -338,6 +355,8 @@ __attribute__((constructor)) static void register_op(void) {
   TF_OpDefinitionBuilderAddInput(op, "x: float");
   TF_OpDefinitionBuilderAddInput(op, "grad: float");
   TF_OpDefinitionBuilderAddOutput(op, "norms: double");
+  TF_OpDefinitionBuilderAddOutput(op, "rows: float");
+  TF_OpDefinitionBuilderAddAttr(op, "materialize: bool = false");
   const char* attrs[] = {"kh: int", "kw: int", "sh: int", "sw: int", "pad_top: int", "pad_left: int"};
   for (int i = 0; i < 6; i++) TF_OpDefinitionBuilderAddAttr(op, attrs[i]);
   TF_OpDefinitionBuilderSetShapeInferenceFunction(op, unknown_shape);

@@ -6,10 +6,12 @@
  * For each block of 2*KB kernel entries and VL filters, or KB entries and 2*VL filters, one pass
  * over every output position of every example of the unit keeps the block's float32 sums in 2*KB
  * registers: 16 of AVX-512's 32, 8 of AVX2's 16, 8 of SSE2's 16. Each entry's square is then added
- * in float64; entries past the kernel (k) are skipped, filters past f are zero.
+ * in float64, and with out not NULL the entry is stored at out[entry * f + filter]; entries past
+ * the kernel (k) are skipped, filters past f are zero.
  */
 __attribute__((target(SUMS_TARGET))) static double SUMS_NAME(
-    const Work* wk, const float* xp, const float* gp, const int64_t* base, const int64_t* off) {
+    const Work* wk, const float* xp, const float* gp, const int64_t* base, const int64_t* off,
+    float* out) {
   const Attrs* a = wk->attrs;
   int64_t c = wk->c, f = wk->f;
   int64_t hp = (wk->ho - 1) * a->sh + a->kh, wp = (wk->wo - 1) * a->sw + a->kw;
@@ -37,6 +39,10 @@ __attribute__((target(SUMS_TARGET))) static double SUMS_NAME(
       }
       for (int j = 0; j < KB && k0 + j < k; j++) {
         for (int l = 0; l < VL; l++) sum += (double)lo[j][l] * lo[j][l] + (double)hi[j][l] * hi[j][l];
+        if (out) {
+          for (int l = 0; l < VL && f0 + l < f; l++) out[(k0 + j) * f + f0 + l] = lo[j][l];
+          for (int l = 0; l < VL && f0 + VL + l < f; l++) out[(k0 + j) * f + f0 + VL + l] = hi[j][l];
+        }
       }
     }
   }
@@ -56,6 +62,9 @@ __attribute__((target(SUMS_TARGET))) static double SUMS_NAME(
       }
       for (int j = 0; j < 2 * KB && k0 + j < k; j++) {
         for (int l = 0; l < VL; l++) sum += (double)acc[j][l] * acc[j][l];
+        if (out) {
+          for (int l = 0; l < VL && f0 + l < f; l++) out[(k0 + j) * f + f0 + l] = acc[j][l];
+        }
       }
     }
   }

@@ -71,9 +71,22 @@ public class Conv1DClippingRule implements ClippingRule<Conv1D> {
   @Override
   public LayerClipping clipping(Ops tf, Conv1D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
     long channels = a.shape().size(a.shape().numDimensions() - 1);
-    if ((nativeNorms && NativeConvNorms.supports(a, g))
-        || !Conv2DUnitGradients.worthMaterializing(
-            1, layer.kernelSize(), channels, layer.filters())) {
+    if (nativeNorms && NativeConvNorms.supports(heightOne(tf, a), heightOne(tf, g))) {
+      return Conv2DClippingRule.nativeClipping(
+          tf,
+          heightOne(tf, a),
+          heightOne(tf, g),
+          1,
+          layer.kernelSize(),
+          layer.filters(),
+          layer.stridesAttribute(),
+          layer.padding().tfName(),
+          true,
+          kernel ->
+              tf.reshape(
+                  kernel, tf.constant(new long[] {layer.kernelSize(), channels, layer.filters()})));
+    }
+    if (!Conv2DUnitGradients.worthMaterializing(1, layer.kernelSize(), channels, layer.filters())) {
       return ClippingRule.super.clipping(tf, layer, a, g);
     }
     return Conv2DClippingRule.materialized(

@@ -160,8 +160,20 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
   public LayerClipping clipping(Ops tf, Conv2D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
     requireRawKernel(layer);
     long channels = a.shape().size(a.shape().numDimensions() - 1);
+    if (!layer.isDilated() && nativeNorms && NativeConvNorms.supports(a, g)) {
+      return nativeClipping(
+          tf,
+          a,
+          g,
+          layer.kernelHeight(),
+          layer.kernelWidth(),
+          layer.filters(),
+          layer.stridesAttribute(),
+          layer.padding().tfName(),
+          layer.useBias(),
+          UnaryOperator.identity());
+    }
     if (layer.isDilated()
-        || (nativeNorms && NativeConvNorms.supports(a, g))
         || !Conv2DUnitGradients.worthMaterializing(
             layer.kernelHeight(), layer.kernelWidth(), channels, layer.filters())) {
       return ClippingRule.super.clipping(tf, layer, a, g);
@@ -176,6 +188,77 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
         layer.padding().tfName(),
         layer.useBias(),
         UnaryOperator.identity());
+  }
+
+  /**
+   * Clipping of an undilated 2-D convolution with {@link NativeConvNorms}: kernels small enough to
+   * materialize ({@link Conv2DUnitGradients#worthMaterializing}) take their per-unit gradients from
+   * the op with the norms, and their clipped sum is the clip-weighted sum of those same rows (one
+   * pass of products, not two); larger ones take only the norms, and their clipped sum from one
+   * {@code Conv2DBackpropFilter} of the clip-scaled output gradients.
+   *
+   * @param kernelShape from the {@code [kh, kw, c, filters]} kernel to the layer's own layout
+   */
+  static LayerClipping nativeClipping(
+      Ops tf,
+      Operand<TFloat32> a,
+      Operand<TFloat32> g,
+      int kernelHeight,
+      int kernelWidth,
+      int filters,
+      List<Long> strides,
+      String padding,
+      boolean useBias,
+      UnaryOperator<Operand<TFloat32>> kernelShape) {
+    long channels = a.shape().size(a.shape().numDimensions() - 1);
+    if (!Conv2DUnitGradients.worthMaterializing(kernelHeight, kernelWidth, channels, filters)) {
+      Operand<TFloat64> kernelNorms =
+          NativeConvNorms.squaredNormPerUnit(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+      return new LayerClipping() {
+        @Override
+        public Operand<TFloat32> squaredNorms() {
+          Operand<TFloat64> norms = kernelNorms;
+          if (useBias) {
+            norms = tf.math.add(norms, GroupShapes.squaredNormPerUnit(tf, biasGradients(tf, g)));
+          }
+          return GroupShapes.toFloat32(tf, norms);
+        }
+
+        @Override
+        public List<Operand<TFloat32>> clippedSum(Operand<TFloat32> factors) {
+          List<Operand<TFloat32>> sums =
+              Conv2DClippingRule.clippedSum(
+                  tf,
+                  a,
+                  GroupShapes.scaleUnits(tf, g, factors),
+                  kernelHeight,
+                  kernelWidth,
+                  filters,
+                  strides,
+                  padding,
+                  useBias);
+          List<Operand<TFloat32>> shaped = new java.util.ArrayList<>(sums);
+          shaped.set(0, kernelShape.apply(sums.get(0)));
+          return shaped;
+        }
+      };
+    }
+    NativeConvNorms.UnitGradients kernel =
+        NativeConvNorms.unitGradients(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+    UnaryOperator<Operand<TFloat32>> toKernel =
+        sum ->
+            kernelShape.apply(
+                tf.reshape(
+                    sum, tf.constant(new long[] {kernelHeight, kernelWidth, channels, filters})));
+    if (!useBias) {
+      return new MaterializedClipping(
+          tf, List.of(kernel.rows()), List.of(toKernel), List.of(kernel.norms()));
+    }
+    return new MaterializedClipping(
+        tf,
+        List.of(kernel.rows(), biasGradients(tf, g)),
+        List.of(toKernel, UnaryOperator.identity()),
+        java.util.Arrays.asList(kernel.norms(), null));
   }
 
   /**

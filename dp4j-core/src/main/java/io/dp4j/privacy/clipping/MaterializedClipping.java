@@ -18,6 +18,7 @@ final class MaterializedClipping implements LayerClipping {
   private final Ops tf;
   private final List<Operand<TFloat32>> perUnit;
   private final List<UnaryOperator<Operand<TFloat32>>> toParameter;
+  private final List<Operand<TFloat64>> knownNorms;
 
   /**
    * @param perUnit per parameter, the {@code [n, K]} per-unit gradients
@@ -25,16 +26,32 @@ final class MaterializedClipping implements LayerClipping {
    */
   MaterializedClipping(
       Ops tf, List<Operand<TFloat32>> perUnit, List<UnaryOperator<Operand<TFloat32>>> toParameter) {
+    this(tf, perUnit, toParameter, java.util.Collections.nCopies(perUnit.size(), null));
+  }
+
+  /**
+   * @param knownNorms per parameter, its rows' squared norms ({@code [n]}, an upper bound as {@link
+   *     GroupShapes#squaredNormPerUnit} gives) where the rows' producer computed them, else null
+   */
+  MaterializedClipping(
+      Ops tf,
+      List<Operand<TFloat32>> perUnit,
+      List<UnaryOperator<Operand<TFloat32>>> toParameter,
+      List<Operand<TFloat64>> knownNorms) {
     this.tf = tf;
     this.perUnit = perUnit;
     this.toParameter = toParameter;
+    this.knownNorms = knownNorms;
   }
 
   @Override
   public Operand<TFloat32> squaredNorms() {
     Operand<TFloat64> norms = null;
-    for (Operand<TFloat32> rows : perUnit) {
-      Operand<TFloat64> n = GroupShapes.squaredNormPerUnit(tf, rows);
+    for (int i = 0; i < perUnit.size(); i++) {
+      Operand<TFloat64> n =
+          knownNorms.get(i) != null
+              ? knownNorms.get(i)
+              : GroupShapes.squaredNormPerUnit(tf, perUnit.get(i));
       norms = norms == null ? n : tf.math.add(norms, n);
     }
     return GroupShapes.toFloat32(tf, norms);

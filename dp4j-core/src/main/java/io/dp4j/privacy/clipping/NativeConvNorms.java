@@ -11,6 +11,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Operand;
+import org.tensorflow.Operation;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -124,11 +125,41 @@ public final class NativeConvNorms {
       int kernelWidth,
       List<Long> strides,
       String padding) {
+    return run(tf, a, g, kernelHeight, kernelWidth, strides, padding, false).norms();
+  }
+
+  /**
+   * The norms and the per-unit kernel gradients themselves, {@code [n, kh·kw·c·f]} in the kernel's
+   * order, from the same sums.
+   */
+  static UnitGradients unitGradients(
+      Ops tf,
+      Operand<TFloat32> a,
+      Operand<TFloat32> g,
+      int kernelHeight,
+      int kernelWidth,
+      List<Long> strides,
+      String padding) {
+    return run(tf, a, g, kernelHeight, kernelWidth, strides, padding, true);
+  }
+
+  /** Each unit's squared norm ({@code [n]}) and, when asked for, gradient rows ({@code [n, K]}). */
+  record UnitGradients(Operand<TFloat64> norms, Operand<TFloat32> rows) {}
+
+  private static UnitGradients run(
+      Ops tf,
+      Operand<TFloat32> a,
+      Operand<TFloat32> g,
+      int kernelHeight,
+      int kernelWidth,
+      List<Long> strides,
+      String padding,
+      boolean rows) {
     long[] in = a.shape().asArray();
     long[] out = g.shape().asArray();
     long padTop = padBefore(padding, in[2], out[2], strides.get(1), kernelHeight);
     long padLeft = padBefore(padding, in[3], out[3], strides.get(2), kernelWidth);
-    Operand<TFloat64> norms =
+    Operation op =
         tf.scope()
             .opBuilder(OP, OP)
             .addInput(a.asOutput())
@@ -139,9 +170,12 @@ public final class NativeConvNorms {
             .setAttr("sw", strides.get(2))
             .setAttr("pad_top", padTop)
             .setAttr("pad_left", padLeft)
-            .build()
-            .output(0);
-    return tf.reshape(norms, tf.constant(new long[] {-1}));
+            .setAttr("materialize", rows)
+            .build();
+    long size = kernelHeight * kernelWidth * in[4] * out[4];
+    return new UnitGradients(
+        tf.reshape(op.<TFloat64>output(0), tf.constant(new long[] {-1})),
+        tf.reshape(op.<TFloat32>output(1), tf.constant(new long[] {-1, size})));
   }
 
   /** TensorFlow's padding before the first row (or column): half the total, rounded down. */
