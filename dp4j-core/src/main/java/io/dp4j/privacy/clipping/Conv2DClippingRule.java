@@ -15,16 +15,17 @@ import org.tensorflow.types.TInt32;
 /**
  * Per-example clipping for {@link Conv2D}, exact.
  *
- * <p>An undilated convolution takes its filter-gradient norms from dp4j's native kernel ({@link
- * NativeConvNorms}) and its clipped sum from one {@code Conv2DBackpropFilter} of the clip-scaled
- * output gradients. Without the native kernel it materializes each unit's filter gradient ({@link
- * Conv2DUnitGradients}) and bias gradient (G summed over positions): the norms are their sums of
- * squares and the clipped sum their clip-weighted sum ({@link MaterializedClipping}). A dilated
- * convolution takes its norms from input patches P ({@code ExtractImagePatches} with {@code rates}
- * equal to its dilation rates, {@code [m, kh·kw·c]}, m the output positions of its k examples) and
- * output gradients G ({@code [m, filters]}) as {@code ||PᵀG||²} ({@code BatchMatMul}), and its
- * clipped sum from one {@code Conv2DBackpropFilter} of the blocked, undilated form of {@link
- * AtrousConvolution}.
+ * <p>An undilated convolution takes its filter-gradient norms, and for a kernel small enough its
+ * per-unit filter gradients, from dp4j's native kernel ({@link NativeConvNorms}); its clipped sum
+ * is their clip-weighted sum, or for a larger kernel one {@code Conv2DBackpropFilter} of the
+ * clip-scaled output gradients. Without the native kernel it materializes each unit's filter
+ * gradient ({@link Conv2DUnitGradients}) and bias gradient (G summed over positions): the norms are
+ * their sums of squares and the clipped sum their clip-weighted sum ({@link MaterializedClipping}).
+ * A dilated convolution takes its norms from input patches P ({@code ExtractImagePatches} with
+ * {@code rates} equal to its dilation rates, {@code [m, kh·kw·c]}, m the output positions of its k
+ * examples) and output gradients G ({@code [m, filters]}) as {@code ||PᵀG||²} ({@code
+ * BatchMatMul}), and its clipped sum from one {@code Conv2DBackpropFilter} of the blocked,
+ * undilated form of {@link AtrousConvolution}.
  *
  * <p>With {@link Conv2D#weightStandardization()} the layer trains the raw kernel V and convolves
  * with W = (V - μ)/s, s = sqrt(σ² + ε), per output channel over its K = kh·kw·c values. The map

@@ -18,10 +18,11 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 
 /**
- * Each clipping unit's squared kernel-gradient norm of an undilated 2-D convolution from dp4j's
- * native TensorFlow op ({@code src/main/native/dp4j_ops.c}), without forming the per-unit gradients
- * as tensors: TensorFlow has only the batch-summed filter gradient, and building per-example ones
- * from its ops costs patch tensors, several times the plain step's filter gradients.
+ * Each clipping unit's squared kernel-gradient norm of an undilated 2-D convolution, and on request
+ * its kernel gradient, from dp4j's native TensorFlow op ({@code src/main/native/dp4j_ops.c}):
+ * TensorFlow has only the batch-summed filter gradient, and building per-example ones from its ops
+ * costs patch tensors or one product per kernel tap, several times the plain step's filter
+ * gradients.
  *
  * <p>The build compiles the op with the machine's C compiler against TensorFlow's stable C kernel
  * API into the jar ({@code io/dp4j/native/linux-x86_64}). Where it is missing (no compiler at build

@@ -74,6 +74,16 @@ class NativeConvNormsTest {
       float[] g = gaussian(random, conv.n * conv.k * conv.outH() * conv.outW() * conv.f, 3);
       double[] actual = nativeNorms(conv, x, g);
       Reference expected = reference(conv, x, g);
+      float[] rows = nativeRows(conv, x, g);
+      long terms = (long) conv.k * conv.outH() * conv.outW() + 1;
+      for (int i = 0; i < rows.length; i++) {
+        assertThat((double) rows[i])
+            .as("%s entry %d", conv, i)
+            .isCloseTo(
+                expected.entries[i],
+                org.assertj.core.data.Offset.offset(
+                    Float32RoundOff.gamma(terms) * expected.absEntries[i] + Double.MIN_VALUE));
+      }
       for (int u = 0; u < conv.n; u++) {
         double bound =
             Float32RoundOff.gamma((long) conv.k * conv.outH() * conv.outW() + 1)
@@ -159,7 +169,9 @@ class NativeConvNormsTest {
     assertThat(Double.isFinite(nativeNorms(conv, large, huge)[0])).as("float32 overflow").isFalse();
   }
 
-  private record Reference(double[] squaredNorm, double[] absNorm) {}
+  /** Per unit its squared norm and ‖A‖; per entry (unit-major, kernel order) its value and A. */
+  private record Reference(
+      double[] squaredNorm, double[] absNorm, double[] entries, double[] absEntries) {}
 
   /** Each unit's gradient entries in float64, and the norm of their absolute products' sums. */
   private static Reference reference(Conv conv, float[] x, float[] g) {
@@ -169,6 +181,9 @@ class NativeConvNormsTest {
     int padLeft = (int) NativeConvNorms.padBefore(conv.padding, conv.w, wo, conv.sw, conv.kw);
     double[] squared = new double[conv.n];
     double[] abs = new double[conv.n];
+    double[] entries = new double[conv.n * conv.kh * conv.kw * conv.c * conv.f];
+    double[] absEntries = new double[entries.length];
+    int entry = 0;
     for (int u = 0; u < conv.n; u++) {
       for (int p = 0; p < conv.kh; p++) {
         for (int q = 0; q < conv.kw; q++) {
@@ -195,13 +210,15 @@ class NativeConvNormsTest {
               }
               squared[u] += sum * sum;
               abs[u] += sumAbs * sumAbs;
+              entries[entry] = sum;
+              absEntries[entry++] = sumAbs;
             }
           }
         }
       }
       abs[u] = Math.sqrt(abs[u]);
     }
-    return new Reference(squared, abs);
+    return new Reference(squared, abs, entries, absEntries);
   }
 
   private static double[] nativeNorms(Conv conv, float[] x, float[] g) {
@@ -226,6 +243,32 @@ class NativeConvNormsTest {
         for (int u = 0; u < conv.n; u++) {
           values[u] = out.getDouble(u);
         }
+        return values;
+      }
+    }
+  }
+
+  private static float[] nativeRows(Conv conv, float[] x, float[] g) {
+    try (Graph graph = new Graph();
+        Session session = new Session(graph)) {
+      Ops tf = Ops.create(graph);
+      var a = tf.constant(Shape.of(conv.n, conv.k, conv.h, conv.w, conv.c), DataBuffers.of(x));
+      var gg =
+          tf.constant(
+              Shape.of(conv.n, conv.k, conv.outH(), conv.outW(), conv.f), DataBuffers.of(g));
+      var rows =
+          NativeConvNorms.unitGradients(
+                  tf,
+                  a,
+                  gg,
+                  conv.kh,
+                  conv.kw,
+                  List.of(1L, (long) conv.sh, (long) conv.sw, 1L),
+                  conv.padding)
+              .rows();
+      try (TFloat32 out = (TFloat32) session.runner().fetch(rows).run().get(0)) {
+        float[] values = new float[(int) out.size()];
+        out.copyTo(DataBuffers.of(values, false, false));
         return values;
       }
     }
