@@ -2,6 +2,7 @@ package io.dp4j.privacy.clipping;
 
 import io.dp4j.nn.layers.Conv1D;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -71,36 +72,38 @@ public class Conv1DClippingRule implements ClippingRule<Conv1D> {
   @Override
   public LayerClipping clipping(Ops tf, Conv1D layer, Operand<TFloat32> a, Operand<TFloat32> g) {
     long channels = a.shape().size(a.shape().numDimensions() - 1);
-    if (nativeNorms && NativeConvNorms.supports(heightOne(tf, a), heightOne(tf, g))) {
+    Operand<TFloat32> images = heightOne(tf, a);
+    Operand<TFloat32> outputGrads = heightOne(tf, g);
+    UnaryOperator<Operand<TFloat32>> kernelShape =
+        kernel ->
+            tf.reshape(
+                kernel, tf.constant(new long[] {layer.kernelSize(), channels, layer.filters()}));
+    if (nativeNorms && NativeConvNorms.supports(images, outputGrads)) {
       return Conv2DClippingRule.nativeClipping(
           tf,
-          heightOne(tf, a),
-          heightOne(tf, g),
+          images,
+          outputGrads,
           1,
           layer.kernelSize(),
           layer.filters(),
           layer.stridesAttribute(),
           layer.padding().tfName(),
           true,
-          kernel ->
-              tf.reshape(
-                  kernel, tf.constant(new long[] {layer.kernelSize(), channels, layer.filters()})));
+          kernelShape);
     }
     if (!Conv2DUnitGradients.worthMaterializing(1, layer.kernelSize(), channels, layer.filters())) {
       return ClippingRule.super.clipping(tf, layer, a, g);
     }
     return Conv2DClippingRule.materialized(
         tf,
-        heightOne(tf, a),
-        heightOne(tf, g),
+        images,
+        outputGrads,
         1,
         layer.kernelSize(),
         layer.stridesAttribute(),
         layer.padding().tfName(),
         true,
-        kernel ->
-            tf.reshape(
-                kernel, tf.constant(new long[] {layer.kernelSize(), channels, layer.filters()})));
+        kernelShape);
   }
 
   /** {@code [n, k, t, c]} to {@code [n, k, 1, t, c]}. */

@@ -74,7 +74,7 @@ class NativeConvNormsTest {
       float[] g = gaussian(random, conv.n * conv.k * conv.outH() * conv.outW() * conv.f, 3);
       double[] actual = nativeNorms(conv, x, g);
       Reference expected = reference(conv, x, g);
-      float[] rows = nativeRows(conv, x, g);
+      float[] rows = nativeOutputs(conv, x, g).rows();
       long terms = (long) conv.k * conv.outH() * conv.outW() + 1;
       for (int i = 0; i < rows.length; i++) {
         assertThat((double) rows[i])
@@ -221,7 +221,10 @@ class NativeConvNormsTest {
     return new Reference(squared, abs, entries, absEntries);
   }
 
-  private static double[] nativeNorms(Conv conv, float[] x, float[] g) {
+  /** The op's norms alone, and its norms and rows together ({@code materialize}), in one graph. */
+  private record NativeOutputs(double[] norms, double[] normsWithRows, float[] rows) {}
+
+  private static NativeOutputs nativeOutputs(Conv conv, float[] x, float[] g) {
     try (Graph graph = new Graph();
         Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
@@ -229,49 +232,33 @@ class NativeConvNormsTest {
       var gg =
           tf.constant(
               Shape.of(conv.n, conv.k, conv.outH(), conv.outW(), conv.f), DataBuffers.of(g));
+      List<Long> strides = List.of(1L, (long) conv.sh, (long) conv.sw, 1L);
       var norms =
-          NativeConvNorms.squaredNormPerUnit(
-              tf,
-              a,
-              gg,
-              conv.kh,
-              conv.kw,
-              List.of(1L, (long) conv.sh, (long) conv.sw, 1L),
-              conv.padding);
-      try (TFloat64 out = (TFloat64) session.runner().fetch(norms).run().get(0)) {
-        double[] values = new double[conv.n];
-        for (int u = 0; u < conv.n; u++) {
-          values[u] = out.getDouble(u);
-        }
-        return values;
+          NativeConvNorms.squaredNormPerUnit(tf, a, gg, conv.kh, conv.kw, strides, conv.padding);
+      var both = NativeConvNorms.unitGradients(tf, a, gg, conv.kh, conv.kw, strides, conv.padding);
+      try (var result =
+          session.runner().fetch(norms).fetch(both.norms()).fetch(both.rows()).run()) {
+        TFloat32 rows = (TFloat32) result.get(2);
+        float[] rowValues = new float[(int) rows.size()];
+        rows.copyTo(DataBuffers.of(rowValues, false, false));
+        return new NativeOutputs(
+            doubles((TFloat64) result.get(0)), doubles((TFloat64) result.get(1)), rowValues);
       }
     }
   }
 
-  private static float[] nativeRows(Conv conv, float[] x, float[] g) {
-    try (Graph graph = new Graph();
-        Session session = new Session(graph)) {
-      Ops tf = Ops.create(graph);
-      var a = tf.constant(Shape.of(conv.n, conv.k, conv.h, conv.w, conv.c), DataBuffers.of(x));
-      var gg =
-          tf.constant(
-              Shape.of(conv.n, conv.k, conv.outH(), conv.outW(), conv.f), DataBuffers.of(g));
-      var rows =
-          NativeConvNorms.unitGradients(
-                  tf,
-                  a,
-                  gg,
-                  conv.kh,
-                  conv.kw,
-                  List.of(1L, (long) conv.sh, (long) conv.sw, 1L),
-                  conv.padding)
-              .rows();
-      try (TFloat32 out = (TFloat32) session.runner().fetch(rows).run().get(0)) {
-        float[] values = new float[(int) out.size()];
-        out.copyTo(DataBuffers.of(values, false, false));
-        return values;
-      }
+  private static double[] nativeNorms(Conv conv, float[] x, float[] g) {
+    NativeOutputs outputs = nativeOutputs(conv, x, g);
+    assertThat(outputs.normsWithRows()).as("norms with rows").containsExactly(outputs.norms());
+    return outputs.norms();
+  }
+
+  private static double[] doubles(TFloat64 tensor) {
+    double[] values = new double[(int) tensor.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = tensor.getDouble(i);
     }
+    return values;
   }
 
   private static float[] gaussian(Random random, int size, float scale) {
