@@ -17,6 +17,7 @@ import io.dp4j.nn.train.BatchEvent;
 import io.dp4j.nn.train.TrainingListener;
 import io.dp4j.privacy.DPKerasSGDOptimizer;
 import io.dp4j.privacy.ModelPrivacy;
+import io.dp4j.privacy.clipping.NativeConvNorms;
 import io.dp4j.tutorial.MnistTutorial;
 import java.io.PrintWriter;
 import java.util.Arrays;
@@ -101,15 +102,18 @@ final class BenchCommand implements Callable<Integer> {
     PrintWriter log = json ? spec.commandLine().getErr() : out;
     ObjectNode node = Json.object();
     CpuKernels kernels = CpuKernels.current();
+    boolean nativeConvNorms = NativeConvNorms.available();
     log.printf(
         Locale.ROOT,
-        "TensorFlow CPU kernels: %s (%s) on %s%n",
+        "TensorFlow CPU kernels: %s (%s) on %s; dp4j's native convolution norms %s%n",
         kernels.oneDnn() ? "oneDNN" : "Eigen, oneDNN off",
         kernels.decidedBy(),
-        kernels.cpu());
+        kernels.cpu(),
+        nativeConvNorms ? "on" : "off");
     node.put("onednn", kernels.oneDnn());
     node.put("onednn_decided_by", kernels.decidedBy());
     node.put("cpu", kernels.cpu());
+    node.put("native_conv_norms", nativeConvNorms);
     if (!skipTraining) {
       Dataset data = model.data(batchSize * (WARMUP + steps));
       double[] plain = new double[rounds];

@@ -37,6 +37,8 @@ class BenchCommandTest {
     assertThat(json.get("onednn").asBoolean()).isEqualTo(kernels.oneDnn());
     assertThat(json.get("onednn_decided_by").asText()).isEqualTo(kernels.decidedBy());
     assertThat(json.get("cpu").asText()).isEqualTo(kernels.cpu()).isNotBlank();
+    assertThat(json.get("native_conv_norms").asBoolean())
+        .isEqualTo(io.dp4j.privacy.clipping.NativeConvNorms.available());
   }
 
   @Test
