@@ -214,7 +214,9 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
     long channels = a.shape().size(a.shape().numDimensions() - 1);
     if (!Conv2DUnitGradients.worthMaterializing(kernelHeight, kernelWidth, channels, filters)) {
       Operand<TFloat64> kernelNorms =
-          NativeConvNorms.squaredNormPerUnit(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+          NativeConvNorms.unitGradients(
+                  tf, a, g, kernelHeight, kernelWidth, strides, padding, false)
+              .norms();
       return new LayerClipping() {
         @Override
         public Operand<TFloat32> squaredNorms() {
@@ -245,7 +247,7 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
       };
     }
     NativeConvNorms.UnitGradients kernel =
-        NativeConvNorms.unitGradients(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+        NativeConvNorms.unitGradients(tf, a, g, kernelHeight, kernelWidth, strides, padding, true);
     UnaryOperator<Operand<TFloat32>> toKernel =
         sum ->
             kernelShape.apply(
@@ -385,7 +387,9 @@ public class Conv2DClippingRule implements ClippingRule<Conv2D> {
       norms = patchFilterNorms(tf, a, g, kernelHeight, kernelWidth, strides, dilations, padding);
     } else if (nativeNorms && NativeConvNorms.supports(a, g)) {
       norms =
-          NativeConvNorms.squaredNormPerUnit(tf, a, g, kernelHeight, kernelWidth, strides, padding);
+          NativeConvNorms.unitGradients(
+                  tf, a, g, kernelHeight, kernelWidth, strides, padding, false)
+              .norms();
     } else {
       norms =
           GroupShapes.squaredNormPerUnit(

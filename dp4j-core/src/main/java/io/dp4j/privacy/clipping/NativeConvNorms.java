@@ -109,29 +109,18 @@ public final class NativeConvNorms {
     return true;
   }
 
+  /** Each unit's squared norm ({@code [n]}) and, when asked for, gradient rows ({@code [n, K]}). */
+  record UnitGradients(Operand<TFloat64> norms, Operand<TFloat32> rows) {}
+
   /**
-   * The squared kernel-gradient norms, in float64 sums of the float32 gradient entries' squares.
+   * The squared kernel-gradient norms, in float64 sums of the float32 gradient entries' squares,
+   * and with {@code materialize} the per-unit kernel gradients themselves ({@code [n, kh·kw·c·f]}
+   * in the kernel's order) from the same sums; without, the rows are {@code [0, kh·kw·c·f]}.
    *
    * @param a {@code [n, k, h, w, c]}, the layer's inputs by unit
    * @param g {@code [n, k, h', w', f]}, the output gradients by unit
    * @param strides {@code [1, s, s', 1]}
    * @param padding {@code SAME} or {@code VALID}
-   * @return {@code [n]}
-   */
-  static Operand<TFloat64> squaredNormPerUnit(
-      Ops tf,
-      Operand<TFloat32> a,
-      Operand<TFloat32> g,
-      int kernelHeight,
-      int kernelWidth,
-      List<Long> strides,
-      String padding) {
-    return run(tf, a, g, kernelHeight, kernelWidth, strides, padding, false).norms();
-  }
-
-  /**
-   * The norms and the per-unit kernel gradients themselves, {@code [n, kh·kw·c·f]} in the kernel's
-   * order, from the same sums.
    */
   static UnitGradients unitGradients(
       Ops tf,
@@ -140,22 +129,8 @@ public final class NativeConvNorms {
       int kernelHeight,
       int kernelWidth,
       List<Long> strides,
-      String padding) {
-    return run(tf, a, g, kernelHeight, kernelWidth, strides, padding, true);
-  }
-
-  /** Each unit's squared norm ({@code [n]}) and, when asked for, gradient rows ({@code [n, K]}). */
-  record UnitGradients(Operand<TFloat64> norms, Operand<TFloat32> rows) {}
-
-  private static UnitGradients run(
-      Ops tf,
-      Operand<TFloat32> a,
-      Operand<TFloat32> g,
-      int kernelHeight,
-      int kernelWidth,
-      List<Long> strides,
       String padding,
-      boolean rows) {
+      boolean materialize) {
     long[] in = a.shape().asArray();
     long[] out = g.shape().asArray();
     long padTop = padBefore(padding, in[2], out[2], strides.get(1), kernelHeight);
@@ -171,7 +146,7 @@ public final class NativeConvNorms {
             .setAttr("sw", strides.get(2))
             .setAttr("pad_top", padTop)
             .setAttr("pad_left", padLeft)
-            .setAttr("materialize", rows)
+            .setAttr("materialize", materialize)
             .build();
     long size = kernelHeight * kernelWidth * in[4] * out[4];
     return new UnitGradients(

@@ -115,7 +115,8 @@ class NativeConvNormsTest {
       var g = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, 3, 3, 5)));
       assertThat(NativeConvNorms.supports(a, g)).isTrue();
       var norms =
-          NativeConvNorms.squaredNormPerUnit(tf, a, g, 3, 3, List.of(1L, 2L, 2L, 1L), "SAME");
+          NativeConvNorms.unitGradients(tf, a, g, 3, 3, List.of(1L, 2L, 2L, 1L), "SAME", false)
+              .norms();
       for (int[] nk : new int[][] {{4, 1}, {2, 3}, {0, 1}, {3, 0}}) {
         Conv conv = new Conv(nk[0], nk[1], 6, 6, 2, 3, 3, 2, 2, "SAME", 5);
         float[] x = gaussian(random, conv.n * conv.k * 72, 1);
@@ -139,6 +140,26 @@ class NativeConvNormsTest {
                             + 1e-300));
           }
         }
+      }
+    }
+  }
+
+  /** Inputs whose units or examples per unit disagree are refused with the op's message. */
+  @Test
+  void mismatchedUnitsAreRefused() {
+    try (Graph graph = new Graph();
+        Session session = new Session(graph)) {
+      Ops tf = Ops.create(graph);
+      var a = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, 4, 4, 1)));
+      var g = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1, 2, 2, 2)));
+      var norms =
+          NativeConvNorms.unitGradients(tf, a, g, 2, 2, List.of(1L, 2L, 2L, 1L), "VALID", true)
+              .norms();
+      try (TFloat32 xt = TFloat32.tensorOf(Shape.of(2, 1, 4, 4, 1));
+          TFloat32 gt = TFloat32.tensorOf(Shape.of(3, 1, 2, 2, 2))) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> session.runner().feed(a, xt).feed(g, gt).fetch(norms).run().close())
+            .hasMessageContaining("need the same n and k");
       }
     }
   }
@@ -234,8 +255,10 @@ class NativeConvNormsTest {
               Shape.of(conv.n, conv.k, conv.outH(), conv.outW(), conv.f), DataBuffers.of(g));
       List<Long> strides = List.of(1L, (long) conv.sh, (long) conv.sw, 1L);
       var norms =
-          NativeConvNorms.squaredNormPerUnit(tf, a, gg, conv.kh, conv.kw, strides, conv.padding);
-      var both = NativeConvNorms.unitGradients(tf, a, gg, conv.kh, conv.kw, strides, conv.padding);
+          NativeConvNorms.unitGradients(tf, a, gg, conv.kh, conv.kw, strides, conv.padding, false)
+              .norms();
+      var both =
+          NativeConvNorms.unitGradients(tf, a, gg, conv.kh, conv.kw, strides, conv.padding, true);
       try (var result =
           session.runner().fetch(norms).fetch(both.norms()).fetch(both.rows()).run()) {
         TFloat32 rows = (TFloat32) result.get(2);
