@@ -37,6 +37,8 @@ public final class NativeConvNorms {
   private static final String OP = "Dp4jConv2DUnitSquaredNorms";
   private static final String RESOURCE = "/io/dp4j/native/linux-x86_64/libdp4j_ops.so";
   private static final Set<String> OFF = Set.of("0", "false", "off", "no");
+  private static final Set<String> ON = Set.of("1", "true", "on", "yes");
+  private static final Set<String> ISAS = Set.of("avx2", "sse2");
 
   private static final class Holder {
     private static final boolean LOADED = load();
@@ -44,20 +46,62 @@ public final class NativeConvNorms {
 
   private NativeConvNorms() {}
 
-  /** Whether the native op is loaded into this process's TensorFlow (loading it on first call). */
+  /**
+   * Whether the native op is loaded into this process's TensorFlow (loading it on first call).
+   *
+   * @throws IllegalArgumentException if a setting that controls it has a value it does not know: a
+   *     misspelt "off" must not leave the op on unnoticed, nor a misspelt ISA run another code path
+   */
   public static boolean available() {
+    if (!requested(
+        System.getProperty("dp4j.nativeKernels"),
+        System.getenv("DP4J_NATIVE_KERNELS"),
+        System.getenv("DP4J_NATIVE_ISA"))) {
+      return false;
+    }
     return Holder.LOADED;
   }
 
-  private static boolean load() {
-    String property = System.getProperty("dp4j.nativeKernels");
-    String variable = System.getenv("DP4J_NATIVE_KERNELS");
-    for (String setting : new String[] {property, variable}) {
-      if (setting != null && OFF.contains(setting.toLowerCase(Locale.ROOT))) {
-        LOG.info("dp4j's native convolution norms are off by request; TensorFlow ops compute them");
-        return false;
+  /**
+   * Whether the settings ask for the op: no if the system property {@code dp4j.nativeKernels} or
+   * the variable {@code DP4J_NATIVE_KERNELS} says off; any value outside on/off, or a {@code
+   * DP4J_NATIVE_ISA} other than avx2 or sse2, is refused.
+   */
+  static boolean requested(String property, String variable, String isa) {
+    if (isa != null && !isa.isEmpty() && !ISAS.contains(isa)) {
+      throw new IllegalArgumentException(
+          "DP4J_NATIVE_ISA="
+              + isa
+              + " is not a code path of dp4j's native op: allowed are avx2 and sse2 (unset, the"
+              + " CPU chooses)");
+    }
+    boolean on = true;
+    String[][] settings = {
+      {"system property dp4j.nativeKernels", property}, {"DP4J_NATIVE_KERNELS", variable}
+    };
+    for (String[] setting : settings) {
+      String value = setting[1];
+      if (value == null || value.isEmpty()) {
+        continue;
+      }
+      String lower = value.toLowerCase(Locale.ROOT);
+      if (OFF.contains(lower)) {
+        on = false;
+      } else if (!ON.contains(lower)) {
+        throw new IllegalArgumentException(
+            setting[0]
+                + "="
+                + value
+                + " is neither on nor off: allowed are 0, false, off, no and 1, true, on, yes");
       }
     }
+    if (!on) {
+      LOG.debug("dp4j's native convolution norms are off by request; TensorFlow ops compute them");
+    }
+    return on;
+  }
+
+  private static boolean load() {
     String reason = loadLibrary();
     if (reason != null) {
       LOG.info(
