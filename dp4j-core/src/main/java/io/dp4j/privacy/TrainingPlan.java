@@ -47,8 +47,9 @@ import java.util.OptionalLong;
  * target before anything trains.
  *
  * <p><b>Continued training.</b> A model that carries a privacy history ({@link Builder#optHistory})
- * composes it with this run's steps: the target check counts them, and calibration is refused (no
- * calibration searches over a composition with earlier steps).
+ * composes it with this run's steps: the target check counts them, and calibration searches this
+ * run's σ with the history composed first, so that the whole composition meets the target (a
+ * history that alone reaches the target is refused).
  *
  * <p>A plan is immutable and validated when built: each error names the parameter, its value and
  * the rule. A target it cannot meet is a {@link TargetEpsilonException}, not a bad argument.
@@ -536,11 +537,20 @@ public final class TrainingPlan {
 
     private TrainingPlan calibrated() {
       if (history.steps() > 0) {
-        throw new IllegalArgumentException(
-            "targetEpsilon cannot calibrate noiseMultiplier for a model whose history holds "
-                + history.steps()
-                + " steps: give noiseMultiplier (the target check then composes the history with"
-                + " this run)");
+        double before = plannedEpsilonOfHistory();
+        if (!(before < targetEpsilon.getAsDouble())) {
+          throw TargetEpsilonException.unreachable(
+              "the model's history of "
+                  + history.steps()
+                  + " steps alone spends epsilon "
+                  + before
+                  + " at delta "
+                  + delta
+                  + ", not below targetEpsilon "
+                  + targetEpsilon.getAsDouble()
+                  + ": no noise multiplier for this run can meet it",
+              null);
+        }
       }
       // calibrate the effective σ of the run's event, then undo the microbatch rule's halving
       RunShape unit = shape(this, 1);
@@ -552,13 +562,26 @@ public final class TrainingPlan {
                 delta,
                 unit.samplingRate(),
                 unit.steps(),
-                accountant::newAccountant);
+                this::accountantWithHistory);
       } catch (IllegalArgumentException e) {
         throw TargetEpsilonException.unreachable(e.getMessage(), e);
       }
       double sigma =
           RunShape.configuredNoiseMultiplier(cal.noiseMultiplier(), unit.sensitivityDoubled());
       return new TrainingPlan(this, sigma, cal);
+    }
+
+    /** A fresh accountant that has composed the history: calibration searches on top of it. */
+    private PrivacyAccountant accountantWithHistory() {
+      PrivacyAccountant a = accountant.newAccountant();
+      for (SelfComposedDpEvent run : history.events()) {
+        a.compose(run.event(), run.count());
+      }
+      return a;
+    }
+
+    private double plannedEpsilonOfHistory() {
+      return accountantWithHistory().epsilon(delta);
     }
   }
 }

@@ -268,10 +268,20 @@ class TrainingPlanTest {
       assertThatThrownBy(tooTight::build)
           .isInstanceOfSatisfying(
               TargetEpsilonException.class, e -> assertThat(e.epsilon()).isEqualTo(both));
-      assertThatThrownBy(() -> plan(N, 16).optHistory(history).optTargetEpsilon(10).build())
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining(
-              "cannot calibrate noiseMultiplier for a model whose history holds 8");
+      // calibration searches this run's σ on top of the history: the composition meets the
+      // target, to the calibration's tolerance, and the same σ alone would spend less
+      TrainingPlan calibrated =
+          plan(N, 16).optEpochs(2).optHistory(history).optTargetEpsilon(2 * alone).build();
+      double composedEpsilon =
+          composed(new RdpAccountant(), first.delta(), run, calibrated.runShape().event());
+      assertThat(composedEpsilon).isLessThanOrEqualTo(2 * alone);
+      assertThat(composedEpsilon)
+          .isGreaterThan(2 * alone * (1 - 10 * NoiseCalibration.RELATIVE_TOLERANCE));
+      assertThat(calibrated.calibration()).isPresent();
+      // a target the history alone spends is refused with its figure
+      assertThatThrownBy(() -> plan(N, 16).optHistory(history).optTargetEpsilon(alone).build())
+          .isInstanceOf(TargetEpsilonException.class)
+          .hasMessageContaining("history of 8 steps alone spends epsilon " + alone);
 
       TrainingPlan second =
           plan(N, 16)
