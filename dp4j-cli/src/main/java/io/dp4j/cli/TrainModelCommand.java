@@ -8,6 +8,7 @@ import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.DpEvent;
 import io.dp4j.accounting.PrivacyStatement;
 import io.dp4j.data.Dataset;
+import io.dp4j.data.SamplingMode;
 import io.dp4j.io.keras.KerasModel;
 import io.dp4j.io.keras.ModelCheckpoint;
 import io.dp4j.io.keras.ModelIO;
@@ -43,6 +44,7 @@ import io.dp4j.privacy.TrainingPlan;
 import io.dp4j.privacy.TrainingResult;
 import io.dp4j.privacy.clipping.ClippingRegistry;
 import io.dp4j.privacy.cluster.ClusterTable;
+import io.dp4j.privacy.release.ChannelWhitening;
 import io.dp4j.tutorial.MnistTutorial;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -142,6 +144,24 @@ final class TrainModelCommand implements Callable<Integer> {
               + " momentum, epochs, clipping norm and parameter averaging; --target-epsilon"
               + " defaults to 3. Options given beside it override its settings.")
   String recipe;
+
+  @Option(
+      names = "--whitening-ridge",
+      paramLabel = "R",
+      converter = NumberOptions.PositiveDouble.class,
+      description =
+          "With --recipe: the channel whitening's ridge, relative to the mean eigenvalue of the"
+              + " released channel moments (default: the recipe's, 0.1).")
+  Double whiteningRidge;
+
+  @Option(
+      names = "--whitening-noise-multiplier",
+      paramLabel = "S",
+      converter = NumberOptions.PositiveDouble.class,
+      description =
+          "With --recipe: the noise multiplier of the channel moments' release (default: the"
+              + " recipe's, 8); its cost is composed into epsilon.")
+  Double whiteningNoise;
 
   @Option(
       names = "--validation-split",
@@ -504,14 +524,6 @@ final class TrainModelCommand implements Callable<Integer> {
       }
       // the steps this run's epsilon composes with: the checkpoint's, or a --model's history
       PrivacyLog.Snapshot earlier = history.snapshot();
-      if (target != null && noiseMultiplier == null && earlier.steps() > 0) {
-        throw new IllegalArgumentException(
-            "--target-epsilon cannot calibrate sigma for a model that carries "
-                + earlier.steps()
-                + " earlier steps; give --noise-multiplier (the target check then composes them"
-                + " with this run's), or --disjoint-data if the data shares no individual with"
-                + " the earlier data");
-      }
       TrainingPlan plan;
       try {
         plan = plan(n, b, d, target, earlier, builtinModel);
@@ -873,6 +885,30 @@ final class TrainModelCommand implements Callable<Integer> {
       train = split[0];
       heldOut = split[1];
     }
+    if (recipeFront != null) {
+      ChannelWhitening whitening =
+          Recipe.whitening(
+              train,
+              whiteningRidge != null ? whiteningRidge : Recipe.WHITENING_RIDGE,
+              whiteningNoise != null ? whiteningNoise : Recipe.WHITENING_NOISE_MULTIPLIER);
+      // the release is a DP event of the run: in the model's log before the plan composes it
+      ModelPrivacy.of(s)
+          .privacyLog()
+          .recordStep(1.0, whitening.noiseMultiplier(), SamplingMode.POISSON);
+      log.printf(
+          Locale.ROOT,
+          "Channel whitening: the %d training features' %d x %d channel moments released with the"
+              + " Gaussian mechanism (each example's clipped to Frobenius norm %s, noise sigma %s);"
+              + " epsilon composes it as one step that samples every example (q = 1)%n",
+          train.size(),
+          Recipe.CHANNELS,
+          Recipe.CHANNELS,
+          Recipe.WHITENING_CLIP_NORM,
+          whitening.noiseMultiplier());
+      train = whitening.apply(train);
+      test = test == null ? null : whitening.apply(test);
+      heldOut = heldOut == null ? null : whitening.apply(heldOut);
+    }
     return new Dataset[] {train, test, heldOut};
   }
 
@@ -997,7 +1033,11 @@ final class TrainModelCommand implements Callable<Integer> {
                 : stepsBefore
                     + (resume != null
                         ? " before the checkpoint + "
-                        : " earlier, same data assumed + "),
+                        : recipe != null
+                            ? " (q = 1, sigma = "
+                                + whiteningNoiseMultiplier()
+                                + ": the channel moments' release) + "
+                            : " earlier, same data assumed + "),
             EpochLines.epochs(epochs),
             plan.examples(),
             plan.samplingRate(),
@@ -1120,6 +1160,14 @@ final class TrainModelCommand implements Callable<Integer> {
     if (resume != null) {
       node.put("resumed_from", resume.toString());
       node.put("steps_before_resume", result.stepsBefore());
+    } else if (recipe != null) {
+      ObjectNode release = node.putObject("channel_whitening");
+      release.put("released", "channel second moments of the training features");
+      release.put("channels", Recipe.CHANNELS);
+      release.put("clip_norm", Recipe.WHITENING_CLIP_NORM);
+      release.put("noise_multiplier", whiteningNoiseMultiplier());
+      release.put("ridge", whiteningRidge != null ? whiteningRidge : Recipe.WHITENING_RIDGE);
+      release.put("accounted_as", "one step at q = 1, composed into epsilon");
     } else if (result.stepsBefore() > 0) {
       node.put("continued_from_steps", result.stepsBefore());
     }
@@ -1236,6 +1284,10 @@ final class TrainModelCommand implements Callable<Integer> {
     return chosen;
   }
 
+  private double whiteningNoiseMultiplier() {
+    return whiteningNoise != null ? whiteningNoise : Recipe.WHITENING_NOISE_MULTIPLIER;
+  }
+
   /** The settings a --recipe run has, as train options. */
   private String recipeOptions(Double target) {
     return String.format(
@@ -1350,6 +1402,11 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     if (emaWarmup && ema == null) {
       throw new IllegalArgumentException("--ema-warmup needs --ema DECAY");
+    }
+    if (recipe == null && (whiteningRidge != null || whiteningNoise != null)) {
+      throw new IllegalArgumentException(
+          "--whitening-ridge and --whitening-noise-multiplier set the channel whitening of"
+              + " --recipe runs: give --recipe mnist|fashion-mnist, or drop them");
     }
     if (microbatches != null && microbatches < 0) {
       throw new IllegalArgumentException("--microbatches must be >= 0, got " + microbatches);

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dp4j.accounting.AccountantKind;
+import io.dp4j.accounting.GaussianDpEvent;
+import io.dp4j.accounting.PoissonSampledDpEvent;
+import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.data.Mnist;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +92,28 @@ class TrainRecipeTest {
     assertThat(json.get("validation_examples").asInt()).isEqualTo(100);
     assertThat(json.get("validation_accuracy").asDouble()).isBetween(0.0, 1.0);
     assertThat(json.has("test_accuracy")).isFalse();
+    // the channel moments' release is one more DP event: ε is the accountants' composition of
+    // the Gaussian mechanism (q = 1) with the DP-SGD steps, computed here on their own
+    JsonNode release = json.get("channel_whitening");
+    assertThat(release.get("noise_multiplier").asDouble())
+        .isEqualTo(Recipe.WHITENING_NOISE_MULTIPLIER);
+    assertThat(release.get("clip_norm").asDouble()).isEqualTo(Recipe.WHITENING_CLIP_NORM);
+    double sigma = json.get("noise_multiplier").asDouble();
+    long dpSteps = json.get("steps").asLong() - 1;
+    for (AccountantKind kind : new AccountantKind[] {AccountantKind.RDP, AccountantKind.PLD}) {
+      PrivacyAccountant a = kind.newAccountant();
+      a.compose(
+          new PoissonSampledDpEvent(1.0, new GaussianDpEvent(Recipe.WHITENING_NOISE_MULTIPLIER)));
+      a.compose(new PoissonSampledDpEvent(100.0 / 300, new GaussianDpEvent(sigma)), dpSteps);
+      String key = kind == AccountantKind.RDP ? "epsilon_rdp" : "epsilon_pld";
+      assertThat(json.get(key).asDouble()).as(key).isEqualTo(a.epsilon(1e-5));
+    }
+    // σ was calibrated with the release composed: without it, the same σ spends less
+    PrivacyAccountant alone = AccountantKind.PLD.newAccountant();
+    alone.compose(new PoissonSampledDpEvent(100.0 / 300, new GaussianDpEvent(sigma)), dpSteps);
+    assertThat(alone.epsilon(1e-5)).isLessThan(json.get("epsilon_pld").asDouble());
     assertThat(run.err())
+        .contains("Channel whitening: the 300 training features' 81 x 81 channel moments released")
         .contains("Recipe mnist: " + Recipe.MNIST.modelName())
         .contains("--batch-size 100")
         .contains("--momentum " + Recipe.MNIST.momentum)
@@ -123,6 +148,14 @@ class TrainRecipeTest {
     CommandRun out = CommandRun.of("train", "--recipe", "mnist", "--out", "m.keras");
     assertThat(out.exitCode()).isEqualTo(2);
     assertThat(out.err()).contains("drop --out and --checkpoint");
+    CommandRun ridge =
+        CommandRun.of("train", "--model", "tutorial-cnn", "--whitening-ridge", "0.2");
+    assertThat(ridge.exitCode()).isEqualTo(2);
+    assertThat(ridge.err()).contains("set the channel whitening of --recipe runs");
+    CommandRun zero =
+        CommandRun.of("train", "--recipe", "mnist", "--whitening-noise-multiplier", "0");
+    assertThat(zero.exitCode()).isEqualTo(2);
+    assertThat(zero.err()).contains("--whitening-noise-multiplier");
     CommandRun split = CommandRun.of("train", "--recipe", "mnist", "--validation-split", "1");
     assertThat(split.exitCode()).isEqualTo(2);
     assertThat(split.err()).contains("--validation-split must be in (0, 1)");
