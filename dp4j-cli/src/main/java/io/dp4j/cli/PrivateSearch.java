@@ -137,11 +137,9 @@ final class PrivateSearch {
       validationExamples = plan.validationExamples();
       double[] curve = rdpOf(orders, plan.events());
       planned.put(c.targetEpsilon(), curve);
-      double[] withScore =
-          new RdpAccountant(orders)
-              .compose(plan.events().get(0))
-              .compose(new GaussianDpEvent(validationNoise))
-              .rdp();
+      RdpAccountant trial = new RdpAccountant(orders);
+      plan.events().forEach(trial::compose);
+      double[] withScore = trial.compose(new GaussianDpEvent(validationNoise)).rdp();
       for (int i = 0; i < orders.length; i++) {
         trialRdp[i] = Math.max(trialRdp[i], withScore[i]);
       }

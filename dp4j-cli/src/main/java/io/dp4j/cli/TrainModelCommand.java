@@ -534,7 +534,8 @@ final class TrainModelCommand implements Callable<Integer> {
       double sigma = plan.noiseMultiplier();
       long steps = plan.steps();
       if (planOnly) {
-        if (earlier.steps() > 0 || sigma == 0) {
+        // a --recipe's only earlier step is its own release, which each trial makes anew
+        if ((earlier.steps() > 0 && recipe == null) || sigma == 0) {
           throw new IllegalArgumentException(
               "the private search needs fresh noisy runs: "
                   + (sigma == 0 ? "sigma is 0" : "the model carries earlier steps"));
@@ -548,7 +549,7 @@ final class TrainModelCommand implements Callable<Integer> {
             Double.NaN,
             d,
             steps,
-            List.of(plan.runShape().event()),
+            trialEvents(earlier, plan),
             Double.NaN,
             heldOut == null ? 0 : heldOut.size());
       }
@@ -1282,6 +1283,13 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     applied = chosen;
     return chosen;
+  }
+
+  /** A planned trial's DP events: its model's earlier ones (a recipe's release), then the run. */
+  private static List<DpEvent> trialEvents(PrivacyLog.Snapshot earlier, TrainingPlan plan) {
+    List<DpEvent> events = new ArrayList<>(earlier.events());
+    events.add(plan.runShape().event());
+    return events;
   }
 
   private double whiteningNoiseMultiplier() {
