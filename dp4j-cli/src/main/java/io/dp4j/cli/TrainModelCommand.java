@@ -8,7 +8,6 @@ import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.DpEvent;
 import io.dp4j.accounting.PrivacyStatement;
 import io.dp4j.data.Dataset;
-import io.dp4j.data.SamplingMode;
 import io.dp4j.io.keras.KerasModel;
 import io.dp4j.io.keras.ModelCheckpoint;
 import io.dp4j.io.keras.ModelIO;
@@ -160,7 +159,8 @@ final class TrainModelCommand implements Callable<Integer> {
       converter = NumberOptions.PositiveDouble.class,
       description =
           "With --recipe: the noise multiplier of the channel moments' release (default: the"
-              + " recipe's, 8); its cost is composed into epsilon.")
+              + " recipe's, 24 / the target epsilon, or 8 without a target); its cost is"
+              + " composed into epsilon.")
   Double whiteningNoise;
 
   @Option(
@@ -362,8 +362,8 @@ final class TrainModelCommand implements Callable<Integer> {
   /** The --recipe once its settings are filled in (null before, or without one). */
   private Recipe applied;
 
-  /** The --recipe chose the learning rate (none was given), by each run's target ε. */
-  private boolean recipeLearningRate;
+  /** The target ε of the current --recipe run (null: σ given), which sets its release's noise. */
+  private Double recipeTarget;
 
   /** A --recipe model's fixed front end, applied to the data as preprocessing. */
   private FrozenFrontEnd recipeFront;
@@ -891,11 +891,9 @@ final class TrainModelCommand implements Callable<Integer> {
           Recipe.whitening(
               train,
               whiteningRidge != null ? whiteningRidge : Recipe.WHITENING_RIDGE,
-              whiteningNoise != null ? whiteningNoise : Recipe.WHITENING_NOISE_MULTIPLIER);
+              whiteningNoiseMultiplier());
       // the release is a DP event of the run: in the model's log before the plan composes it
-      ModelPrivacy.of(s)
-          .privacyLog()
-          .recordStep(1.0, whitening.noiseMultiplier(), SamplingMode.POISSON);
+      ModelPrivacy.of(s).privacyLog().recordFullDataRelease(whitening.noiseMultiplier());
       log.printf(
           Locale.ROOT,
           "Channel whitening: the %d training features' %d x %d channel moments released with the"
@@ -1244,10 +1242,8 @@ final class TrainModelCommand implements Callable<Integer> {
    * checkpoint).
    */
   private Recipe applyRecipe(Recipe chosen, Double target) {
+    recipeTarget = target;
     if (applied != null) {
-      if (recipeLearningRate) {
-        learningRate = applied.learningRate(target);
-      }
       return applied; // a sweep runs the same command once per target
     }
     if (model != null
@@ -1264,8 +1260,7 @@ final class TrainModelCommand implements Callable<Integer> {
     }
     dataOptions.data = chosen.data.label();
     batchSize = batchSize != null ? batchSize : chosen.batchSize;
-    recipeLearningRate = learningRate == null;
-    learningRate = recipeLearningRate ? chosen.learningRate(target) : learningRate;
+    learningRate = learningRate != null ? learningRate : chosen.learningRate;
     l2NormClip = l2NormClip != null ? l2NormClip : chosen.l2NormClip;
     if (!spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
       epochs = chosen.epochs;
@@ -1293,7 +1288,7 @@ final class TrainModelCommand implements Callable<Integer> {
   }
 
   private double whiteningNoiseMultiplier() {
-    return whiteningNoise != null ? whiteningNoise : Recipe.WHITENING_NOISE_MULTIPLIER;
+    return whiteningNoise != null ? whiteningNoise : Recipe.whiteningNoiseMultiplier(recipeTarget);
   }
 
   /** The settings a --recipe run has, as train options. */

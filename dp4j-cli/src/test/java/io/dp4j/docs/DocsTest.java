@@ -234,6 +234,27 @@ class DocsTest {
     assertThat(Double.parseDouble(m.group(1))).as(out).isGreaterThan(0.95);
   }
 
+  @Test
+  void theWhitenedScatterNetSampleLearnsAndCountsItsRelease() {
+    Dataset train = bars(2048, 1);
+    Dataset test = bars(200, 2);
+    String out = captured(() -> ScatterNetSamples.scatterNetWhitened(train, test, 5));
+    Matcher m =
+        Pattern.compile("test accuracy (\\d\\.\\d{4}), epsilon (\\d+\\.\\d{3})").matcher(out);
+    assertThat(m.find()).as(out).isTrue();
+    assertThat(Double.parseDouble(m.group(1))).as(out).isGreaterThan(0.95);
+    // the release's Gaussian(8) composed with 5 epochs of 4 steps at q = 0.25, sigma 1
+    io.dp4j.accounting.RdpAccountant a = new io.dp4j.accounting.RdpAccountant();
+    a.compose(
+        new io.dp4j.accounting.PoissonSampledDpEvent(
+            1.0, new io.dp4j.accounting.GaussianDpEvent(8)));
+    a.compose(
+        new io.dp4j.accounting.PoissonSampledDpEvent(
+            0.25, new io.dp4j.accounting.GaussianDpEvent(1.0)),
+        20);
+    assertThat(Double.parseDouble(m.group(2))).isCloseTo(a.epsilon(1e-5), within(5e-4));
+  }
+
   /** 28 x 28 noise with a horizontal (class 0) or vertical (class 1) bright bar somewhere. */
   private static Dataset bars(int n, long seed) {
     java.util.Random r = new java.util.Random(seed);

@@ -81,6 +81,21 @@ public final class PrivacyLog {
     }
   }
 
+  /**
+   * Records a Gaussian mechanism applied once to the whole training data with noise multiplier σ: a
+   * statistic released before training (each example's contribution clipped, noise σ times the
+   * clip), such as {@link io.dp4j.privacy.release.ChannelWhitening}'s. It is the event of a DP step
+   * that samples every example, {@code PoissonSampled(1, Gaussian(σ))}, and is recorded, counted
+   * and composed as one.
+   */
+  public synchronized void recordFullDataRelease(double noiseMultiplier) {
+    if (!(noiseMultiplier > 0 && noiseMultiplier < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException(
+          "noiseMultiplier of a release must be finite and > 0, got " + noiseMultiplier);
+    }
+    recordStep(1.0, noiseMultiplier, SamplingMode.POISSON);
+  }
+
   private void appendToRuns(DpEvent step, double microbatchSize, long count) {
     int last = runs.size() - 1;
     if (last >= 0
