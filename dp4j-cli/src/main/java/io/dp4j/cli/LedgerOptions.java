@@ -1,8 +1,10 @@
 package io.dp4j.cli;
 
+import io.dp4j.accounting.DpEvent;
 import io.dp4j.data.Dataset;
 import io.dp4j.ledger.DatasetStatus;
 import io.dp4j.ledger.PrivacyLedger;
+import io.dp4j.ledger.RunCharge;
 import io.dp4j.nn.Sequential;
 import io.dp4j.privacy.PlanEngine;
 import io.dp4j.privacy.TrainingPlan;
@@ -55,14 +57,37 @@ final class LedgerOptions {
     return run(what, log, charge -> plan.run(model, plan.sampler(), charge, engine));
   }
 
+  /**
+   * Charges a statistic released from the training data before training ({@code event}, applied
+   * once) to the ledger dataset when {@code --ledger} was given: admitted against the remaining
+   * budget, then recorded, before the statistic is computed. The training run that follows is
+   * charged on its own; the ledger composes both.
+   *
+   * @throws io.dp4j.ledger.BudgetExceededException if the release does not fit in the budget
+   */
+  void chargeRelease(DpEvent event, String what, PrintWriter log) {
+    if (ledger == null) {
+      return;
+    }
+    try (PrivacyLedger l = PrivacyLedger.open(location());
+        RunCharge run = l.startRun(ledger, runner(), what, event, 1)) {
+      run.finish(1);
+      log.printf(Locale.ROOT, "ledger: run %d charged to '%s': %s%n", run.id(), ledger, what);
+      log.flush();
+    }
+  }
+
+  private String runner() {
+    return who != null ? who : System.getProperty("user.name", "unknown");
+  }
+
   private TrainingResult run(
       String what, PrintWriter log, Function<LedgerCharge, TrainingResult> training) {
     if (ledger == null) {
       return training.apply(null);
     }
     try (PrivacyLedger l = PrivacyLedger.open(location())) {
-      String runner = who != null ? who : System.getProperty("user.name", "unknown");
-      TrainingResult result = training.apply(new LedgerCharge(l, ledger, runner, what));
+      TrainingResult result = training.apply(new LedgerCharge(l, ledger, runner(), what));
       DatasetStatus status = l.dataset(ledger);
       log.printf(
           Locale.ROOT,

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dp4j.accounting.AccountantKind;
 import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.DpEvent;
+import io.dp4j.accounting.GaussianDpEvent;
+import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.PrivacyStatement;
 import io.dp4j.data.Dataset;
 import io.dp4j.io.keras.KerasModel;
@@ -887,11 +889,17 @@ final class TrainModelCommand implements Callable<Integer> {
       heldOut = split[1];
     }
     if (recipeFront != null) {
+      double releaseNoise = whiteningNoiseMultiplier();
+      // charged before the statistic is computed: a release over the budget touches no data
+      ledgerOptions.chargeRelease(
+          new PoissonSampledDpEvent(1.0, new GaussianDpEvent(releaseNoise)),
+          "train --recipe " + recipe + ": channel whitening release",
+          log);
       ChannelWhitening whitening =
           Recipe.whitening(
               train,
               whiteningRidge != null ? whiteningRidge : Recipe.WHITENING_RIDGE,
-              whiteningNoiseMultiplier());
+              releaseNoise);
       // the release is a DP event of the run: in the model's log before the plan composes it
       ModelPrivacy.of(s).privacyLog().recordFullDataRelease(whitening.noiseMultiplier());
       log.printf(

@@ -1,6 +1,7 @@
 package io.dp4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +10,8 @@ import io.dp4j.accounting.GaussianDpEvent;
 import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.PrivacyAccountant;
 import io.dp4j.data.Mnist;
+import io.dp4j.ledger.DatasetStatus;
+import io.dp4j.ledger.PrivacyLedger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,6 +122,34 @@ class TrainRecipeTest {
     assertThat(again.exitCode()).as(again.err()).isZero();
     assertThat(again.err())
         .contains("features of 400 examples read from " + dir.resolve("features"));
+  }
+
+  @Test
+  void theLedgerIsChargedForTheReleaseAndTheSteps() throws Exception {
+    Path dir = mnistDir();
+    String db = tmp.resolve("ledger.db").toString();
+    CommandRun create =
+        CommandRun.of("ledger", "create", "m", "--epsilon", "20", "--delta", "1e-5", "--db", db);
+    assertThat(create.exitCode()).as(create.err()).isZero();
+    CommandRun run = recipeRun(dir, "--ledger", "m", "--db", db);
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode json = MAPPER.readTree(run.out());
+    try (PrivacyLedger ledger = PrivacyLedger.open(Path.of(db))) {
+      DatasetStatus status = ledger.dataset("m");
+      // the release first, as its own run of one step, then the DP-SGD run
+      assertThat(status.runs()).hasSize(2);
+      assertThat(status.runs().get(0).steps()).isEqualTo(1);
+      assertThat(status.runs().get(1).steps()).isEqualTo(json.get("steps").asLong() - 1);
+      // the ledger's ε (RDP, its accountant) composes both: the run's own RDP figure
+      assertThat(status.epsilonSpent()).isCloseTo(json.get("epsilon_rdp").asDouble(), within(1e-9));
+    }
+    // a budget below the release alone: refused before any statistic is released
+    CommandRun tight =
+        CommandRun.of("ledger", "create", "t", "--epsilon", "0.01", "--delta", "1e-5", "--db", db);
+    assertThat(tight.exitCode()).as(tight.err()).isZero();
+    CommandRun refused = recipeRun(dir, "--ledger", "t", "--db", db);
+    assertThat(refused.exitCode()).isEqualTo(1);
+    assertThat(refused.err()).doesNotContain("Channel whitening:");
   }
 
   @Test
