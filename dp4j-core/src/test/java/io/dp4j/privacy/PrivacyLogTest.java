@@ -135,4 +135,26 @@ class PrivacyLogTest {
         .hasMessageContaining("microbatchSize must be finite and >= 1, got 0.5");
     assertThat(log.steps()).isZero();
   }
+
+  @Test
+  void aReleaseIsAStepThatSamplesEveryExampleComposedWithTheSteps() {
+    PrivacyLog log = new PrivacyLog();
+    log.recordFullDataRelease(8);
+    for (int i = 0; i < 5; i++) {
+      log.recordStep(0.1, 1.2, SamplingMode.POISSON);
+    }
+    PoissonSampledDpEvent release = new PoissonSampledDpEvent(1.0, new GaussianDpEvent(8));
+    PoissonSampledDpEvent step = new PoissonSampledDpEvent(0.1, new GaussianDpEvent(1.2));
+    assertThat(log.events())
+        .containsExactly(new SelfComposedDpEvent(release, 1), new SelfComposedDpEvent(step, 5));
+    RdpAccountant expected = new RdpAccountant();
+    expected.compose(release).compose(step, 5);
+    assertThat(log.privacySpent(1e-5, RdpAccountant::new).epsilon())
+        .isEqualTo(expected.epsilon(1e-5));
+    for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+      assertThatThrownBy(() -> log.recordFullDataRelease(bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("noiseMultiplier of a release must be finite and > 0");
+    }
+  }
 }
