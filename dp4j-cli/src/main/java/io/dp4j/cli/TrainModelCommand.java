@@ -571,9 +571,15 @@ final class TrainModelCommand implements Callable<Integer> {
                           d,
                           plan.samplingRate(),
                           steps,
-                          doubled
-                              ? "; microbatches of more than one example: accounted with sigma/2"
-                              : ""))
+                          (doubled
+                                  ? "; microbatches of more than one example: accounted with"
+                                      + " sigma/2"
+                                  : "")
+                              + (earlier.steps() > 0
+                                  ? "; composed after the model's "
+                                      + earlier.steps()
+                                      + " earlier step(s)"
+                                  : "")))
               .orElse(null);
       if (calibration != null) {
         log.println(calibration);

@@ -112,6 +112,7 @@ class TrainRecipeTest {
     assertThat(alone.epsilon(1e-5)).isLessThan(json.get("epsilon_pld").asDouble());
     assertThat(run.err())
         .contains("Channel whitening: the 300 training features' 81 x 81 channel moments released")
+        .contains("composed after the model's 1 earlier step(s)")
         .contains("Recipe mnist: " + Recipe.MNIST.modelName())
         .contains("--batch-size 100")
         .contains("--momentum " + Recipe.MNIST.momentum)
