@@ -86,7 +86,9 @@ public final class PrivacyLog {
    * statistic released before training (each example's contribution clipped, noise σ times the
    * clip), such as {@link io.dp4j.privacy.release.ChannelWhitening}'s. It is the event of a DP step
    * that samples every example, {@code PoissonSampled(1, Gaussian(σ))}, and is recorded, counted
-   * and composed as one.
+   * and composed as one. A privacy ledger charges training runs, not this log: whoever charges a
+   * ledger for the data charges the release too, before computing it ({@code train --recipe} does,
+   * as its own one-step run).
    */
   public synchronized void recordFullDataRelease(double noiseMultiplier) {
     if (!(noiseMultiplier > 0 && noiseMultiplier < Double.POSITIVE_INFINITY)) {
