@@ -908,6 +908,9 @@ final class TrainModelCommand implements Callable<Integer> {
               releaseNoise);
       // the release is a DP event of the run: in the model's log before the plan composes it
       ModelPrivacy.of(s).privacyLog().recordFullDataRelease(whitening.noiseMultiplier());
+      if (ledgerOptions.ledger != null) {
+        ModelPrivacy.of(s).privacyLog().markReleasesCharged(); // charged above, before computing
+      }
       log.printf(
           Locale.ROOT,
           "Channel whitening: the %d training features' %d x %d channel moments released with the"

@@ -45,6 +45,7 @@ public final class PrivacyLog {
   private long noiselessSteps;
   private double noiselessSamplingRate = Double.NaN;
   private boolean predictable;
+  private final List<DpEvent> unchargedReleases = new ArrayList<>();
 
   /**
    * Records one DP step at sampling rate q with noise multiplier σ, clipped per example. A step
@@ -86,16 +87,31 @@ public final class PrivacyLog {
    * statistic released before training (each example's contribution clipped, noise σ times the
    * clip), such as {@link io.dp4j.privacy.release.ChannelWhitening}'s. It is the event of a DP step
    * that samples every example, {@code PoissonSampled(1, Gaussian(σ))}, and is recorded, counted
-   * and composed as one. A privacy ledger charges training runs, not this log: whoever charges a
-   * ledger for the data charges the release too, before computing it ({@code train --recipe} does,
-   * as its own one-step run).
+   * and composed as one. Until {@link #markReleasesCharged()}, it is also among {@link
+   * #unchargedReleases()}, which the next run charged to a privacy ledger charges first ({@code
+   * LedgerFit}), each as its own one-step run.
    */
   public synchronized void recordFullDataRelease(double noiseMultiplier) {
     if (!(noiseMultiplier > 0 && noiseMultiplier < Double.POSITIVE_INFINITY)) {
       throw new IllegalArgumentException(
           "noiseMultiplier of a release must be finite and > 0, got " + noiseMultiplier);
     }
+    RunShape release = RunShape.step(1.0, noiseMultiplier, 1);
     recordStep(1.0, noiseMultiplier, SamplingMode.POISSON);
+    unchargedReleases.add(release.stepEvent());
+  }
+
+  /** The events of the releases recorded since the last {@link #markReleasesCharged()}. */
+  public synchronized List<DpEvent> unchargedReleases() {
+    return List.copyOf(unchargedReleases);
+  }
+
+  /**
+   * Declares every recorded release charged to the ledger of the data: a caller that charged them
+   * itself (before computing them, as {@code train --recipe}) or a ledger run that just did.
+   */
+  public synchronized void markReleasesCharged() {
+    unchargedReleases.clear();
   }
 
   private void appendToRuns(DpEvent step, double microbatchSize, long count) {

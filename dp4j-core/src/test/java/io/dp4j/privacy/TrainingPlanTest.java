@@ -2,6 +2,7 @@ package io.dp4j.privacy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.dp4j.accounting.AccountantKind;
 import io.dp4j.accounting.GaussianDpEvent;
@@ -16,15 +17,20 @@ import io.dp4j.data.Dataset;
 import io.dp4j.data.PoissonSampler;
 import io.dp4j.data.SamplingMode;
 import io.dp4j.data.ShuffledSampler;
+import io.dp4j.ledger.DatasetStatus;
+import io.dp4j.ledger.PrivacyLedger;
 import io.dp4j.nn.Sequential;
 import io.dp4j.nn.layers.ActivationFunction;
 import io.dp4j.nn.layers.Dense;
 import io.dp4j.nn.losses.Reduction;
 import io.dp4j.nn.losses.SparseCategoricalCrossentropy;
+import io.dp4j.privacy.keras.LedgerCharge;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link TrainingPlan}: validation, steps, δ, calibration, the target check and both ε. */
 class TrainingPlanTest {
@@ -182,6 +188,45 @@ class TrainingPlanTest {
               assertThat(e.plan()).isEmpty();
               assertThat(e.getMessage()).contains("unreachable");
             });
+  }
+
+  @Test
+  void aReleaseRecordedBeforeALedgerRunIsChargedAsItsOwnRunFirst(@TempDir Path dir) {
+    TrainingPlan fresh = plan(N, 16).optEpochs(2).optNoiseMultiplier(1.2).build();
+    try (Sequential s = model(fresh);
+        PrivacyLedger ledger = PrivacyLedger.open(dir.resolve("ledger.db"))) {
+      ledger.createDataset("blobs", 50.0, 1e-5);
+      PrivacyLog log = ModelPrivacy.of(s).privacyLog();
+      log.recordFullDataRelease(8);
+      assertThat(log.unchargedReleases())
+          .containsExactly(new PoissonSampledDpEvent(1.0, new GaussianDpEvent(8)));
+      TrainingPlan p =
+          plan(N, 16)
+              .optEpochs(2)
+              .optNoiseMultiplier(1.2)
+              .optHistory(TrainingPlan.historyOf(s))
+              .build();
+      LedgerCharge charge = new LedgerCharge(ledger, "blobs", "ann", "softmax");
+      p.run(s, blobs(), sampler(p, 5), charge);
+      DatasetStatus status = ledger.dataset("blobs");
+      assertThat(status.runs()).hasSize(2);
+      assertThat(status.runs().get(0).steps()).isEqualTo(1);
+      assertThat(status.runs().get(1).steps()).isEqualTo(8);
+      RdpAccountant both = new RdpAccountant();
+      both.compose(new PoissonSampledDpEvent(1.0, new GaussianDpEvent(8)));
+      both.compose(new PoissonSampledDpEvent(0.25, new GaussianDpEvent(1.2)), 8);
+      assertThat(status.epsilonSpent()).isCloseTo(both.epsilon(1e-5), within(1e-9));
+      assertThat(log.unchargedReleases()).isEmpty();
+      // a further charged run charges its own steps only: the release was charged once
+      TrainingPlan again =
+          plan(N, 16)
+              .optEpochs(1)
+              .optNoiseMultiplier(1.2)
+              .optHistory(TrainingPlan.historyOf(s))
+              .build();
+      again.run(s, blobs(), sampler(again, 6), charge);
+      assertThat(ledger.dataset("blobs").runs()).hasSize(3);
+    }
   }
 
   // ---- runs: a softmax layer on three separable blobs, 64 examples

@@ -62,6 +62,7 @@ public final class LedgerFit {
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
     }
+    chargeReleases(model, charge);
     long planned = (long) epochs * sampler.stepsPerEpoch();
     DpEvent step = ModelPrivacy.of(model).plannedStepEvent(sampler);
     try (RunCharge run =
@@ -72,5 +73,32 @@ public final class LedgerFit {
           "ledger dataset '{}': run {} finished, {} steps", charge.dataset(), run.id(), planned);
       return new ChargedRun(history, run.id());
     }
+  }
+
+  /**
+   * Charges the statistics released from the data before training and not yet charged ({@link
+   * io.dp4j.privacy.PrivacyLog#recordFullDataRelease}), each as its own one-step run, before the
+   * training run is admitted: the ledger then composes them with it.
+   */
+  private static void chargeReleases(Sequential model, LedgerCharge charge) {
+    io.dp4j.privacy.PrivacyLog log = ModelPrivacy.of(model).privacyLog();
+    for (DpEvent release : log.unchargedReleases()) {
+      try (RunCharge run =
+          charge
+              .ledger()
+              .startRun(
+                  charge.dataset(),
+                  charge.who(),
+                  charge.what() + ": a statistic released before training",
+                  release,
+                  1)) {
+        run.finish(1);
+        LOG.info(
+            "ledger dataset '{}': run {} charged a statistic released before training",
+            charge.dataset(),
+            run.id());
+      }
+    }
+    log.markReleasesCharged();
   }
 }
