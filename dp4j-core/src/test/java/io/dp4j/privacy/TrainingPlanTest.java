@@ -200,12 +200,7 @@ class TrainingPlanTest {
       log.recordFullDataRelease(8);
       assertThat(log.unchargedReleases())
           .containsExactly(new PoissonSampledDpEvent(1.0, new GaussianDpEvent(8)));
-      TrainingPlan p =
-          plan(N, 16)
-              .optEpochs(2)
-              .optNoiseMultiplier(1.2)
-              .optHistory(TrainingPlan.historyOf(s))
-              .build();
+      TrainingPlan p = continuing(s, 2);
       LedgerCharge charge = new LedgerCharge(ledger, "blobs", "ann", "softmax");
       p.run(s, blobs(), sampler(p, 5), charge);
       DatasetStatus status = ledger.dataset("blobs");
@@ -218,15 +213,19 @@ class TrainingPlanTest {
       assertThat(status.epsilonSpent()).isCloseTo(both.epsilon(1e-5), within(1e-9));
       assertThat(log.unchargedReleases()).isEmpty();
       // a further charged run charges its own steps only: the release was charged once
-      TrainingPlan again =
-          plan(N, 16)
-              .optEpochs(1)
-              .optNoiseMultiplier(1.2)
-              .optHistory(TrainingPlan.historyOf(s))
-              .build();
+      TrainingPlan again = continuing(s, 1);
       again.run(s, blobs(), sampler(again, 6), charge);
       assertThat(ledger.dataset("blobs").runs()).hasSize(3);
     }
+  }
+
+  /** A plan of {@code epochs} at σ 1.2 that continues {@code s}'s history. */
+  private static TrainingPlan continuing(Sequential s, int epochs) {
+    return plan(N, 16)
+        .optEpochs(epochs)
+        .optNoiseMultiplier(1.2)
+        .optHistory(TrainingPlan.historyOf(s))
+        .build();
   }
 
   // ---- runs: a softmax layer on three separable blobs, 64 examples
