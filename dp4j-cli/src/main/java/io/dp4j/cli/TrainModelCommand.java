@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dp4j.accounting.AccountantKind;
 import io.dp4j.accounting.DeltaDefault;
 import io.dp4j.accounting.DpEvent;
-import io.dp4j.accounting.GaussianDpEvent;
-import io.dp4j.accounting.PoissonSampledDpEvent;
 import io.dp4j.accounting.PrivacyStatement;
 import io.dp4j.data.Dataset;
 import io.dp4j.io.keras.KerasModel;
@@ -152,7 +150,7 @@ final class TrainModelCommand implements Callable<Integer> {
       converter = NumberOptions.PositiveDouble.class,
       description =
           "With --recipe: the channel whitening's ridge, relative to the mean eigenvalue of the"
-              + " released channel moments (default: the recipe's, 0.1).")
+              + " released channel moments (default: the recipe's, 0.3).")
   Double whiteningRidge;
 
   @Option(
@@ -894,18 +892,17 @@ final class TrainModelCommand implements Callable<Integer> {
       train = split[0];
       heldOut = split[1];
     }
-    if (recipeFront != null) {
+    if (recipeFront != null && planOnly) {
+      // a private search's plan: each trial will make its own release, composed in its bound
+      ModelPrivacy.of(s).privacyLog().recordFullDataRelease(whiteningNoiseMultiplier());
+    } else if (recipeFront != null) {
       double releaseNoise = whiteningNoiseMultiplier();
       // charged before the statistic is computed: a release over the budget touches no data
       ledgerOptions.chargeRelease(
-          new PoissonSampledDpEvent(1.0, new GaussianDpEvent(releaseNoise)),
+          ChannelWhitening.event(releaseNoise),
           "train --recipe " + recipe + ": channel whitening release",
           log);
-      ChannelWhitening whitening =
-          Recipe.whitening(
-              train,
-              whiteningRidge != null ? whiteningRidge : Recipe.WHITENING_RIDGE,
-              releaseNoise);
+      ChannelWhitening whitening = Recipe.whitening(train, whiteningRidge(), releaseNoise);
       // the release is a DP event of the run: in the model's log before the plan composes it
       ModelPrivacy.of(s).privacyLog().recordFullDataRelease(whitening.noiseMultiplier());
       if (ledgerOptions.ledger != null) {
@@ -1182,7 +1179,7 @@ final class TrainModelCommand implements Callable<Integer> {
       release.put("channels", Recipe.CHANNELS);
       release.put("clip_norm", Recipe.WHITENING_CLIP_NORM);
       release.put("noise_multiplier", whiteningNoiseMultiplier());
-      release.put("ridge", whiteningRidge != null ? whiteningRidge : Recipe.WHITENING_RIDGE);
+      release.put("ridge", whiteningRidge());
       release.put("accounted_as", "one step at q = 1, composed into epsilon");
     } else if (result.stepsBefore() > 0) {
       node.put("continued_from_steps", result.stepsBefore());
@@ -1302,6 +1299,10 @@ final class TrainModelCommand implements Callable<Integer> {
     List<DpEvent> events = new ArrayList<>(earlier.events());
     events.add(plan.runShape().event());
     return events;
+  }
+
+  private double whiteningRidge() {
+    return whiteningRidge != null ? whiteningRidge : Recipe.WHITENING_RIDGE;
   }
 
   private double whiteningNoiseMultiplier() {

@@ -96,9 +96,8 @@ public final class PrivacyLog {
       throw new IllegalArgumentException(
           "noiseMultiplier of a release must be finite and > 0, got " + noiseMultiplier);
     }
-    RunShape release = RunShape.step(1.0, noiseMultiplier, 1);
     recordStep(1.0, noiseMultiplier, SamplingMode.POISSON);
-    unchargedReleases.add(release.stepEvent());
+    unchargedReleases.add(runs.get(runs.size() - 1).event());
   }
 
   /** The events of the releases recorded since the last {@link #markReleasesCharged()}. */

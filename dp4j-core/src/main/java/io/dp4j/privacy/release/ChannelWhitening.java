@@ -1,8 +1,7 @@
 package io.dp4j.privacy.release;
 
 import io.dp4j.accounting.DpEvent;
-import io.dp4j.accounting.GaussianDpEvent;
-import io.dp4j.accounting.PoissonSampledDpEvent;
+import io.dp4j.accounting.RunShape;
 import io.dp4j.data.Dataset;
 import io.dp4j.privacy.SecureGaussianNoise;
 import java.util.Objects;
@@ -105,7 +104,15 @@ public final class ChannelWhitening {
 
   /** The release's DP event: the Gaussian mechanism on every example, once. */
   public DpEvent event() {
-    return new PoissonSampledDpEvent(1.0, new GaussianDpEvent(noiseMultiplier));
+    return event(noiseMultiplier);
+  }
+
+  /**
+   * The event of a release with noise multiplier σ, known before it is computed (a ledger admits it
+   * first): a DP step of sampling rate 1.
+   */
+  public static DpEvent event(double noiseMultiplier) {
+    return RunShape.step(1.0, noiseMultiplier, 1).stepEvent();
   }
 
   public double noiseMultiplier() {
@@ -174,12 +181,10 @@ public final class ChannelWhitening {
               tf.constant((double) positions));
       Operand<TFloat64> frobenius =
           tf.math.sqrt(tf.reduceSum(tf.math.square(m), tf.constant(new int[] {1, 2})));
-      // min(1, C/‖M‖), and 0 for a matrix that is not finite (its norm then is not either)
+      // M·min(1, C/‖M‖), and 0 for a matrix that is not finite (its norm then is not either;
+      // scaling it would keep its NaN or ∞)
       Operand<TFloat64> factor =
-          tf.select(
-              tf.math.isFinite(frobenius),
-              tf.math.minimum(tf.constant(1.0), tf.math.div(tf.constant(clipNorm), frobenius)),
-              tf.zerosLike(frobenius));
+          tf.math.minimum(tf.constant(1.0), tf.math.div(tf.constant(clipNorm), frobenius));
       Operand<TFloat64> scaled =
           tf.select(
               tf.broadcastTo(
