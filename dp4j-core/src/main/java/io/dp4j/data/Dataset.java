@@ -9,7 +9,18 @@ import java.util.Arrays;
  * <p>Arrays are row-major, example after example; the dataset does not copy them.
  */
 public final class Dataset {
-  private final float[] features;
+  /**
+   * The features, or null until first read for a dataset {@link #gather} made: its examples are
+   * then rows of {@link #source}, copied into an array of their own only when someone reads it.
+   */
+  private volatile float[] features;
+
+  /** For a dataset {@link #gather} made, the dataset its examples come from; else null. */
+  private final Dataset source;
+
+  /** For a dataset {@link #gather} made, its examples' indices in {@link #source}; else null. */
+  private final int[] rows;
+
   private final long[] exampleShape;
   private final float[] labels;
   private final long[] labelShape;
@@ -48,9 +59,24 @@ public final class Dataset {
     this.features = features;
     this.labels = labels;
     this.declaredNotPrivate = false;
+    this.source = null;
+    this.rows = null;
+  }
+
+  /** The examples {@code rows} of {@code source}, whose features are copied when first read. */
+  private Dataset(Dataset source, int[] rows, float[] labels) {
+    this.source = source;
+    this.rows = rows;
+    this.exampleShape = source.exampleShape;
+    this.labels = labels;
+    this.labelShape = source.labelShape;
+    this.size = rows.length;
+    this.declaredNotPrivate = false;
   }
 
   private Dataset(Dataset of) {
+    this.source = of.source;
+    this.rows = of.rows;
     this.features = of.features;
     this.exampleShape = of.exampleShape;
     this.labels = of.labels;
@@ -88,9 +114,56 @@ public final class Dataset {
     return labelShape.clone();
   }
 
-  /** The backing feature array (not a copy). */
+  /**
+   * The backing feature array (not a copy); for a dataset {@link #gather} made, an array of its
+   * own, copied from the source's on the first call.
+   */
   public float[] features() {
-    return features;
+    float[] f = features;
+    if (f == null) {
+      synchronized (this) {
+        f = features;
+        if (f == null) {
+          float[] copy = new float[size * elements(exampleShape)];
+          copyFeatures(
+              (from, offset, length, to) -> System.arraycopy(from, offset, copy, (int) to, length));
+          features = copy;
+          f = copy;
+        }
+      }
+    }
+    return f;
+  }
+
+  /** Receives the features of a run of examples ({@link #copyFeatures}). */
+  @FunctionalInterface
+  public interface FeatureSink {
+    /**
+     * @param from an array holding the run's features at {@code [offset, offset + length)}
+     * @param to where the run starts among this dataset's features, as an index into {@link
+     *     #features()}
+     */
+    void accept(float[] from, int offset, int length, long to);
+  }
+
+  /**
+   * Passes every example's features to {@code sink}, in order, without copying them into an array
+   * of this dataset's own: a batch {@link #gather} made is copied from its source straight into
+   * wherever the sink writes (a training step's input tensor). Allocating a fresh array per step
+   * cost 1 to 2.5 ms of the tutorial CNN's 13 ms step on an AMD EPYC (new pages zeroed and faulted
+   * in).
+   */
+  public void copyFeatures(FeatureSink sink) {
+    float[] f = features;
+    if (f != null) {
+      sink.accept(f, 0, f.length, 0);
+      return;
+    }
+    int exampleSize = elements(exampleShape);
+    float[] from = source.features();
+    for (int i = 0; i < rows.length; i++) {
+      sink.accept(from, rows[i] * exampleSize, exampleSize, (long) i * exampleSize);
+    }
   }
 
   /** The backing label array (not a copy). */
@@ -98,28 +171,38 @@ public final class Dataset {
     return labels;
   }
 
-  /** The examples at {@code indices}, in that order, copied into a new dataset. */
+  /**
+   * The examples at {@code indices}, in that order, as a new dataset. Their labels are copied now,
+   * their features when first read ({@link #features()}) or passed on ({@link #copyFeatures}): this
+   * dataset's feature array must not change before then, as it must not change under any dataset.
+   */
   public Dataset gather(int[] indices) {
     int exampleSize = elements(exampleShape);
     int labelSize = elements(labelShape);
-    float[] f;
     float[] l;
     try {
-      f = new float[Math.multiplyExact(indices.length, exampleSize)];
+      Math.multiplyExact(indices.length, exampleSize); // the features' copy must fit an array
       l = new float[Math.multiplyExact(indices.length, labelSize)];
     } catch (ArithmeticException e) {
       throw new IllegalArgumentException(
           "gathering " + indices.length + " examples exceeds the 2^31 values an array can hold");
     }
-    for (int i = 0; i < indices.length; i++) {
-      int index = indices[i];
+    int[] rows = indices.clone();
+    for (int i = 0; i < rows.length; i++) {
+      int index = rows[i];
       if (index < 0 || index >= size) {
         throw new IndexOutOfBoundsException("example index " + index + " of " + size);
       }
-      System.arraycopy(features, index * exampleSize, f, i * exampleSize, exampleSize);
       System.arraycopy(labels, index * labelSize, l, i * labelSize, labelSize);
     }
-    return new Dataset(f, exampleShape, l, labelShape);
+    // a gathered dataset's source is always one with its own array: views never chain
+    if (source != null) {
+      for (int i = 0; i < rows.length; i++) {
+        rows[i] = this.rows[rows[i]];
+      }
+      return new Dataset(source, rows, l);
+    }
+    return new Dataset(this, rows, l);
   }
 
   /** The examples {@code from} (inclusive) to {@code to} (exclusive), copied into a new dataset. */
@@ -131,7 +214,7 @@ public final class Dataset {
     int exampleSize = elements(exampleShape);
     int labelSize = elements(labelShape);
     return new Dataset(
-        Arrays.copyOfRange(features, from * exampleSize, to * exampleSize),
+        Arrays.copyOfRange(features(), from * exampleSize, to * exampleSize),
         exampleShape,
         Arrays.copyOfRange(labels, from * labelSize, to * labelSize),
         labelShape);

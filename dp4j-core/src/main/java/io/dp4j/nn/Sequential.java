@@ -592,7 +592,7 @@ public class Sequential implements AutoCloseable, StepModel {
     float[] features = new float[Math.multiplyExact(data.size(), out)];
     for (int start = 0; start < data.size(); start += batchSize) {
       Dataset batch = data.gather(range(start, Math.min(data.size(), start + batchSize)));
-      try (TFloat32 x = Tensors.of(batch.features(), batch.size(), batch.exampleShape());
+      try (TFloat32 x = Tensors.features(batch);
           Result result = g.session.runner().feed(g.x, x).fetch(g.inferenceFeatures).run()) {
         float[] values = Tensors.read(result.get(0));
         System.arraycopy(values, 0, features, start * out, values.length);
@@ -833,7 +833,7 @@ public class Sequential implements AutoCloseable, StepModel {
   /** A runner fed {@code batch}'s examples into {@code input} and its labels. */
   private static Session.Runner feedBatch(
       ModelGraph g, Operand<TFloat32> input, Dataset batch, List<Tensor> feeds) {
-    TFloat32 x = Tensors.of(batch.features(), batch.size(), batch.exampleShape());
+    TFloat32 x = Tensors.features(batch);
     feeds.add(x);
     TFloat32 y = Tensors.of(batch.labels(), batch.size(), batch.labelShape());
     feeds.add(y);
@@ -877,7 +877,7 @@ public class Sequential implements AutoCloseable, StepModel {
     for (int start = 0; start < data.size(); start += batchSize) {
       int end = Math.min(data.size(), start + batchSize);
       Dataset batch = data.gather(range(start, end));
-      try (TFloat32 x = Tensors.of(batch.features(), batch.size(), batch.exampleShape());
+      try (TFloat32 x = Tensors.features(batch);
           Result result = g.session.runner().feed(g.x, x).fetch(g.prediction).run()) {
         float[] flat = Tensors.read(result.get(0));
         int per = batch.size() == 0 ? 0 : flat.length / batch.size();

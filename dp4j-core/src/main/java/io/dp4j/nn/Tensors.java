@@ -1,8 +1,10 @@
 package io.dp4j.nn;
 
+import io.dp4j.data.Dataset;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.types.TFloat32;
 
 /** Copies between Java arrays and tensors. */
@@ -14,6 +16,21 @@ final class Tensors {
     shape[0] = batch;
     System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
     return TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(values, true, false));
+  }
+
+  /** {@code batch}'s features as a {@code [size, exampleShape...]} tensor, copied straight in. */
+  static TFloat32 features(Dataset batch) {
+    long[] exampleShape = batch.exampleShape();
+    long[] shape = new long[exampleShape.length + 1];
+    shape[0] = batch.size();
+    System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
+    return TFloat32.tensorOf(
+        Shape.of(shape),
+        t -> {
+          FloatDataBuffer to = t.asRawTensor().data().asFloats();
+          batch.copyFeatures(
+              (from, offset, length, at) -> to.offset(at).write(from, offset, length));
+        });
   }
 
   static TFloat32 of(float[] values, long[] shape) {

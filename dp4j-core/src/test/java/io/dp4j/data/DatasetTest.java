@@ -3,6 +3,8 @@ package io.dp4j.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DatasetTest {
@@ -38,6 +40,37 @@ class DatasetTest {
     assertThat(g.labels()).containsExactly(1, 0, 1, 0, 1, 0);
     assertThat(g.exampleShape()).containsExactly(2, 1);
     assertThat(g.labelShape()).containsExactly(2);
+  }
+
+  @Test
+  void gatherOfAGatheredDatasetComposesTheIndices() {
+    Dataset g = threeExamples().gather(new int[] {2, 0}).gather(new int[] {1, 1, 0});
+    assertThat(g.features()).containsExactly(0, 1, 0, 1, 20, 21);
+    assertThat(g.labels()).containsExactly(1, 0, 1, 0, 1, 0);
+    assertThatThrownBy(() -> threeExamples().gather(new int[] {2, 0}).gather(new int[] {2}))
+        .isInstanceOf(IndexOutOfBoundsException.class)
+        .hasMessageContaining("example index 2 of 2");
+  }
+
+  @Test
+  void copyFeaturesPassesAGatheredBatchsExamplesStraightFromTheSource() {
+    Dataset source = threeExamples();
+    Dataset g = source.gather(new int[] {2, 0, 2});
+    float[] copied = new float[6];
+    List<String> runs = new ArrayList<>();
+    g.copyFeatures(
+        (from, offset, length, to) -> {
+          assertThat(from).isSameAs(source.features());
+          runs.add(offset + "+" + length + "->" + to);
+          System.arraycopy(from, offset, copied, (int) to, length);
+        });
+    assertThat(runs).containsExactly("4+2->0", "0+2->2", "4+2->4");
+    assertThat(copied).containsExactly(g.features());
+    // once read, the batch's own array is passed whole
+    runs.clear();
+    g.copyFeatures((from, offset, length, to) -> runs.add(offset + "+" + length + "->" + to));
+    assertThat(runs).containsExactly("0+6->0");
+    assertThat(g.features()).isSameAs(g.features()).isNotSameAs(source.features());
   }
 
   @Test
