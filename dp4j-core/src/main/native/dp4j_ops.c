@@ -116,7 +116,7 @@ typedef struct {
   double* norms;
   float* rows; /* NULL unless the rows are asked for */
   int64_t group, h, w, c, ho, wo, f, units;
-  int64_t first, last; /* units [first, last) */
+  int64_t* next; /* the next unit no thread has taken yet, shared by the op's threads */
   int failed;
 } Work;
 
@@ -226,7 +226,7 @@ static void* run_units(void* arg) {
       int64_t p = r / (a->kw * c), s = r / c % a->kw, ch = r % c;
       off[q] = (p * wp + s) * c + ch;
     }
-    for (int64_t u = wk->first; u < wk->last; u++) {
+    for (int64_t u; (u = __atomic_fetch_add(wk->next, 1, __ATOMIC_RELAXED)) < wk->units;) {
       copy_unit(wk, u, xp, gp);
       float* row = wk->rows ? wk->rows + u * a->kh * a->kw * c * wk->f : NULL;
       wk->norms[u] = sums(wk, xp, gp, base, off, row);
@@ -248,7 +248,12 @@ static int threads_available(void) {
   return 1;
 }
 
-/* Splits the units over one thread per available CPU; returns nonzero when a buffer failed. */
+/*
+ * Runs the units on one thread per available CPU, each taking the next unit not yet taken, so that a
+ * thread whose CPU is busy with another of the step's ops (the tutorial CNN's input gradient runs
+ * beside its norms) takes fewer units instead of holding the others up; returns nonzero when a
+ * buffer failed. Each unit's result is computed the same way whichever thread takes it.
+ */
 static int run_all(const Work* proto) {
   int n = threads_available();
   if (n > proto->units) n = (int)proto->units;
@@ -262,10 +267,10 @@ static int run_all(const Work* proto) {
     free(started);
     return 1;
   }
+  int64_t next = 0;
   for (int i = 0; i < n; i++) {
     work[i] = *proto;
-    work[i].first = proto->units * i / n;
-    work[i].last = proto->units * (i + 1) / n;
+    work[i].next = &next;
   }
   for (int i = 1; i < n; i++) started[i] = pthread_create(&threads[i], NULL, run_units, &work[i]) == 0;
   run_units(&work[0]);
