@@ -11,15 +11,20 @@ import java.util.Arrays;
 public final class Dataset {
   /**
    * The features, or null until first read for a dataset {@link #gather} made: its examples are
-   * then rows of {@link #source}, copied into an array of their own only when someone reads it.
+   * then rows of another dataset ({@link #gathered}), copied into an array of their own only when
+   * someone reads it.
    */
   private volatile float[] features;
 
-  /** For a dataset {@link #gather} made, the dataset its examples come from; else null. */
-  private final Dataset source;
+  /**
+   * For a dataset {@link #gather} made whose features are not yet copied, where they are; else
+   * null. Cleared once they are copied, so that the source is not kept reachable for them. Written
+   * after {@link #features}: a reader that finds both null reads {@link #features} again.
+   */
+  private volatile Gathered gathered;
 
-  /** For a dataset {@link #gather} made, its examples' indices in {@link #source}; else null. */
-  private final int[] rows;
+  /** Examples {@code rows} of {@code source}, a dataset with its own feature array. */
+  private record Gathered(Dataset source, int[] rows) {}
 
   private final long[] exampleShape;
   private final float[] labels;
@@ -59,14 +64,11 @@ public final class Dataset {
     this.features = features;
     this.labels = labels;
     this.declaredNotPrivate = false;
-    this.source = null;
-    this.rows = null;
   }
 
   /** The examples {@code rows} of {@code source}, whose features are copied when first read. */
   private Dataset(Dataset source, int[] rows, float[] labels) {
-    this.source = source;
-    this.rows = rows;
+    this.gathered = new Gathered(source, rows);
     this.exampleShape = source.exampleShape;
     this.labels = labels;
     this.labelShape = source.labelShape;
@@ -75,9 +77,8 @@ public final class Dataset {
   }
 
   private Dataset(Dataset of) {
-    this.source = of.source;
-    this.rows = of.rows;
     this.features = of.features;
+    this.gathered = of.gathered;
     this.exampleShape = of.exampleShape;
     this.labels = of.labels;
     this.labelShape = of.labelShape;
@@ -128,6 +129,7 @@ public final class Dataset {
           copyFeatures(
               (from, offset, length, to) -> System.arraycopy(from, offset, copy, (int) to, length));
           features = copy;
+          gathered = null;
           f = copy;
         }
       }
@@ -159,10 +161,17 @@ public final class Dataset {
       sink.accept(f, 0, f.length, 0);
       return;
     }
+    Gathered g = gathered;
+    if (g == null) {
+      // copied by another thread since the first read: features is set
+      f = features;
+      sink.accept(f, 0, f.length, 0);
+      return;
+    }
     int exampleSize = elements(exampleShape);
-    float[] from = source.features();
-    for (int i = 0; i < rows.length; i++) {
-      sink.accept(from, rows[i] * exampleSize, exampleSize, (long) i * exampleSize);
+    float[] from = g.source().features();
+    for (int i = 0; i < g.rows().length; i++) {
+      sink.accept(from, g.rows()[i] * exampleSize, exampleSize, (long) i * exampleSize);
     }
   }
 
@@ -195,12 +204,13 @@ public final class Dataset {
       }
       System.arraycopy(labels, index * labelSize, l, i * labelSize, labelSize);
     }
-    // a gathered dataset's source is always one with its own array: views never chain
-    if (source != null) {
+    // a gathered dataset's source always has its own array: gathers never chain
+    Gathered g = features == null ? gathered : null;
+    if (g != null) {
       for (int i = 0; i < rows.length; i++) {
-        rows[i] = this.rows[rows[i]];
+        rows[i] = g.rows()[rows[i]];
       }
-      return new Dataset(source, rows, l);
+      return new Dataset(g.source(), rows, l);
     }
     return new Dataset(this, rows, l);
   }

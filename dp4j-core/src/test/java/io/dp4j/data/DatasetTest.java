@@ -71,6 +71,9 @@ class DatasetTest {
     g.copyFeatures((from, offset, length, to) -> runs.add(offset + "+" + length + "->" + to));
     assertThat(runs).containsExactly("0+6->0");
     assertThat(g.features()).isSameAs(g.features()).isNotSameAs(source.features());
+    // and once copied, it is the source of its own gathers (its source no longer needed)
+    g.gather(new int[] {1})
+        .copyFeatures((from, offset, length, to) -> assertThat(from).isSameAs(g.features()));
   }
 
   @Test
