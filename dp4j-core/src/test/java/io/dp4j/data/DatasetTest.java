@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class DatasetTest {
@@ -74,6 +78,55 @@ class DatasetTest {
     // and once copied, it is the source of its own gathers (its source no longer needed)
     g.gather(new int[] {1})
         .copyFeatures((from, offset, length, to) -> assertThat(from).isSameAs(g.features()));
+  }
+
+  @Test
+  void threadsReadingAGatheredSetAtOnceAllSeeOneCompleteCopy() throws Exception {
+    int examples = 2000;
+    float[] x = new float[examples * 3];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = i;
+    }
+    Dataset source = new Dataset(x, new long[] {3}, new float[examples], new long[0]);
+    int[] reversed = new int[examples];
+    for (int i = 0; i < examples; i++) {
+      reversed[i] = examples - 1 - i;
+    }
+    float[] expected = new float[x.length];
+    for (int i = 0; i < examples; i++) {
+      System.arraycopy(x, reversed[i] * 3, expected, i * 3, 3);
+    }
+    for (int round = 0; round < 20; round++) {
+      Dataset g = source.gather(reversed);
+      int threads = 4;
+      CyclicBarrier start = new CyclicBarrier(threads);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<float[]>> seen = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          boolean viaSink = t % 2 == 0;
+          seen.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    if (!viaSink) {
+                      return g.features();
+                    }
+                    float[] copy = new float[expected.length];
+                    g.copyFeatures(
+                        (from, offset, length, to) ->
+                            System.arraycopy(from, offset, copy, (int) to, length));
+                    return copy;
+                  }));
+        }
+        for (Future<float[]> f : seen) {
+          assertThat(f.get()).containsExactly(expected);
+        }
+        assertThat(g.features()).isSameAs(g.features()).containsExactly(expected);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
   }
 
   @Test
