@@ -18,8 +18,8 @@ public final class Dataset {
 
   /**
    * For a dataset {@link #gather} made whose features are not yet copied, where they are; else
-   * null. Cleared once they are copied, so that the source is not kept reachable for them. Written
-   * after {@link #features}: a reader that finds both null reads {@link #features} again.
+   * null. Cleared once they are copied, so that the source is not kept reachable for them: written
+   * after {@link #features}, so a reader that finds it null finds the features set.
    */
   private volatile Gathered gathered;
 
@@ -156,15 +156,9 @@ public final class Dataset {
    * in).
    */
   public void copyFeatures(FeatureSink sink) {
-    float[] f = features;
-    if (f != null) {
-      sink.accept(f, 0, f.length, 0);
-      return;
-    }
     Gathered g = gathered;
     if (g == null) {
-      // copied by another thread since the first read: features is set
-      f = features;
+      float[] f = features;
       sink.accept(f, 0, f.length, 0);
       return;
     }
@@ -205,7 +199,7 @@ public final class Dataset {
       System.arraycopy(labels, index * labelSize, l, i * labelSize, labelSize);
     }
     // a gathered dataset's source always has its own array: gathers never chain
-    Gathered g = features == null ? gathered : null;
+    Gathered g = gathered;
     if (g != null) {
       for (int i = 0; i < rows.length; i++) {
         rows[i] = g.rows()[rows[i]];

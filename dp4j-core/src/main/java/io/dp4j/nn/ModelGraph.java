@@ -149,7 +149,8 @@ final class ModelGraph implements AutoCloseable {
       tf = Ops.create(graph);
       x =
           tf.withName("x")
-              .placeholder(TFloat32.class, Placeholder.shape(batchShape(inputShapes.get(0))));
+              .placeholder(
+                  TFloat32.class, Placeholder.shape(Tensors.batchShape(-1, inputShapes.get(0))));
       y = tf.withName("y").placeholder(TFloat32.class, Placeholder.shape(Shape.unknown()));
       List<List<Operand<TFloat32>>> params = new ArrayList<>();
       for (int l = 0; l < layers.size(); l++) {
@@ -511,13 +512,6 @@ final class ModelGraph implements AutoCloseable {
       }
     }
     return tf.dtypes.cast(tf.math.equal(predicted, actual), TFloat32.class);
-  }
-
-  private static Shape batchShape(long[] exampleShape) {
-    long[] shape = new long[exampleShape.length + 1];
-    shape[0] = -1;
-    System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
-    return Shape.of(shape);
   }
 
   private static ConfigProto xlaConfig() {

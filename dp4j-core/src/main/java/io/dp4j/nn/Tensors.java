@@ -12,25 +12,26 @@ final class Tensors {
   private Tensors() {}
 
   static TFloat32 of(float[] values, long batch, long[] exampleShape) {
-    long[] shape = new long[exampleShape.length + 1];
-    shape[0] = batch;
-    System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
-    return TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(values, true, false));
+    return TFloat32.tensorOf(batchShape(batch, exampleShape), DataBuffers.of(values, true, false));
   }
 
   /** {@code batch}'s features as a {@code [size, exampleShape...]} tensor, copied straight in. */
   static TFloat32 features(Dataset batch) {
-    long[] exampleShape = batch.exampleShape();
-    long[] shape = new long[exampleShape.length + 1];
-    shape[0] = batch.size();
-    System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
     return TFloat32.tensorOf(
-        Shape.of(shape),
+        batchShape(batch.size(), batch.exampleShape()),
         t -> {
           FloatDataBuffer to = t.asRawTensor().data().asFloats();
           batch.copyFeatures(
               (from, offset, length, at) -> to.offset(at).write(from, offset, length));
         });
+  }
+
+  /** {@code [batch, exampleShape...]}; a batch of -1 is any size. */
+  static Shape batchShape(long batch, long[] exampleShape) {
+    long[] shape = new long[exampleShape.length + 1];
+    shape[0] = batch;
+    System.arraycopy(exampleShape, 0, shape, 1, exampleShape.length);
+    return Shape.of(shape);
   }
 
   static TFloat32 of(float[] values, long[] shape) {
