@@ -77,7 +77,8 @@ final class LedgerOptions {
     }
   }
 
-  private String runner() {
+  /** Who is charged: {@code --who}, else the user running the command. */
+  String runner() {
     return who != null ? who : System.getProperty("user.name", "unknown");
   }
 

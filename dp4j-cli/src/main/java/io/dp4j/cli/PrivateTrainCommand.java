@@ -306,10 +306,7 @@ public final class PrivateTrainCommand implements Callable<Integer> {
       History history;
       if (ledgerOptions.ledger != null) {
         try (PrivacyLedger l = PrivacyLedger.open(ledgerOptions.location())) {
-          String runner =
-              ledgerOptions.who != null
-                  ? ledgerOptions.who
-                  : System.getProperty("user.name", "unknown");
+          String runner = ledgerOptions.runner();
           String what = "private-train " + csv.getFileName() + " " + units + " " + optimizer;
           try {
             history =

@@ -77,8 +77,9 @@ public final class Dataset {
   }
 
   private Dataset(Dataset of) {
-    this.features = of.features;
+    // the holder first: once it is null, the features are set
     this.gathered = of.gathered;
+    this.features = of.features;
     this.exampleShape = of.exampleShape;
     this.labels = of.labels;
     this.labelShape = of.labelShape;
